@@ -1,0 +1,157 @@
+"""Catchment polygons that partition the study area and follow the streets.
+
+Every street is sampled every few tens of metres; each sample goes to the school nearest to it over
+the network (a point part-way along an edge reaches a school through whichever end is shorter, so a
+boundary crosses a street at the equidistant point). Compound outlines are added as samples of their
+own school. The Voronoi cells of all samples, dissolved by school and clipped to the study area, give
+polygons with no gaps and no overlaps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.network import Network
+
+SAMPLE_SPACING_M = 40.0
+AREA_MARGIN_M = 150.0
+
+
+def study_area(xy: np.ndarray, margin: float = AREA_MARGIN_M) -> BaseGeometry:
+    """The area to partition: the convex hull of the points, widened by ``margin`` metres."""
+    return shapely.convex_hull(shapely.multipoints(np.asarray(xy, float))).buffer(margin)
+
+
+def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray,
+                 spacing: float = SAMPLE_SPACING_M) -> tuple[np.ndarray, np.ndarray]:
+    """Points along every street (nodes included) with the school each one goes to."""
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    _, first = np.unique(a * network.n_nodes + b, return_index=True)  # one sample run per street segment
+    u, v, length = u[first], v[first], network.edge_length[first]
+    m = np.maximum(np.ceil(length / spacing).astype(np.int64), 1)
+    count = m - 1
+    e = np.repeat(np.arange(u.size), count)
+    j = np.arange(e.size) - np.repeat(np.cumsum(count) - count, count) + 1
+    frac = j / m[e]
+    ue, ve = u[e], v[e]
+    x = network.x[ue] + (network.x[ve] - network.x[ue]) * frac
+    y = network.y[ue] + (network.y[ve] - network.y[ue]) * frac
+    via_u = node_dist[ue] + frac * length[e]
+    via_v = node_dist[ve] + (1 - frac) * length[e]
+    label = np.where(via_u <= via_v, node_label[ue], node_label[ve])
+    xy = np.concatenate([network.xy, np.column_stack([x, y])])
+    return xy, np.concatenate([node_label, label])
+
+
+def outline_samples(geoms: np.ndarray, labels: np.ndarray, spacing: float = SAMPLE_SPACING_M
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Points on each unit's outline (plus a point inside it), labelled with the unit's school."""
+    geoms = np.asarray(geoms, dtype=object)
+    inside = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    rings = shapely.segmentize(shapely.boundary(geoms), spacing)
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    xy = np.concatenate([inside, coords])
+    return xy, np.concatenate([labels, labels[index]])
+
+
+def polygons_from_sites(xy: np.ndarray, label: np.ndarray, n_labels: int, area: BaseGeometry) -> np.ndarray:
+    """One (multi)polygon per label: Voronoi cells of the sites dissolved by label, clipped to ``area``.
+
+    Labels are ``0..n_labels-1``; sites labelled ``-1`` are left out of every polygon. Labels with no
+    site get an empty polygon.
+    """
+    xy = np.asarray(xy, float)
+    label = np.asarray(label, np.int64)
+    ok = np.isfinite(xy).all(axis=1)
+    xy, label = xy[ok], label[ok]
+    points = shapely.points(xy)
+    envelope = shapely.box(*shapely.bounds(area)).buffer(1000.0)
+    if len(xy) == 1:
+        cells = np.array([envelope])
+    else:
+        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=envelope))
+    tree = shapely.STRtree(points)
+    cell_i, site_i = tree.query(cells, predicate="contains")
+    cell_label = np.full(len(cells), -1, np.int64)
+    # Duplicate sites share a cell: the first site listed decides.
+    order = np.lexsort((site_i, cell_i))
+    cell_i, site_i = cell_i[order], site_i[order]
+    first = np.ones(cell_i.size, bool)
+    first[1:] = cell_i[1:] != cell_i[:-1]
+    cell_label[cell_i[first]] = label[site_i[first]]
+    out = np.empty(n_labels, dtype=object)
+    prepared = area
+    shapely.prepare(prepared)
+    for k in range(n_labels):
+        mine = cells[cell_label == k]
+        if mine.size == 0:
+            out[k] = shapely.Polygon()
+            continue
+        merged = shapely.coverage_union_all(mine)
+        out[k] = shapely.make_valid(shapely.intersection(merged, prepared))
+    return _polygonal(out)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Drop stray lines and points that clipping can leave next to the polygons."""
+    out = np.empty(geoms.size, dtype=object)
+    for i, g in enumerate(geoms):
+        if g.geom_type in ("Polygon", "MultiPolygon") or g.is_empty:
+            out[i] = g
+        else:
+            parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+            out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
+
+
+MIN_PART_M2 = 50_000.0
+
+
+def absorb_fragments(polys: np.ndarray, anchor_xy: np.ndarray, anchor_label: np.ndarray,
+                     min_area: float = MIN_PART_M2) -> np.ndarray:
+    """Merge stray pieces of catchments into their neighbours.
+
+    A piece of a catchment is kept when it holds one of its school's anchors (the school itself or a
+    compound zoned to it) or is at least ``min_area``; smaller empty pieces (a strip of street between
+    two compounds of another school, say) go to the neighbouring catchment they share the longest
+    border with. The pieces still partition the same area, so the result has no gaps or overlaps.
+    """
+    k = len(polys)
+    parts, owner = shapely.get_parts(np.asarray(polys, dtype=object), return_index=True)
+    if parts.size == 0:
+        return polys
+    label = owner.astype(np.int64)
+    points = shapely.points(np.asarray(anchor_xy, float))
+    part_i, pt_i = shapely.STRtree(points).query(parts, predicate="intersects")
+    anchored = np.zeros(parts.size, bool)
+    anchored[part_i[label[part_i] == np.asarray(anchor_label)[pt_i]]] = True
+    orphan = ~anchored & (shapely.area(parts) < min_area)
+    if not orphan.any():
+        return polys
+    tree = shapely.STRtree(parts)
+    boundaries = shapely.boundary(parts)
+    for _ in range(5):  # orphans next to orphans settle over a few rounds
+        idx = np.flatnonzero(orphan)
+        if idx.size == 0:
+            break
+        o_i, n_i = tree.query(parts[idx], predicate="touches")
+        o_i = idx[o_i]
+        ok = ~orphan[n_i] & (label[n_i] != label[o_i])
+        o_i, n_i = o_i[ok], n_i[ok]
+        if o_i.size == 0:
+            break
+        shared = shapely.length(shapely.intersection(boundaries[o_i], boundaries[n_i]))
+        order = np.lexsort((-shared, o_i))
+        o_i, n_i = o_i[order], n_i[order]
+        first = np.ones(o_i.size, bool)
+        first[1:] = o_i[1:] != o_i[:-1]
+        label[o_i[first]] = label[n_i[first]]
+        orphan[o_i[first]] = False
+    out = np.empty(k, dtype=object)
+    for s in range(k):
+        mine = parts[label == s]
+        out[s] = shapely.coverage_union_all(mine) if mine.size else shapely.Polygon()
+    return _polygonal(out)

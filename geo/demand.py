@@ -1,0 +1,103 @@
+"""Residential demand: compounds (小区) with the number of children of each school level.
+
+A compounds table is a GeoDataFrame in WGS-84 with ``compound_id``, ``name``, ``children_primary``,
+``children_junior`` and polygon (or point) geometry.
+
+Where only the land is known (OSM ``landuse=residential``), children are estimated from area:
+``residents = area_ha x residents_per_ha``, and each single year of age is ``cohort_share`` of the
+residents, so a level of ``Y`` school years has ``residents x cohort_share x Y`` children (6 primary,
+3 junior). Both figures are parameters (:class:`DemandParams`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo._table import check_lonlat, find_column, require_column, unique_ids, whole_numbers
+from geo.errors import InputError
+from geo.schools import LEVELS, YEARS
+
+ID_ALIASES = ("compound_id", "id", "小区编号", "编号", "osmid")
+NAME_ALIASES = ("name", "compound_name", "小区名称", "小区", "名称")
+CHILD_ALIASES = {
+    "primary": ("children_primary", "primary", "小学生数", "小学适龄儿童"),
+    "junior": ("children_junior", "junior", "初中生数", "初中适龄儿童"),
+}
+
+
+@dataclass(frozen=True)
+class DemandParams:
+    """How children are estimated from residential area.
+
+    residents_per_ha: residents per hectare of residential land (dense Chinese compounds: 400-900).
+    cohort_share: share of residents in one single year of age (China ~1.0-1.2%).
+    """
+
+    residents_per_ha: float = 600.0
+    cohort_share: float = 0.011
+
+
+def children_column(level: str) -> str:
+    return f"children_{level}"
+
+
+def estimate_children(area_m2: np.ndarray, level: str, params: DemandParams = DemandParams()) -> np.ndarray:
+    residents = np.asarray(area_m2, float) / 10_000.0 * params.residents_per_ha
+    return np.round(residents * params.cohort_share * YEARS[level]).astype(np.int64)
+
+
+def normalise_compounds(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
+    """Check a user's compounds table and return it normalised (WGS-84).
+
+    Needs at least one children column (``children_primary`` / ``children_junior``); a missing one is 0.
+    """
+    if len(gdf) == 0:
+        raise InputError("err.empty", file=file, kind="@kind.compounds")
+    check_lonlat(gdf, file)
+    id_col = find_column(gdf, ID_ALIASES)
+    name_col = find_column(gdf, NAME_ALIASES)
+    child_cols = {lv: find_column(gdf, CHILD_ALIASES[lv]) for lv in LEVELS}
+    if not any(child_cols.values()):
+        require_column(gdf, CHILD_ALIASES["primary"] + CHILD_ALIASES["junior"], file)
+    geom = gdf.geometry
+    bad = geom.isna() | geom.is_empty | ~geom.geom_type.isin(["Point", "Polygon", "MultiPolygon"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError("err.bad_value", file=file, row=i + 1, field="geometry",
+                         value=str(geom.iloc[i].geom_type if geom.iloc[i] is not None else "(empty)"),
+                         hint="needs a point or polygon geometry")
+    ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"C{i + 1}" for i in range(len(gdf))]), file)
+    names = gdf[name_col].fillna("").astype(str).str.strip() if name_col else ids
+    out = gpd.GeoDataFrame({"compound_id": ids.to_numpy(), "name": names.to_numpy()},
+                           geometry=geom.make_valid().to_numpy(), crs=gdf.crs or "EPSG:4326")
+    for lv, col in child_cols.items():
+        out[children_column(lv)] = (whole_numbers(gdf[col], file, col).to_numpy() if col
+                                    else np.zeros(len(gdf), np.int64))
+    return out.to_crs("EPSG:4326")
+
+
+def compounds_from_osm(features: gpd.GeoDataFrame, params: DemandParams = DemandParams()
+                       ) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
+    """Compounds from OSM ``landuse=residential`` polygons, children estimated from their area."""
+    empty = gpd.GeoDataFrame({"compound_id": [], "name": [], "children_primary": [], "children_junior": []},
+                             geometry=[], crs="EPSG:4326")
+    if len(features) == 0:
+        return empty, []
+    f = features[features.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(f) == 0:
+        return empty, []
+    area = f.geometry.to_crs(f.geometry.estimate_utm_crs()).area.to_numpy()
+    idx = f.index
+    ids = [f"osm-{a}-{b}" for a, b in idx] if isinstance(idx, pd.MultiIndex) else [f"osm-{i}" for i in idx]
+    names = f["name"] if "name" in f else pd.Series("", index=f.index)
+    names = [n if isinstance(n, str) and n else f"#{i}" for n, i in zip(names, ids)]
+    out = gpd.GeoDataFrame({"compound_id": ids, "name": names}, geometry=f.geometry.make_valid().to_numpy(),
+                           crs=f.crs or "EPSG:4326")
+    for lv in LEVELS:
+        out[children_column(lv)] = estimate_children(area, lv, params)
+    warn = [("warn.children_estimated", {"density": params.residents_per_ha, "cohort": params.cohort_share})]
+    return out.reset_index(drop=True), warn

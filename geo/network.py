@@ -1,0 +1,257 @@
+"""The street network, compiled once into compact arrays and a scipy CSR graph.
+
+A :class:`Network` holds projected node coordinates (local UTM, metres) and a directed edge list;
+walking networks are symmetric, driving networks keep one-way streets. All distance work runs on
+``Network.graph`` (a ``scipy.sparse.csr_matrix`` of edge lengths), never on networkx.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import pyproj
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+WALK = "walk"
+DRIVE = "drive"
+MODES = (WALK, DRIVE)
+
+# The same exclusions osmnx's built-in "walk" and "drive" network types apply (its _overpass filters),
+# as regular expressions searched in the tag value.
+_EXCLUDE: dict[str, dict[str, str]] = {
+    WALK: {
+        "highway": "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|"
+        "raceway|razed|rest_area|services",
+        "foot": "no",
+        "service": "private",
+        "access": "private",
+        "area": "yes",
+    },
+    DRIVE: {
+        "highway": "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|escalator|"
+        "footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|rest_area|service|services|"
+        "steps|track",
+        "motor_vehicle": "no",
+        "motorcar": "no",
+        "service": "alley|driveway|emergency_access|parking|parking_aisle|private",
+        "access": "private",
+        "area": "yes",
+    },
+}
+_EXCLUDE_RE = {mode: {k: re.compile(v) for k, v in rules.items()} for mode, rules in _EXCLUDE.items()}
+EDGE_TAGS = sorted({tag for rules in _EXCLUDE.values() for tag in rules} | {"name", "oneway"})
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A street network as arrays: nodes ``0..n-1`` and directed edges ``u -> v``.
+
+    Attributes
+    ----------
+    crs: the projected CRS of ``x``/``y`` (local UTM), as an authority string or WKT.
+    node_id: OSM node id of each node.
+    x, y: projected coordinates in metres.
+    edge_u, edge_v: edge end nodes (indices into the node arrays).
+    edge_length: edge length in metres.
+    edge_name: street name of each edge ("" where unnamed).
+    edge_highway: OSM highway class of each edge.
+    mode: "walk" or "drive".
+    """
+
+    crs: str
+    node_id: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length: np.ndarray
+    edge_name: np.ndarray
+    edge_highway: np.ndarray
+    mode: str = WALK
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.x.size)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_u.size)
+
+    @cached_property
+    def xy(self) -> np.ndarray:
+        return np.column_stack([self.x, self.y])
+
+    @cached_property
+    def graph(self) -> sp.csr_matrix:
+        """Edge lengths as an ``n x n`` CSR matrix (the shortest of parallel edges)."""
+        return _csr(self.edge_u, self.edge_v, self.edge_length, self.n_nodes)
+
+    @cached_property
+    def graph_to(self) -> sp.csr_matrix:
+        """The reversed graph: a search from a school over it gives distances *to* that school."""
+        return self.graph.T.tocsr()
+
+    @cached_property
+    def kdtree(self) -> cKDTree:
+        return cKDTree(self.xy)
+
+    def lonlat(self) -> np.ndarray:
+        """Node coordinates in WGS-84, as an ``n x 2`` array of lon, lat."""
+        tr = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        lon, lat = tr.transform(self.x, self.y)
+        return np.column_stack([lon, lat])
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "crs": np.array(self.crs),
+            "mode": np.array(self.mode),
+            "node_id": self.node_id,
+            "x": self.x,
+            "y": self.y,
+            "edge_u": self.edge_u,
+            "edge_v": self.edge_v,
+            "edge_length": self.edge_length,
+            "edge_name": self.edge_name.astype(str),
+            "edge_highway": self.edge_highway.astype(str),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> Network:
+        return cls(
+            crs=str(a["crs"]),
+            mode=str(a["mode"]),
+            node_id=np.asarray(a["node_id"], dtype=np.int64),
+            x=np.asarray(a["x"], dtype=float),
+            y=np.asarray(a["y"], dtype=float),
+            edge_u=np.asarray(a["edge_u"], dtype=np.int32),
+            edge_v=np.asarray(a["edge_v"], dtype=np.int32),
+            edge_length=np.asarray(a["edge_length"], dtype=float),
+            edge_name=np.asarray(a["edge_name"], dtype=object),
+            edge_highway=np.asarray(a["edge_highway"], dtype=object),
+        )
+
+
+def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
+    # Keep the shortest of parallel edges: sort by length, keep the first of each (u, v).
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(u.size, dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    # csgraph treats a stored 0 as "no edge" in some paths; keep zero-length edges as tiny ones.
+    w = np.maximum(w[first], 1e-6)
+    return sp.csr_matrix((w, (u[first], v[first])), shape=(n, n))
+
+
+def utm_crs(lon: np.ndarray, lat: np.ndarray) -> pyproj.CRS:
+    """The local UTM zone for these WGS-84 coordinates (as ``GeoSeries.estimate_utm_crs`` picks it)."""
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    aoi = AreaOfInterest(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
+    info = query_utm_crs_info(datum_name="WGS 84", area_of_interest=aoi)
+    return pyproj.CRS.from_epsg(info[0].code)
+
+
+def _excluded(attrs: dict, mode: str) -> bool:
+    if "highway" not in attrs:
+        return True
+    for tag, rx in _EXCLUDE_RE[mode].items():
+        value = attrs.get(tag)
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if any(rx.search(str(val)) for val in values):
+            return True
+    return False
+
+
+def network_from_graph(G: nx.MultiDiGraph, mode: str = WALK) -> Network:
+    """Compile an unprojected osmnx graph (from ``graph_from_xml`` / ``graph_from_place``) to a Network.
+
+    Keeps the edges usable for ``mode`` (osmnx's walk or drive rules), treats every street as two-way
+    when walking, projects to local UTM and keeps the largest strongly connected component.
+    Returns a network with no nodes when nothing is left; the caller turns that into a message.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    rows = [(u, v, d.get("length", np.nan), d.get("name", ""), d.get("highway", ""))
+            for u, v, d in G.edges(data=True) if not _excluded(d, mode)]
+    empty = Network("EPSG:32650", np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, np.int32),
+                    np.zeros(0, np.int32), np.zeros(0), np.zeros(0, object), np.zeros(0, object), mode)
+    if not rows:
+        return empty
+    osm_u = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    osm_v = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    length = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
+    name = np.array([_first(r[3]) for r in rows], dtype=object)
+    highway = np.array([_first(r[4]) for r in rows], dtype=object)
+
+    node_ids, inv = np.unique(np.concatenate([osm_u, osm_v]), return_inverse=True)
+    u, v = inv[: osm_u.size].astype(np.int32), inv[osm_u.size:].astype(np.int32)
+    lon = np.array([G.nodes[i]["x"] for i in node_ids], dtype=float)
+    lat = np.array([G.nodes[i]["y"] for i in node_ids], dtype=float)
+    crs = utm_crs(lon, lat)
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    missing = ~np.isfinite(length)
+    length[missing] = np.hypot(x[u[missing]] - x[v[missing]], y[u[missing]] - y[v[missing]])
+
+    keep_self = u != v
+    u, v, length, name, highway = u[keep_self], v[keep_self], length[keep_self], name[keep_self], highway[keep_self]
+    if mode == WALK:  # pedestrians walk both ways along one-way streets
+        u, v = np.concatenate([u, v]), np.concatenate([v, u])
+        length, name, highway = (np.concatenate([a, a]) for a in (length, name, highway))
+    return _largest_scc(Network(crs.to_string(), node_ids, x, y, u, v, length, name, highway, mode))
+
+
+def _first(value: object) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _largest_scc(net: Network) -> Network:
+    if net.n_edges == 0:
+        return net
+    _, labels = connected_components(net.graph, directed=True, connection="strong")
+    biggest = np.bincount(labels).argmax()
+    keep = labels == biggest
+    new_index = np.full(net.n_nodes, -1, dtype=np.int64)
+    new_index[keep] = np.arange(int(keep.sum()))
+    e = keep[net.edge_u] & keep[net.edge_v]
+    return Network(
+        crs=net.crs,
+        node_id=net.node_id[keep],
+        x=net.x[keep],
+        y=net.y[keep],
+        edge_u=new_index[net.edge_u[e]].astype(np.int32),
+        edge_v=new_index[net.edge_v[e]].astype(np.int32),
+        edge_length=net.edge_length[e],
+        edge_name=net.edge_name[e],
+        edge_highway=net.edge_highway[e],
+        mode=net.mode,
+    )
+
+
+def network_from_arrays(x, y, edge_u, edge_v, edge_length=None, crs: str = "EPSG:32648",
+                        mode: str = WALK, symmetric: bool = True) -> Network:
+    """Build a Network from plain arrays (tests, benchmarks, generated graphs).
+
+    With ``symmetric`` every edge is added in both directions. Lengths default to the straight-line
+    distance between the end nodes. No component is dropped.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    u, v = np.asarray(edge_u, np.int32), np.asarray(edge_v, np.int32)
+    w = np.hypot(x[u] - x[v], y[u] - y[v]) if edge_length is None else np.asarray(edge_length, float)
+    if symmetric:
+        u, v, w = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
+    blank = np.full(u.size, "", dtype=object)
+    return Network(crs, np.arange(x.size, dtype=np.int64), x, y, u, v, w, blank, blank.copy(), mode)

@@ -1,0 +1,178 @@
+"""Schools: the normalised table, levels read from Chinese names, seats per level.
+
+A schools table is a GeoDataFrame in WGS-84 with the columns ``school_id``, ``name``, ``level``
+(``primary``, ``junior`` or ``nine_year``), ``capacity`` (seats), ``capacity_estimated`` and point
+geometry; optional ``capacity_primary`` / ``capacity_junior`` split a nine-year school's seats, and any
+other (resource) columns are kept as given.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo._table import check_lonlat, find_column, point_geometry, require_column, unique_ids, whole_numbers
+from geo.errors import InputError
+
+PRIMARY = "primary"
+JUNIOR = "junior"
+NINE_YEAR = "nine_year"
+LEVELS = (PRIMARY, JUNIOR)
+SCHOOL_LEVELS = (PRIMARY, JUNIOR, NINE_YEAR)
+# Years of schooling per level (6 primary + 3 junior), used to split a nine-year school's seats.
+YEARS = {PRIMARY: 6, JUNIOR: 3}
+# Seats assumed where a school has no capacity: 36 classes of 45 (primary), 30 classes of 50 (junior),
+# the standard class sizes of GB 50099-2011.
+DEFAULT_CAPACITY = {PRIMARY: 1620, JUNIOR: 1500, NINE_YEAR: 2700}
+
+ID_ALIASES = ("school_id", "id", "学校编号", "编号", "osmid")
+NAME_ALIASES = ("name", "school_name", "学校名称", "学校", "名称")
+LEVEL_ALIASES = ("level", "学段", "school_level")
+CAPACITY_ALIASES = ("capacity", "seats", "学位数", "学位", "招生规模")
+
+_LEVEL_WORDS = {
+    PRIMARY: {"primary", "小学", "p"},
+    JUNIOR: {"junior", "初中", "初级中学", "j", "junior_secondary"},
+    NINE_YEAR: {"nine_year", "九年一贯制", "九年制", "nine-year", "both"},
+}
+
+# Names that are clearly not compulsory-education schools: skipped without a report.
+_NOT_COMPULSORY = ("大学", "学院", "幼儿园", "培训", "职业", "技校", "中专", "高中", "高级中学", "党校", "驾校", "进修", "电大")
+
+
+def classify_level(name: str) -> str | None:
+    """Level from a Chinese school name; ``None`` when the name does not say (中学, 学校).
+
+    九年一贯制 / 九年制 -> nine_year; 小学 -> primary; 初中 / 初级中学 -> junior.
+    """
+    name = str(name or "")
+    if "九年一贯" in name or "九年制" in name:
+        return NINE_YEAR
+    if "小学" in name:
+        return PRIMARY
+    if "初中" in name or "初级中学" in name:
+        return JUNIOR
+    return None
+
+
+def is_compulsory_candidate(name: str) -> bool:
+    """False for names that are plainly universities, kindergartens, training or senior schools."""
+    name = str(name or "")
+    return bool(name) and not any(w in name for w in _NOT_COMPULSORY)
+
+
+def parse_level(value: object) -> str | None:
+    v = str(value).strip().lower()
+    for level, words in _LEVEL_WORDS.items():
+        if v in words:
+            return level
+    return None
+
+
+def normalise_schools(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
+    """Check a user's schools table and return it in the normalised form (WGS-84 points).
+
+    Raises :class:`InputError` naming the file, row and field of the first problem.
+    """
+    if len(gdf) == 0:
+        raise InputError("err.empty", file=file, kind="@kind.schools")
+    check_lonlat(gdf, file)
+    name_col = require_column(gdf, NAME_ALIASES, file)
+    id_col = find_column(gdf, ID_ALIASES)
+    level_col = require_column(gdf, LEVEL_ALIASES, file)
+    cap_col = find_column(gdf, CAPACITY_ALIASES)
+
+    names = gdf[name_col].fillna("").astype(str).str.strip()
+    ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"S{i + 1}" for i in range(len(gdf))]), file)
+    levels = gdf[level_col].map(parse_level)
+    if levels.isna().any():
+        i = int(np.flatnonzero(levels.isna().to_numpy())[0])
+        raise InputError("err.bad_value", file=file, row=i + 1, field=level_col, value=gdf[level_col].iloc[i],
+                         hint="use primary / junior / nine_year (小学 / 初中 / 九年一贯制)")
+    if cap_col:
+        capacity = whole_numbers(gdf[cap_col], file, cap_col, positive=True, allow_missing=True)
+    else:
+        capacity = pd.Series(pd.NA, index=gdf.index, dtype="Int64")
+    estimated = capacity.isna().to_numpy()
+    capacity = capacity.fillna(levels.map(DEFAULT_CAPACITY)).astype(np.int64)
+
+    used = {name_col, level_col, gdf.geometry.name} | ({id_col} if id_col else set()) | ({cap_col} if cap_col else set())
+    extra = [c for c in gdf.columns if c not in used and c not in ("school_id", "name", "level", "capacity")]
+    out = gpd.GeoDataFrame(
+        {"school_id": ids.to_numpy(), "name": names.to_numpy(), "level": levels.to_numpy(),
+         "capacity": capacity.to_numpy(), "capacity_estimated": estimated},
+        geometry=point_geometry(gdf, file).to_numpy(), crs=gdf.crs or "EPSG:4326",
+    )
+    for c in extra:
+        out[c] = gdf[c].to_numpy()
+    for level in LEVELS:
+        col = f"capacity_{level}"
+        if col in out:
+            out[col] = whole_numbers(out[col], file, col, allow_missing=True)
+    return out.to_crs("EPSG:4326")
+
+
+def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
+    """Schools from OSM ``amenity=school`` features, with the level read from the name.
+
+    Returns the normalised table and warnings as ``(translation key, params)``: names whose level is
+    unclear (中学, 学校) are reported and left out, never guessed.
+    """
+    warnings: list[tuple[str, dict]] = []
+    if len(features) == 0 or "name" not in features:
+        return _empty_schools(), warnings
+    f = features[features["name"].notna()].copy()
+    f = f[f["name"].map(is_compulsory_candidate)]
+    level = f["name"].map(classify_level)
+    for name in sorted(set(f.loc[level.isna(), "name"])):
+        warnings.append(("warn.ambiguous_school", {"name": name}))
+    f, level = f[level.notna()], level[level.notna()]
+    if len(f) == 0:
+        return _empty_schools(), warnings
+    ids = [f"osm-{t}-{i}" for t, i in _osm_index(f)]
+    cap = pd.to_numeric(f["capacity"], errors="coerce") if "capacity" in f else pd.Series(np.nan, index=f.index)
+    estimated = ~(cap > 0)
+    capacity = cap.where(~estimated, level.map(DEFAULT_CAPACITY)).round().astype(np.int64)
+    if estimated.any():
+        warnings.append(("warn.capacity_estimated", {"count": int(estimated.sum()), "primary": DEFAULT_CAPACITY[PRIMARY],
+                                                     "junior": DEFAULT_CAPACITY[JUNIOR]}))
+    geom = f.geometry.where(f.geometry.geom_type == "Point", f.geometry.representative_point())
+    out = gpd.GeoDataFrame(
+        {"school_id": ids, "name": f["name"].astype(str).to_numpy(), "level": level.to_numpy(),
+         "capacity": capacity.to_numpy(), "capacity_estimated": estimated.to_numpy()},
+        geometry=geom.to_numpy(), crs=features.crs or "EPSG:4326",
+    )
+    return out.drop_duplicates("school_id").reset_index(drop=True), warnings
+
+
+def _osm_index(f: gpd.GeoDataFrame) -> list[tuple[str, object]]:
+    idx = f.index
+    if isinstance(idx, pd.MultiIndex):
+        return [(str(a), b) for a, b in idx]
+    return [("x", i) for i in idx]
+
+
+def _empty_schools() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"school_id": [], "name": [], "level": [], "capacity": [], "capacity_estimated": []},
+                            geometry=[], crs="EPSG:4326")
+
+
+def schools_for_level(schools: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """The schools that admit ``level`` (nine-year schools admit both), with their ``seats`` for it.
+
+    Seats come from ``capacity_<level>`` where given, else ``capacity`` (a nine-year school's capacity
+    is split 6:3 between primary and junior years).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
+    sub = schools[(schools["level"] == level) | (schools["level"] == NINE_YEAR)].copy()
+    seats = sub["capacity"].astype(float)
+    nine = (sub["level"] == NINE_YEAR).to_numpy()
+    seats[nine] = np.round(seats[nine] * YEARS[level] / sum(YEARS.values()))
+    col = f"capacity_{level}"
+    if col in sub:
+        given = pd.to_numeric(sub[col], errors="coerce")
+        seats = given.where(given.notna(), seats)
+    sub["seats"] = seats.astype(np.int64)
+    return sub.reset_index(drop=True)
