@@ -21,9 +21,10 @@ $(VENV)/.test: $(VENV)/.base
 app: $(VENV)/.base
 	$(VENV)/bin/streamlit run app/main.py --server.port $(PORT)
 
-# Debian's Chromium for the browser tests (never `playwright install`).
+# Debian's Chromium (and a CJK font for Chinese text) for the browser tests (never `playwright install`).
 chromium:
-	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+	@[ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-microhei; }
 
 # The whole test suite: unit, property, AppTest and browser tests.
 test: $(VENV)/.test chromium

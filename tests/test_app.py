@@ -1,0 +1,90 @@
+"""The Streamlit page under AppTest: runs on the demo, switches level and method, downloads GeoJSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app" / "main.py")
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Everything the page hands to download buttons, by file name."""
+    captured: dict[str, object] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self, path_or_data, mimetype, kind, filename=None):
+        captured[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return captured
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_demo_page_runs_and_shows_figures():
+    at = _app().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert "20 所学校" in at.markdown[0].value and "300 个小区" in at.markdown[0].value
+    table = at.dataframe[0].value
+    assert len(table) == 20 and table["children"].sum() == 20000
+    assert any("生成" in i.value for i in at.info)  # the UI says the demo is generated
+
+
+def test_switch_level_method_and_language():
+    at = _app().run()
+    at.sidebar.radio(key="level").set_value("junior").run()
+    assert not at.exception
+    assert at.dataframe[0].value["children"].sum() == 10000
+    network = at.dataframe[0].value.set_index("school_id")["children"]
+    at.sidebar.radio(key="method").set_value("straight").run()
+    assert not at.exception
+    straight = at.dataframe[0].value.set_index("school_id")["children"]
+    assert straight.sum() == 10000 and not straight.equals(network)  # the river makes them differ
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert "schools" in at.markdown[0].value and at.title[0].value.startswith("Xuequ")
+
+
+def test_downloads_are_valid_geojson(downloads):
+    at = _app().run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert len(labels) == 3
+    catch = json.loads(downloads["catchments-primary-network.geojson"])
+    assign = json.loads(downloads["assignments-primary-network.geojson"])
+    assert catch["type"] == "FeatureCollection" and "crs" not in catch
+    assert len(catch["features"]) == 20 and len(assign["features"]) == 300
+    props = catch["features"][0]["properties"]
+    assert {"school_id", "school_name"} <= set(props)
+    lon, lat = catch["features"][0]["geometry"]["coordinates"][0][0][:2]
+    assert 100 < lon < 110 and 25 < lat < 35  # WGS-84 lon/lat, not projected metres
+    assert all(f["properties"]["school_id"] for f in assign["features"])
+    csv = downloads["schools-primary-network.csv"]
+    assert csv.startswith(b"\xef\xbb\xbf") and "芳潼小学".encode() in csv
+
+
+def test_bad_path_is_shown_in_the_page_not_as_a_traceback(tmp_path):
+    at = _app().run()
+    at.sidebar.radio(key="dataset").set_value("path").run()
+    at.sidebar.text_input(key="osm_path").input(str(tmp_path / "missing.osm")).run()
+    assert not at.exception
+    assert at.error and "missing.osm" in at.error[0].value
+    bad = tmp_path / "broken.osm"
+    bad.write_text("<osm><node id='1' lat='30' lon='104'>")  # truncated XML
+    at.sidebar.text_input(key="osm_path").input(str(bad)).run()
+    assert not at.exception
+    assert at.error and "broken.osm" in at.error[0].value
+    # going back to the demo still works: nothing else was changed
+    at.sidebar.radio(key="dataset").set_value("demo").run()
+    assert not at.exception and not at.error and len(at.dataframe[0].value) == 20
