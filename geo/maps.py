@@ -31,11 +31,13 @@ def utilisation_colour(u: float) -> str:
     return UTILISATION_COLOURS[-1][2]
 
 
-def zoom_for(bounds: np.ndarray, px: int = 800) -> int:
-    """The web-map zoom level at which ``bounds`` (lon/lat) fits about ``px`` pixels."""
+def zoom_for(bounds: np.ndarray, width_px: int = 1000, height_px: int = 600) -> int:
+    """The highest web-map zoom level at which ``bounds`` (lon/lat) fits in ``width_px x height_px``."""
     minx, miny, maxx, maxy = bounds
-    span = max(maxx - minx, (maxy - miny) / np.cos(np.deg2rad((miny + maxy) / 2)), 1e-6)
-    return int(np.clip(np.floor(np.log2(360.0 * px / (256.0 * span))), 1, 18))
+    lon_span = max(maxx - minx, 1e-6)
+    lat_span = max((maxy - miny) / np.cos(np.deg2rad((miny + maxy) / 2)), 1e-6)
+    z = min(np.log2(360.0 * width_px / (256.0 * lon_span)), np.log2(360.0 * height_px / (256.0 * lat_span)))
+    return int(np.clip(np.floor(z), 1, 18))
 
 
 def _esc(value) -> str:
@@ -78,7 +80,6 @@ def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "O
     if leaflet_js and leaflet_css:
         m.default_js = [("leaflet", leaflet_js)]
         m.default_css = [("leaflet_css", leaflet_css)]
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
     colour = {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(result.catchments["school_id"])}
 
     c = result.catchments[["school_id", "school_name", "children", "seats", "utilisation", "geometry"]].copy()
