@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import osmnx as ox
 import pandas as pd
+import requests
+from osmnx._errors import InsufficientResponseError
 
 from geo.errors import InputError, OfflineError
 from geo.network import EDGE_TAGS, MODES, WALK, Network, network_from_graph
@@ -92,7 +94,7 @@ def read_osm_graph(path: str | Path):
         except Exception as exc:
             if isinstance(exc, InputError):
                 raise
-            if type(exc).__name__ == "InsufficientResponseError":
+            if isinstance(exc, InsufficientResponseError):
                 raise InputError("err.no_roads", file=p.name, mode=f"@mode.{WALK}") from exc
             raise InputError("err.file_unreadable", file=p.name, reason=f"{type(exc).__name__}: {str(exc)[:200]}",
                              formats=" / ".join(OSM_SUFFIXES)) from exc
@@ -129,13 +131,10 @@ def network_from_place(place: str, mode: str = WALK) -> Network:
     """Download a place's streets from OpenStreetMap (needs the internet)."""
     try:
         G = ox.graph_from_place(place, network_type=mode, simplify=False, retain_all=True)
-    except Exception as exc:
-        name = type(exc).__name__
-        if name in ("InsufficientResponseError",) or isinstance(exc, (TypeError, ValueError)) and "geocod" in str(exc).lower():
-            raise InputError("err.place_not_found", place=place) from exc
-        if "Nominatim" in str(exc) and "no" in str(exc).lower() and "result" in str(exc).lower():
-            raise InputError("err.place_not_found", place=place) from exc
-        raise OfflineError("err.offline", place=place, reason=name) from exc
+    except InsufficientResponseError as exc:  # the geocoder knows no such place, or it has no streets
+        raise InputError("err.place_not_found", place=place) from exc
+    except (requests.RequestException, OSError) as exc:
+        raise OfflineError("err.offline", place=place, reason=type(exc).__name__) from exc
     net = network_from_graph(G, mode)
     if net.n_nodes == 0:
         raise InputError("err.no_roads", file=place, mode=f"@mode.{mode}")
@@ -154,7 +153,7 @@ def read_osm_features(path: str | Path, tags: dict) -> gpd.GeoDataFrame:
                 warnings.simplefilter("ignore")
                 return ox.features_from_xml(xml, tags=tags)
         except Exception as exc:
-            if type(exc).__name__ == "InsufficientResponseError":
+            if isinstance(exc, InsufficientResponseError):
                 return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
             raise InputError("err.file_unreadable", file=p.name, reason=f"{type(exc).__name__}: {str(exc)[:200]}",
                              formats=" / ".join(OSM_SUFFIXES)) from exc
@@ -280,12 +279,17 @@ def inputs_from_place(place: str, mode: str = WALK, params=None):
     from geo.scenario import Inputs
     from geo.schools import schools_from_osm
 
+    def features(tags: dict) -> gpd.GeoDataFrame:
+        try:
+            return ox.features_from_place(place, tags)
+        except InsufficientResponseError:
+            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+        except (requests.RequestException, OSError) as exc:
+            raise OfflineError("err.offline", place=place, reason=type(exc).__name__) from exc
+
     net = network_from_place(place, mode)
-    try:
-        s, ws = schools_from_osm(ox.features_from_place(place, {"amenity": "school"}))
-        c, wc = compounds_from_osm(ox.features_from_place(place, {"landuse": "residential"}), params or DemandParams())
-    except Exception as exc:
-        raise OfflineError("err.offline", place=place, reason=type(exc).__name__) from exc
+    s, ws = schools_from_osm(features({"amenity": "school"}))
+    c, wc = compounds_from_osm(features({"landuse": "residential"}), params or DemandParams())
     if len(s) == 0:
         raise _InputError("err.empty", file=place, kind="@kind.schools")
     if len(c) == 0:

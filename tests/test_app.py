@@ -88,3 +88,20 @@ def test_bad_path_is_shown_in_the_page_not_as_a_traceback(tmp_path):
     # going back to the demo still works: nothing else was changed
     at.sidebar.radio(key="dataset").set_value("demo").run()
     assert not at.exception and not at.error and len(at.dataframe[0].value) == 20
+
+
+def test_place_name_offline_is_explained_in_the_page(monkeypatch):
+    import requests
+
+    from geo import io
+
+    def offline(*args, **kwargs):
+        raise requests.ConnectionError("no route to host")
+
+    monkeypatch.setattr(io.ox, "graph_from_place", offline)
+    at = _app().run()
+    at.sidebar.radio(key="dataset").set_value("place").run()
+    at.sidebar.text_input(key="place").input("成都市锦江区").run()
+    at.sidebar.button(key="load_place").click().run()
+    assert not at.exception
+    assert at.error and "成都市锦江区" in at.error[0].value and "OSM" in at.error[0].value
