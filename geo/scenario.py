@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.assignment import NETWORK, STRAIGHT, METHODS, nearest_by_network, nearest_by_straight_line
+from geo.assignment import METHODS, NETWORK, nearest_by_network, nearest_by_straight_line
 from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
 from geo.demand import children_column
 from geo.distances import SNAP_WARN_M, snap
