@@ -36,14 +36,8 @@ def whole_numbers(values: pd.Series, file: str, field: str, *, positive: bool = 
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field=field, value=values.iloc[i],
-                         hint=_hint(positive))
+                         hint="@hint.positive_int" if positive else "@hint.nonneg_int")
     return num.round().astype("Int64" if allow_missing else np.int64)
-
-
-def _hint(positive: bool) -> str:
-    from geo.i18n import t
-
-    return t("hint.positive_int" if positive else "hint.nonneg_int", "en")
 
 
 def unique_ids(ids: pd.Series, file: str) -> pd.Series:
@@ -62,7 +56,7 @@ def point_geometry(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoSeries:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field="geometry", value="(empty)",
-                         hint="needs a point or polygon geometry")
+                         hint="@hint.geometry")
     return geom.where(geom.geom_type == "Point", geom.representative_point())
 
 
@@ -74,4 +68,4 @@ def check_lonlat(gdf: gpd.GeoDataFrame, file: str) -> None:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field="geometry",
                          value=f"{b.minx.iloc[i]:.6g}, {b.miny.iloc[i]:.6g}",
-                         hint="longitude must be -180..180 and latitude -90..90 (WGS-84)")
+                         hint="@hint.lonlat")

@@ -69,7 +69,7 @@ def normalise_compounds(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field="geometry",
                          value=str(geom.iloc[i].geom_type if geom.iloc[i] is not None else "(empty)"),
-                         hint="needs a point or polygon geometry")
+                         hint="@hint.geometry")
     ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"C{i + 1}" for i in range(len(gdf))]), file)
     names = gdf[name_col].fillna("").astype(str).str.strip() if name_col else ids
     out = gpd.GeoDataFrame({"compound_id": ids.to_numpy(), "name": names.to_numpy()},

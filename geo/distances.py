@@ -25,10 +25,14 @@ def snap(network: Network, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(idx, np.int64), np.asarray(dist, float)
 
 
-def _with_sources(graph_to: sp.csr_matrix, nodes: np.ndarray, offsets: np.ndarray) -> sp.csr_matrix:
-    """``graph_to`` plus one virtual node per source, linked to its snapped node by its offset."""
-    n, k = graph_to.shape[0], nodes.size
-    link = sp.csr_matrix((np.maximum(offsets, 1e-6), (np.arange(k), nodes)), shape=(k, n))
+def _with_sources(graph_to: sp.csr_matrix, nodes: np.ndarray, offsets: np.ndarray, k: int | None = None,
+                  rows: np.ndarray | None = None) -> sp.csr_matrix:
+    """``graph_to`` plus ``k`` virtual nodes (one per source); virtual node ``rows[i]`` is linked to
+    ``nodes[i]`` by ``offsets[i]`` (default: every source linked, in order)."""
+    n = graph_to.shape[0]
+    k = nodes.size if k is None else k
+    rows = np.arange(nodes.size) if rows is None else rows
+    link = sp.csr_matrix((np.maximum(offsets, 1e-6), (rows, nodes)), shape=(k, n))
     top = sp.hstack([graph_to, sp.csr_matrix((n, k))], format="csr")
     bottom = sp.hstack([link, sp.csr_matrix((k, k))], format="csr")
     return sp.vstack([top, bottom], format="csr")
@@ -49,7 +53,15 @@ def nearest_source(network: Network, nodes: np.ndarray, offsets: np.ndarray | No
         return np.full(n, np.inf), np.full(n, -1, np.int64)
     if offsets is None:
         offsets = np.zeros(nodes.size)
-    g = _with_sources(network.graph_to, nodes, np.asarray(offsets, float))
+    offsets = np.asarray(offsets, float)
+    # Of the sources sharing a node only the nearest (on a tie, the first listed) can win anywhere: link
+    # only that one, since Dijkstra's own tie-breaking between virtual nodes is arbitrary.
+    order = np.lexsort((np.arange(nodes.size), offsets, nodes))
+    best = np.ones(nodes.size, bool)
+    best[1:] = nodes[order][1:] != nodes[order][:-1]
+    linked = np.zeros(nodes.size, bool)
+    linked[order[best]] = True
+    g = _with_sources(network.graph_to, nodes[linked], offsets[linked], nodes.size, np.flatnonzero(linked))
     dist, _, src = dijkstra(g, directed=True, indices=n + np.arange(nodes.size), min_only=True,
                             return_predecessors=True, limit=limit)
     src = np.where(src >= n, src - n, -1).astype(np.int64)

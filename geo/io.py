@@ -202,6 +202,9 @@ def _read_csv(data: bytes, label: str) -> gpd.GeoDataFrame:
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise InputError("err.file_unreadable", file=label, reason="unknown text encoding (use UTF-8 or GB18030)",
+                         formats=" / ".join(TABLE_SUFFIXES))
     lon = require_column(df, LON_ALIASES, label)
     lat = require_column(df, LAT_ALIASES, label)
     x = pd.to_numeric(df[lon], errors="coerce")
@@ -211,7 +214,7 @@ def _read_csv(data: bytes, label: str) -> gpd.GeoDataFrame:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("err.bad_value", file=label, row=i + 1, field=f"{lon}/{lat}",
                          value=f"{df[lon].iloc[i]}, {df[lat].iloc[i]}",
-                         hint="longitude must be -180..180 and latitude -90..90 (WGS-84)")
+                         hint="@hint.lonlat")
     return gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
 
 

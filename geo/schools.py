@@ -89,7 +89,7 @@ def normalise_schools(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
     if levels.isna().any():
         i = int(np.flatnonzero(levels.isna().to_numpy())[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field=level_col, value=gdf[level_col].iloc[i],
-                         hint="use primary / junior / nine_year (小学 / 初中 / 九年一贯制)")
+                         hint="@hint.level")
     if cap_col:
         capacity = whole_numbers(gdf[cap_col], file, cap_col, positive=True, allow_missing=True)
     else:
