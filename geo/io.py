@@ -20,8 +20,13 @@ import pandas as pd
 import requests
 from osmnx._errors import InsufficientResponseError
 
+from geo._table import require_column
+from geo.demand import DemandParams, compounds_from_osm, normalise_compounds
+from geo.demo import SEED, generate
 from geo.errors import InputError, OfflineError
 from geo.network import EDGE_TAGS, MODES, WALK, Network, network_from_graph
+from geo.scenario import Inputs
+from geo.schools import normalise_schools, schools_from_osm
 
 ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(EDGE_TAGS))
 ox.settings.log_console = False
@@ -82,22 +87,29 @@ def _xml_path(path: Path, tmp: Path) -> Path:
     return out
 
 
-def read_osm_graph(path: str | Path):
-    """The raw (unprojected, unsimplified) osmnx graph of every way in an OSM file."""
+def _read_osm(path: str | Path, read, on_empty):
+    """Run an osmnx reader on an OSM file (PBF converted first), turning its failures into messages."""
     p = _check_file(path, OSM_SUFFIXES)
     with tempfile.TemporaryDirectory() as tmp:
         xml = _xml_path(p, Path(tmp))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return ox.graph_from_xml(xml, simplify=False, retain_all=True, bidirectional=False)
+                return read(xml)
+        except InsufficientResponseError as exc:
+            return on_empty(p, exc)
         except Exception as exc:
-            if isinstance(exc, InputError):
-                raise
-            if isinstance(exc, InsufficientResponseError):
-                raise InputError("err.no_roads", file=p.name, mode=f"@mode.{WALK}") from exc
             raise InputError("err.file_unreadable", file=p.name, reason=f"{type(exc).__name__}: {str(exc)[:200]}",
                              formats=" / ".join(OSM_SUFFIXES)) from exc
+
+
+def read_osm_graph(path: str | Path):
+    """The raw (unprojected, unsimplified) osmnx graph of every way in an OSM file."""
+    def no_roads(p: Path, exc: Exception):
+        raise InputError("err.no_roads", file=p.name, mode=f"@mode.{WALK}") from exc
+
+    return _read_osm(path, lambda xml: ox.graph_from_xml(xml, simplify=False, retain_all=True, bidirectional=False),
+                     no_roads)
 
 
 def load_network(path: str | Path, mode: str = WALK, *, use_cache: bool = True) -> Network:
@@ -144,19 +156,9 @@ def network_from_place(place: str, mode: str = WALK) -> Network:
 # --- OSM features --------------------------------------------------------------------------------------
 
 def read_osm_features(path: str | Path, tags: dict) -> gpd.GeoDataFrame:
-    """OSM features with ``tags`` from a file (schools: ``{"amenity": "school"}``)."""
-    p = _check_file(path, OSM_SUFFIXES)
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = _xml_path(p, Path(tmp))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return ox.features_from_xml(xml, tags=tags)
-        except Exception as exc:
-            if isinstance(exc, InsufficientResponseError):
-                return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-            raise InputError("err.file_unreadable", file=p.name, reason=f"{type(exc).__name__}: {str(exc)[:200]}",
-                             formats=" / ".join(OSM_SUFFIXES)) from exc
+    """OSM features with ``tags`` from a file (schools: ``{"amenity": "school"}``); empty when there are none."""
+    return _read_osm(path, lambda xml: ox.features_from_xml(xml, tags=tags),
+                     lambda p, exc: gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"))
 
 
 # --- user tables ---------------------------------------------------------------------------------------
@@ -194,8 +196,6 @@ def read_table(path: str | Path, *, name: str | None = None, data: bytes | None 
 
 
 def _read_csv(data: bytes, label: str) -> gpd.GeoDataFrame:
-    from geo._table import require_column
-
     for enc in ("utf-8-sig", "gb18030"):
         try:
             df = pd.read_csv(_io.BytesIO(data), encoding=enc)
@@ -238,8 +238,6 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 def load_schools(source: str | Path, *, name: str | None = None, data: bytes | None = None):
     """Schools from an OSM file (``amenity=school``) or a user table; returns ``(table, warnings)``."""
-    from geo.schools import normalise_schools, schools_from_osm
-
     label = name or Path(source).name
     if data is None and is_osm_file(source):
         return schools_from_osm(read_osm_features(source, {"amenity": "school"}))
@@ -248,8 +246,6 @@ def load_schools(source: str | Path, *, name: str | None = None, data: bytes | N
 
 def load_compounds(source: str | Path, params=None, *, name: str | None = None, data: bytes | None = None):
     """Compounds from an OSM file (``landuse=residential``) or a user table; returns ``(table, warnings)``."""
-    from geo.demand import DemandParams, compounds_from_osm, normalise_compounds
-
     label = name or Path(source).name
     if data is None and is_osm_file(source):
         return compounds_from_osm(read_osm_features(source, {"landuse": "residential"}), params or DemandParams())
@@ -259,29 +255,21 @@ def load_compounds(source: str | Path, params=None, *, name: str | None = None, 
 def load_inputs(network: str | Path, schools: str | Path | None = None, demand: str | Path | None = None,
                 mode: str = WALK, params=None, *, name: str = ""):
     """Network, schools and compounds from files; schools and compounds default to the OSM file's own."""
-    from geo.errors import InputError as _InputError
-    from geo.scenario import Inputs
-
     net = load_network(network, mode)
     schools = schools or network
     demand = demand or network
     s, ws = load_schools(schools)
     c, wc = load_compounds(demand, params)
     if len(s) == 0:
-        raise _InputError("err.empty", file=Path(schools).name, kind="@kind.schools")
+        raise InputError("err.empty", file=Path(schools).name, kind="@kind.schools")
     if len(c) == 0:
-        raise _InputError("err.empty", file=Path(demand).name, kind="@kind.compounds")
+        raise InputError("err.empty", file=Path(demand).name, kind="@kind.compounds")
     return Inputs(net, s, c, name=name or Path(network).name,
                   sources={"schools": Path(schools).name, "compounds": Path(demand).name}, warnings=tuple(ws + wc))
 
 
 def inputs_from_place(place: str, mode: str = WALK, params=None):
     """Network, schools and compounds of a named place, downloaded from OpenStreetMap (needs the internet)."""
-    from geo.demand import DemandParams, compounds_from_osm
-    from geo.errors import InputError as _InputError
-    from geo.scenario import Inputs
-    from geo.schools import schools_from_osm
-
     def features(tags: dict) -> gpd.GeoDataFrame:
         try:
             return ox.features_from_place(place, tags)
@@ -294,16 +282,14 @@ def inputs_from_place(place: str, mode: str = WALK, params=None):
     s, ws = schools_from_osm(features({"amenity": "school"}))
     c, wc = compounds_from_osm(features({"landuse": "residential"}), params or DemandParams())
     if len(s) == 0:
-        raise _InputError("err.empty", file=place, kind="@kind.schools")
+        raise InputError("err.empty", file=place, kind="@kind.schools")
     if len(c) == 0:
-        raise _InputError("err.empty", file=place, kind="@kind.compounds")
+        raise InputError("err.empty", file=place, kind="@kind.compounds")
     return Inputs(net, s, c, name=place, sources={"schools": place, "compounds": place}, warnings=tuple(ws + wc))
 
 
 def write_demo(out_dir: str | Path, seed: int | None = None) -> Path:
     """Generate the demo district and write ``district.osm``, ``schools.csv`` and ``compounds.geojson``."""
-    from geo.demo import SEED, generate
-
     d = generate(SEED if seed is None else seed)
     out = Path(out_dir)
     write_text(out / "district.osm", d.osm_xml)

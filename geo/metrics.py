@@ -27,7 +27,9 @@ def weighted_quantiles(group: np.ndarray, value: np.ndarray, weight: np.ndarray,
     total = np.bincount(g, weights=w, minlength=n_groups)
     before = np.concatenate([[0.0], np.cumsum(total)[:-1]])
     target = before + q * total
-    idx = np.searchsorted(cum, target - 1e-9 * np.maximum(total, 1), side="left")
+    tol = 1e-9 * np.maximum(total, 1)
+    # At least a little above ``before``: q = 0 must skip the previous group and zero-weight values.
+    idx = np.searchsorted(cum, np.maximum(target - tol, before + tol), side="left")
     idx = np.clip(idx, 0, max(v.size - 1, 0))
     out = v[idx] if v.size else np.full(n_groups, np.nan)
     return np.where(total > 0, out, np.nan)

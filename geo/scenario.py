@@ -103,7 +103,9 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
     """Zone the compounds of ``inputs`` for ``scenario`` and build catchments and figures."""
     net = inputs.network
     level = scenario.level
-    schools = schools_for_level(inputs.schools, level)
+    # Keep each school's row in the user's file: messages must name that row, not its place among the level's.
+    schools = schools_for_level(inputs.schools.assign(_file_row=np.arange(1, len(inputs.schools) + 1)), level)
+    school_rows = schools.pop("_file_row").to_numpy()
     if len(schools) == 0:
         raise InputError("err.no_schools_level", level=f"@level.{level}")
     warnings: list[Warning_] = list(inputs.warnings)
@@ -111,7 +113,7 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
     school_xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
     s_node, s_off = snap(net, school_xy)
     u_node, u_off = inputs.compound_snap
-    _check_snaps(schools, s_off, inputs.sources.get("schools", "schools"), "school", warnings)
+    _check_snaps(schools, s_off, inputs.sources.get("schools", "schools"), "school", warnings, school_rows)
     _check_snaps(inputs.compounds, u_off, inputs.sources.get("compounds", "compounds"), "compound", warnings)
     _, first = np.unique(s_node, return_index=True)
     for i in sorted(set(range(len(s_node))) - set(first)):
@@ -165,11 +167,13 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
                         tuple(warnings))
 
 
-def _check_snaps(df: pd.DataFrame, snap_m: np.ndarray, file: str, kind: str, warnings: list[Warning_]) -> None:
+def _check_snaps(df: pd.DataFrame, snap_m: np.ndarray, file: str, kind: str, warnings: list[Warning_],
+                 rows: np.ndarray | None = None) -> None:
     far = np.flatnonzero(snap_m > OUTSIDE_M)
     if far.size:
         i = int(far[0])
-        raise InputError("err.outside_network", kind=f"@kind.{kind}", name=_row_name(df, i), file=file, row=i + 1,
+        raise InputError("err.outside_network", kind=f"@kind.{kind}", name=_row_name(df, i), file=file,
+                         row=int(rows[i]) if rows is not None else i + 1,
                          dist=float(snap_m[i]))
     for i in np.flatnonzero(snap_m > SNAP_WARN_M):
         warnings.append(("warn.snap_far", {"kind": f"@kind.{kind}", "name": _row_name(df, int(i)), "dist": float(snap_m[i]),
