@@ -1,0 +1,51 @@
+"""Shared fixtures: a private network cache for the whole run, and the demo and Chengdu inputs loaded once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+CHENGDU_OSM = SHARED_DATA / "chengdu-central" / "chengdu.osm"
+SHANGHAI_OSM = SHARED_DATA / "shanghai-huangpu" / "shanghai.osm"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def xuequ_cache_dir(tmp_path_factory):
+    """Every compiled network of the run goes to a temporary cache, never to ~/.cache/xuequ."""
+    path = tmp_path_factory.mktemp("xuequ-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XUEQU_CACHE_DIR", str(path))
+    yield path
+    mp.undo()
+
+
+def require_shared(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"real data not present: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_inputs():
+    from geo import io
+
+    return io.load_inputs(DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson")
+
+
+@pytest.fixture(scope="session")
+def chengdu_inputs():
+    from geo import io
+
+    return io.load_inputs(require_shared(CHENGDU_OSM))
+
+
+@pytest.fixture(scope="session")
+def chengdu_primary(chengdu_inputs):
+    from geo.scenario import Scenario, run_scenario
+
+    return run_scenario(chengdu_inputs, Scenario("primary", "network"))
+
