@@ -16,12 +16,19 @@ from shapely.geometry.base import BaseGeometry
 from geo.network import Network
 
 SAMPLE_SPACING_M = 40.0
-AREA_MARGIN_M = 150.0
+AREA_MARGIN_M = 300.0
+NETWORK_MARGIN_M = 150.0
 
 
-def study_area(xy: np.ndarray, margin: float = AREA_MARGIN_M) -> BaseGeometry:
-    """The area to partition: the convex hull of the points, widened by ``margin`` metres."""
-    return shapely.convex_hull(shapely.multipoints(np.asarray(xy, float))).buffer(margin)
+def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: float = AREA_MARGIN_M) -> BaseGeometry:
+    """The area to partition: the convex hull of the points (schools, compound outlines), widened by
+    ``margin`` metres where the street network reaches (its hull widened by 150 m)."""
+    hull = shapely.convex_hull(shapely.multipoints(np.asarray(xy, float)))
+    area = hull.buffer(margin)
+    if network_xy is not None and len(network_xy) >= 3:
+        reach = shapely.convex_hull(shapely.multipoints(network_xy)).buffer(NETWORK_MARGIN_M)
+        area = area.intersection(reach).union(hull)
+    return area
 
 
 def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray,

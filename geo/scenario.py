@@ -70,9 +70,10 @@ class Inputs:
 
     @cached_property
     def area(self):
-        pts = [self.network.xy, self.compound_xy,
+        """Where the schools and compounds are (see :func:`geo.catchments.study_area`)."""
+        pts = [shapely.get_coordinates(self.compounds_projected.to_numpy()),
                shapely.get_coordinates(self.schools.geometry.to_crs(self.network.crs).to_numpy())]
-        return study_area(np.concatenate([p for p in pts if len(p)]))
+        return study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
 
 
 @dataclass(frozen=True, eq=False)
