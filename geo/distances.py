@@ -31,11 +31,14 @@ def _with_sources(graph_to: sp.csr_matrix, nodes: np.ndarray, offsets: np.ndarra
     ``nodes[i]`` by ``offsets[i]`` (default: every source linked, in order)."""
     n = graph_to.shape[0]
     k = nodes.size if k is None else k
-    rows = np.arange(nodes.size) if rows is None else rows
-    link = sp.csr_matrix((np.maximum(offsets, 1e-6), (rows, nodes)), shape=(k, n))
-    top = sp.hstack([graph_to, sp.csr_matrix((n, k))], format="csr")
-    bottom = sp.hstack([link, sp.csr_matrix((k, k))], format="csr")
-    return sp.vstack([top, bottom], format="csr")
+    rows = np.arange(nodes.size) if rows is None else np.asarray(rows)
+    order = np.argsort(rows, kind="stable")
+    per_row = np.bincount(rows, minlength=k)
+    # Append k rows to the CSR arrays directly (scipy's hstack/vstack would copy the whole graph twice).
+    indptr = np.concatenate([graph_to.indptr, graph_to.indptr[-1] + np.cumsum(per_row)])
+    indices = np.concatenate([graph_to.indices, nodes[order]]).astype(graph_to.indices.dtype, copy=False)
+    data = np.concatenate([graph_to.data, np.maximum(offsets[order], 1e-6)])
+    return sp.csr_matrix((data, indices, indptr.astype(indices.dtype, copy=False)), shape=(n + k, n + k))
 
 
 def nearest_source(network: Network, nodes: np.ndarray, offsets: np.ndarray | None = None,
