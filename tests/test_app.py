@@ -105,3 +105,25 @@ def test_place_name_offline_is_explained_in_the_page(monkeypatch):
     at.sidebar.button(key="load_place").click().run()
     assert not at.exception
     assert at.error and "成都市锦江区" in at.error[0].value and "OSM" in at.error[0].value
+
+
+def test_upload_runs_through_the_same_loaders(tmp_path, monkeypatch):
+    monkeypatch.setenv("XUEQU_CACHE_DIR", str(tmp_path))
+    demo = ROOT / "data" / "demo"
+    at = _app().run()
+    at.sidebar.radio(key="dataset").set_value("upload").run()
+    at.sidebar.radio(key="level").set_value("junior").run()
+    at.file_uploader(key="osm_upload").set_value(("district.osm", (demo / "district.osm").read_bytes(), "text/xml"))
+    at.file_uploader(key="s_up").set_value(("schools.csv", (demo / "schools.csv").read_bytes(), "text/csv"))
+    at.file_uploader(key="c_up").set_value(
+        ("compounds.geojson", (demo / "compounds.geojson").read_bytes(), "application/geo+json"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "8 所学校" in at.markdown[0].value and "300 个小区" in at.markdown[0].value
+
+
+def test_drive_mode_runs():
+    at = _app().run()
+    at.sidebar.radio(key="mode").set_value("drive").run()
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value["children"].sum() == 20000
