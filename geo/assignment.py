@@ -13,7 +13,8 @@ from geo.network import Network
 
 NETWORK = "network"
 STRAIGHT = "straight"
-METHODS = (NETWORK, STRAIGHT)
+OPTIMAL = "optimal"
+METHODS = (NETWORK, STRAIGHT, OPTIMAL)
 
 
 def nearest_by_network(network: Network, school_nodes: np.ndarray, school_offsets: np.ndarray,

@@ -83,3 +83,13 @@ def source_matrix(network: Network, nodes: np.ndarray, offsets: np.ndarray | Non
     if offsets is not None:
         d = d + np.asarray(offsets, float)[:, None]
     return d if targets is None else d[:, np.asarray(targets, np.int64)]
+
+
+def distance_matrix(network: Network, school_nodes: np.ndarray, school_offsets: np.ndarray, unit_nodes: np.ndarray,
+                    unit_offsets: np.ndarray, limit: float = np.inf) -> np.ndarray:
+    """Walk from every unit (compound) to every school: a ``schools x units`` array in metres.
+
+    Each unit's walk to its entrance node is added; ``inf`` beyond ``limit`` (network part only).
+    """
+    return source_matrix(network, school_nodes, school_offsets, targets=unit_nodes, limit=limit) + \
+        np.asarray(unit_offsets, float)[None, :]

@@ -165,6 +165,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.schools": ("学校", "schools"),
     "kind.compounds": ("小区", "compounds"),
     "kind.rows": ("数据行", "rows"),
+    # --- optimal zoning -------------------------------------------------------------------------------
+    "opt.infeasible": (
+        "没有满足条件的方案：请放宽容量容差或最远步行距离，或解锁部分小区。",
+        "No plan meets the constraints: allow more capacity tolerance or a longer walk, or unlock compounds.",
+    ),
+    "opt.no_school_in_reach": (
+        "小区“{name}”在最远步行距离内没有学校：请放宽最远步行距离。",
+        "Compound '{name}' has no school within the maximum walk: allow a longer walk.",
+    ),
+    "opt.locked_over": (
+        "锁定到“{school}”的小区共有 {children} 名学生，超过其 {seats} 个学位（{compounds}）：请解锁部分小区或提高容差。",
+        "Compounds locked to '{school}' have {children} children for its {seats} seats ({compounds}): unlock some "
+        "or allow more tolerance.",
+    ),
+    "opt.short_of_seats": (
+        "这一片区有 {children} 名学生，但可到达的学校（{schools}）只有 {seats} 个学位；涉及小区：{compounds}。",
+        "This part of the district has {children} children but its reachable schools ({schools}) have only "
+        "{seats} seats; compounds include: {compounds}.",
+    ),
+    "opt.repair_failed": (
+        "快速算法未能消除 {schools} 所学校的超额：请改用精确求解，或提高容差。",
+        "The fast method could not remove the overflow of {schools} schools: use the exact solver, or allow "
+        "more tolerance.",
+    ),
+    "opt.not_contiguous": (
+        "仍有 {count} 个小区是“飞地”（与本学区主体不相连），周边学校已无空余学位可调整。",
+        "{count} compounds are still islands (apart from the main part of their catchment): the neighbouring "
+        "schools have no seats left to take them.",
+    ),
     # --- CLI --------------------------------------------------------------------------------------
     "cli.wrote": ("已写出 {path}", "Wrote {path}"),
     "cli.demo": ("示范区已生成于 {path}", "Demo district written to {path}"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
 RADIUS_M = {"primary": 500.0, "junior": 1000.0}
-TABLE_COLUMNS = ("school_id", "name", "seats", "children", "compounds", "utilisation", "mean_m", "median_m",
-                 "p90_m", "within_radius")
+TABLE_COLUMNS = ("school_id", "name", "seats", "children", "compounds", "utilisation", "over_capacity", "mean_m",
+                 "median_m", "p90_m", "within_radius")
 
 
 def weighted_quantiles(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups: int,
@@ -56,6 +57,7 @@ def school_table(label: np.ndarray, dist: np.ndarray, children: np.ndarray, scho
         "children": kids.astype(np.int64),
         "compounds": n_units.astype(np.int64),
         "utilisation": kids / np.where(seats > 0, seats, np.nan),
+        "over_capacity": np.maximum(kids - seats, 0).astype(np.int64),
         "mean_m": mean,
         "median_m": weighted_quantiles(g, d, w, k, 0.5),
         "p90_m": weighted_quantiles(g, d, w, k, 0.9),
@@ -74,3 +76,11 @@ def summary(label: np.ndarray, dist: np.ndarray, children: np.ndarray, radius: f
         "mean_m": float((w * d).sum() / total) if total else float("nan"),
         "within_radius": float((w * (d <= radius)).sum() / total) if total else float("nan"),
     }
+
+
+def polsby_popper(polygons) -> np.ndarray:
+    """Compactness of each polygon: 4 pi area / perimeter^2 (1 for a circle, near 0 for a sliver)."""
+    area = shapely.area(polygons)
+    perimeter = shapely.length(polygons)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(perimeter > 0, 4 * np.pi * area / perimeter**2, np.nan)

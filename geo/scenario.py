@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.assignment import METHODS, NETWORK, nearest_by_network, nearest_by_straight_line
+from geo.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
+from geo.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
 from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
+from geo.contiguity import UnitGraph, island_targets, islands, node_labels, repair, unit_graph
 from geo.demand import children_column
-from geo.distances import SNAP_WARN_M, snap
+from geo.distances import SNAP_WARN_M, distance_matrix, snap
 from geo.errors import InputError
-from geo.metrics import RADIUS_M, school_table, summary
+from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
 from geo.network import Network
 from geo.schools import LEVELS, PRIMARY, schools_for_level
 
@@ -28,18 +30,37 @@ OUTSIDE_M = 2000.0
 Warning_ = tuple[str, dict]
 
 
+FAST, EXACT = "fast", "exact"
+CONTIGUITY_ROUNDS = 8
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """What to compute: the school level and the zoning method."""
+    """What to compute: the school level, the zoning method and, for capacity-optimal zoning, its settings.
+
+    tolerance: seats may be filled to ``(1 + tolerance)`` (0.05 = 105%); max_walk_m: the longest walk
+    allowed (0 = no limit); stability: metres of walk a moved child is worth (a penalty for moving a
+    compound away from its nearest-school zone, the starting plan); contiguous: repair islands;
+    locked: ``(compound_id, school_id)`` pairs that stay as they are; solver: "fast" or "exact".
+    """
 
     level: str = PRIMARY
     method: str = NETWORK
+    solver: str = FAST
+    tolerance: float = 0.0
+    max_walk_m: float = 0.0
+    stability: float = 0.0
+    contiguous: bool = True
+    locked: tuple[tuple[str, str], ...] = ()
+    time_limit_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
+        if self.solver not in (FAST, EXACT):
+            raise ValueError("solver must be 'fast' or 'exact'")
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +88,11 @@ class Inputs:
     @cached_property
     def compound_snap(self) -> tuple[np.ndarray, np.ndarray]:
         return snap(self.network, self.compound_xy)
+
+    @cached_property
+    def unit_graph(self) -> UnitGraph:
+        """Which compounds neighbour which on the street network (see :mod:`geo.contiguity`)."""
+        return unit_graph(self.network, *self.compound_snap)
 
     @cached_property
     def area(self):
@@ -121,7 +147,12 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
         j = int(np.flatnonzero(s_node == s_node[i])[0])
         warnings.append(("warn.shared_node", {"a": _row_name(schools, j), "b": _row_name(schools, i)}))
 
-    if scenario.method == NETWORK:
+    children = inputs.compounds[children_column(level)].to_numpy()
+    plan: dict = {}
+    if scenario.method == OPTIMAL:
+        node_label, node_dist, label, dist, plan = _optimal(inputs, schools, scenario, s_node, s_off, children,
+                                                            warnings)
+    elif scenario.method == NETWORK:
         node_label, node_dist, label, dist = nearest_by_network(net, s_node, s_off, u_node, u_off)
     else:
         node_label, node_dist, label, dist = nearest_by_straight_line(net, school_xy, s_node, s_off,
@@ -130,7 +161,6 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
         i = int(np.flatnonzero(label < 0)[0])
         raise InputError("err.unreachable", name=_row_name(inputs.compounds, i), level=f"@level.{level}")
 
-    children = inputs.compounds[children_column(level)].to_numpy()
     straight = np.hypot(*(inputs.compound_xy - school_xy[label]).T)
     geoms = inputs.compounds_projected.to_numpy()
     assignments = gpd.GeoDataFrame({
@@ -144,7 +174,7 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
         "snap_m": u_off,
     }, geometry=geoms, crs=net.crs)
 
-    if scenario.method == NETWORK:
+    if scenario.method in (NETWORK, OPTIMAL):
         xy, lab = edge_samples(net, node_label, node_dist)
         oxy, olab = outline_samples(geoms, label)
         polys = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), len(schools),
@@ -161,11 +191,94 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
     radius = RADIUS_M[level]
     table = school_table(label, dist, children, schools["school_id"].to_numpy(), schools["name"].to_numpy(),
                          schools["seats"].to_numpy(), radius)
+    table["compactness"] = polsby_popper(polys)
+    table["parts"] = shapely.get_num_geometries(polys)
     catchments = catchments.merge(table[["school_id", "children", "seats", "utilisation"]], on="school_id")
+    baseline = nearest_by_network(net, s_node, s_off, u_node, u_off)[2] if scenario.method != NETWORK else label
+    moved = label != baseline
+    totals = summary(label, dist, children, radius) | {
+        "schools": len(schools), "compounds": len(assignments),
+        "over_capacity": int(table["over_capacity"].sum()),
+        "moved_children": int(children[moved].sum()), "moved_compounds": int(moved.sum()),
+        "compactness": float(np.nanmean(table["compactness"])) if len(table) else float("nan"),
+    } | plan
     return ZoningResult(scenario, schools.to_crs(net.crs), assignments, catchments, table, node_label, node_dist,
-                        summary(label, dist, children, radius) | {"schools": len(schools),
-                                                                  "compounds": len(assignments)},
-                        tuple(warnings))
+                        totals, tuple(warnings))
+
+
+def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_node: np.ndarray, s_off: np.ndarray,
+             children: np.ndarray, warnings: list[Warning_]):
+    """Capacity-optimal zoning (geo.allocation) with the starting plan = nearest-school zones."""
+    net = inputs.network
+    u_node, u_off = inputs.compound_snap
+    dist = distance_matrix(net, s_node, s_off, u_node, u_off)
+    current = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=0)
+    seats = schools["seats"].to_numpy().astype(float) * (1.0 + scenario.tolerance)
+    school_index = {sid: j for j, sid in enumerate(schools["school_id"])}
+    unit_index = {cid: i for i, cid in enumerate(inputs.compounds["compound_id"])}
+    locked = np.full(len(children), -1, np.int64)
+    for cid, sid in scenario.locked:
+        if cid in unit_index and sid in school_index:
+            locked[unit_index[cid]] = school_index[sid]
+    max_walk = scenario.max_walk_m if scenario.max_walk_m > 0 else np.inf
+    cands = candidates(dist, max_walk=max_walk, include=(current, locked))
+    names_u = inputs.compounds["name"].to_numpy()
+    names_s = schools["name"].to_numpy()
+    reasons = explain(cands, children, seats, locked, names_u, names_s)
+    if reasons:
+        raise InfeasibleError(reasons)
+    stability = scenario.stability
+
+    def solve(lock: np.ndarray, pairs: Candidates, exact: bool):
+        kw = dict(current=current, locked=lock, stability=stability)
+        if exact:
+            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, **kw)
+        try:
+            return solve_heuristic(pairs, children, seats, **kw)
+        except InfeasibleError:  # the fast repair got stuck: let the MIP find a plan
+            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, **kw)
+
+    try:
+        alloc = solve(locked, cands, scenario.solver == EXACT)
+    except InfeasibleError:
+        raise InfeasibleError([("opt.infeasible", {})]) from None
+    label = alloc.label
+    graph = inputs.unit_graph
+    islands_left = 0
+    if scenario.contiguous:
+        cost = np.where(np.isfinite(dist) & (dist <= max_walk), dist * (children + 1e-3), np.inf)
+        if stability > 0:
+            cost = cost + stability * (children + 1e-3) * (np.arange(len(seats))[:, None] != current[None, :])
+        # Repair: join each island to its cheapest neighbouring catchment and re-solve the rest around it
+        # (fast solver); keep the plan with the fewest islands.
+        lock = locked.copy()
+        best = (int(islands(graph, label, s_node, children).sum()), label)
+        for _ in range(CONTIGUITY_ROUNDS):
+            island = islands(graph, label, s_node, children) & (lock < 0)
+            target = island_targets(graph, label, island, cost)
+            if not (target >= 0).any():
+                break
+            trial = np.where(target >= 0, target, lock)
+            try:
+                label = solve(trial, candidates(dist, max_walk=max_walk, include=(current, trial)), False).label
+            except InfeasibleError:
+                break
+            lock = trial
+            count = int(islands(graph, label, s_node, children).sum())
+            if count < best[0]:
+                best = (count, label)
+            if count == 0:
+                break
+        label = best[1]
+        label, islands_left = repair(graph, s_node, label, children, seats, cost, locked < 0)
+        if islands_left:
+            warnings.append(("opt.not_contiguous", {"count": islands_left}))
+    node_label = node_labels(graph, label)
+    unit_dist = dist[label, np.arange(len(label))]
+    objective = float(((unit_dist + stability * (label != current)) * (children + 1e-3)).sum())
+    plan = {"solver": alloc.status, "gap": alloc.gap, "seconds": alloc.seconds, "objective": objective,
+            "islands": islands_left}
+    return node_label, graph.node_dist, label, unit_dist, plan
 
 
 def _check_snaps(df: pd.DataFrame, snap_m: np.ndarray, file: str, kind: str, warnings: list[Warning_],

@@ -1,0 +1,283 @@
+"""Capacity-aware optimal zoning: every child a seat, the least walking, as few families moved as needed.
+
+The model (a generalised assignment problem): compounds ``i`` are indivisible and each goes to exactly
+one school ``j`` of its level; ``x_ij`` is 1 when it does. Minimise
+
+    sum_ij  children_i * (walk_ij + stability * [j != current_i]) * x_ij
+
+subject to ``sum_j x_ij = 1`` for every compound, ``sum_i children_i x_ij <= seats_j * (1 + tolerance)`` for
+every school, ``x_ij = 0`` where ``walk_ij`` exceeds the maximum walk, and locked compounds fixed.
+
+Only *candidate* pairs enter the model (the nearest schools of each compound, those within the maximum
+walk, its current and its locked school), so large districts stay small. Two solvers share the model:
+:func:`solve_exact` (a MIP solved by HiGHS, with a time limit and the optimality gap reported) and
+:func:`solve_heuristic` (the LP relaxation by HiGHS, rounded, then repaired and improved by greedy moves;
+its gap is measured against the LP bound). Both take arrays; :mod:`geo.scenario` adapts the tables.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from geo.errors import XuequError
+
+K_NEAREST = 8
+MAX_MOVES = 500
+_TINY = 1e-3  # compounds with no children still prefer nearer schools
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """The (compound, school) pairs allowed in the model, with the walk of each pair in metres."""
+
+    unit: np.ndarray
+    school: np.ndarray
+    dist: np.ndarray
+    n_units: int
+    n_schools: int
+
+
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    """A solved zoning: the school of each compound and how good the answer is known to be.
+
+    status: "optimal", "time_limit" (best found, gap open) or "heuristic"; bound: a lower bound on the
+    objective (the MIP's dual bound, or the LP relaxation for the heuristic); gap = (objective - bound)
+    / objective.
+    """
+
+    label: np.ndarray
+    objective: float
+    bound: float
+    status: str
+    seconds: float
+
+    @property
+    def gap(self) -> float:
+        return max(0.0, (self.objective - self.bound) / self.objective) if self.objective > 0 else 0.0
+
+
+class InfeasibleError(XuequError):
+    """No plan meets the constraints; ``reasons`` lists why, as ``(translation key, params)``."""
+
+    def __init__(self, reasons: list[tuple[str, dict]]) -> None:
+        self.reasons = reasons
+        key, params = reasons[0] if reasons else ("opt.infeasible", {})
+        super().__init__(key, **params)
+
+    def message(self, lang: str = "zh") -> str:
+        from geo.i18n import t
+
+        return "\n".join(t(k, lang, **p) for k, p in self.reasons)
+
+
+def candidates(dist: np.ndarray, *, k_nearest: int = K_NEAREST, max_walk: float = np.inf,
+               include: tuple[np.ndarray, ...] = ()) -> Candidates:
+    """Candidate pairs from a ``schools x compounds`` walking-distance matrix.
+
+    Each compound gets its ``k_nearest`` schools in reach (all of them within ``max_walk`` when that is
+    finite), plus the schools named in ``include`` (arrays of a school index per compound, -1 for none:
+    the current and the locked school), whatever their distance.
+    """
+    k, m = dist.shape
+    d = np.where(np.isfinite(dist), dist, np.inf)
+    keep = np.zeros((k, m), bool)
+    kk = min(k_nearest, k)
+    if kk:
+        nearest = np.argpartition(d, kk - 1, axis=0)[:kk] if kk < k else np.broadcast_to(np.arange(k)[:, None], (k, m))
+        keep[nearest, np.arange(m)] = True
+    keep &= d <= max_walk
+    if np.isfinite(max_walk):
+        keep |= d <= max_walk
+    for extra in include:
+        extra = np.asarray(extra)
+        ok = extra >= 0
+        keep[extra[ok], np.flatnonzero(ok)] = True
+    keep &= np.isfinite(d)
+    school, unit = np.nonzero(keep)
+    order = np.lexsort((school, unit))
+    school, unit = school[order], unit[order]
+    return Candidates(unit, school, d[school, unit], m, k)
+
+
+def pair_cost(c: Candidates, demand: np.ndarray, current: np.ndarray | None, stability: float) -> np.ndarray:
+    w = np.asarray(demand, float)[c.unit] + _TINY
+    cost = w * c.dist
+    if current is not None and stability > 0:
+        cost = cost + stability * w * (np.asarray(current)[c.unit] != c.school)
+    return cost
+
+
+def explain(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np.ndarray | None,
+            unit_names: np.ndarray, school_names: np.ndarray) -> list[tuple[str, dict]]:
+    """Why no plan can exist, naming compounds and schools (empty when no simple reason is found).
+
+    Checks, in order: compounds with no school in reach; locked compounds that overfill their school;
+    groups of compounds whose reachable schools have fewer seats than they have children.
+    """
+    demand = np.asarray(demand, float)
+    reasons: list[tuple[str, dict]] = []
+    reached = np.bincount(c.unit, minlength=c.n_units) > 0
+    for i in np.flatnonzero(~reached)[:10]:
+        reasons.append(("opt.no_school_in_reach", {"name": str(unit_names[i])}))
+    if locked is not None:
+        lk = np.asarray(locked)
+        ok = lk >= 0
+        load = np.bincount(lk[ok], weights=demand[ok], minlength=c.n_schools)
+        for j in np.flatnonzero(load > capacity + 1e-9):
+            names = [str(n) for n in unit_names[ok & (lk == j)][:5]]
+            reasons.append(("opt.locked_over", {"school": str(school_names[j]), "children": int(load[j]),
+                                                "seats": int(capacity[j]), "compounds": "、".join(names)}))
+    # Connected groups of the compound-school candidate graph that have more children than seats.
+    n = c.n_units + c.n_schools
+    g = sp.coo_matrix((np.ones(c.unit.size), (c.unit, c.n_units + c.school)), shape=(n, n))
+    _, comp = connected_components(g, directed=False)
+    need = np.bincount(comp[: c.n_units], weights=demand, minlength=comp.max() + 1)
+    have = np.bincount(comp[c.n_units:], weights=np.asarray(capacity, float), minlength=comp.max() + 1)
+    for g_i in np.flatnonzero(need > have + 1e-9):
+        schools = [str(s) for s in school_names[comp[c.n_units:] == g_i][:6]]
+        units = np.flatnonzero((comp[: c.n_units] == g_i) & reached)
+        if units.size == 0:
+            continue
+        big = units[np.argsort(-demand[units])][:5]
+        reasons.append(("opt.short_of_seats", {"children": int(need[g_i]), "seats": int(have[g_i]),
+                                               "schools": "、".join(schools) or "-",
+                                               "compounds": "、".join(str(unit_names[i]) for i in big)}))
+    return reasons
+
+
+def _model(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
+           locked: np.ndarray | None, integer: bool) -> highspy.Highs:
+    p, m, k = c.unit.size, c.n_units, c.n_schools
+    demand = np.asarray(demand, float)
+    lower = np.zeros(p)
+    upper = np.ones(p)
+    if locked is not None:
+        lk = np.asarray(locked)[c.unit]
+        fixed = lk >= 0
+        upper[fixed & (c.school != lk)] = 0.0
+        lower[fixed & (c.school == lk)] = 1.0
+    # Column p has a 1 in its compound's row and the compound's children in its school's row.
+    rows = np.column_stack([c.unit, m + c.school]).ravel()
+    vals = np.column_stack([np.ones(p), demand[c.unit]]).ravel()
+    lp = highspy.HighsLp()
+    lp.num_col_ = p
+    lp.num_row_ = m + k
+    lp.col_cost_ = cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.concatenate([np.ones(m), np.full(k, -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([np.ones(m), np.asarray(capacity, float)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, 2 * p + 1, 2, dtype=np.int32)
+    lp.a_matrix_.index_ = rows.astype(np.int32)
+    lp.a_matrix_.value_ = vals
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * p
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    return h
+
+
+def _labels_from(c: Candidates, x: np.ndarray) -> np.ndarray:
+    """Each compound's school with the largest share of it (rounding the relaxation)."""
+    order = np.lexsort((-x, c.unit))
+    first = np.ones(order.size, bool)
+    first[1:] = c.unit[order][1:] != c.unit[order][:-1]
+    label = np.full(c.n_units, -1, np.int64)
+    label[c.unit[order][first]] = c.school[order][first]
+    return label
+
+
+def _objective(c: Candidates, cost: np.ndarray, label: np.ndarray) -> float:
+    return float(cost[c.school == label[c.unit]].sum())
+
+
+def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
+                locked: np.ndarray | None = None, stability: float = 0.0, time_limit: float = 10.0,
+                mip_gap: float = 1e-3) -> Allocation:
+    """The optimal plan (or the best found within ``time_limit`` seconds), by HiGHS's MIP solver.
+
+    Raises :class:`InfeasibleError` when no plan exists.
+    """
+    t0 = time.perf_counter()
+    cost = pair_cost(c, demand, current, stability)
+    h = _model(c, demand, capacity, cost, locked, integer=True)
+    try:  # start from the fast plan: HiGHS then only has to prove (or improve) it
+        start = solve_heuristic(c, demand, capacity, current=current, locked=locked, stability=stability)
+        sol = highspy.HighsSolution()
+        sol.col_value = (c.school == start.label[c.unit]).astype(float)
+        sol.value_valid = True
+        h.setSolution(sol)
+    except InfeasibleError:
+        pass
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if status == highspy.HighsModelStatus.kInfeasible or info.primal_solution_status != 2:
+        raise InfeasibleError([("opt.infeasible", {})])
+    x = np.asarray(h.getSolution().col_value)
+    label = _labels_from(c, x)
+    obj = _objective(c, cost, label)
+    done = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
+    return Allocation(label, obj, min(float(info.mip_dual_bound), obj), done, time.perf_counter() - t0)
+
+
+def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
+                    locked: np.ndarray | None = None, stability: float = 0.0, rounds: int = 50) -> Allocation:
+    """A fast plan: the LP relaxation (HiGHS), each compound rounded to its largest share, then greedy
+    repair of overfull schools and greedy improving moves. Its gap is measured against the LP bound.
+
+    Raises :class:`InfeasibleError` when even the relaxation has no solution, or the repair cannot
+    empty an overfull school.
+    """
+    t0 = time.perf_counter()
+    demand = np.asarray(demand, float)
+    capacity = np.asarray(capacity, float)
+    cost = pair_cost(c, demand, current, stability)
+    h = _model(c, demand, capacity, cost, locked, integer=False)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise InfeasibleError([("opt.infeasible", {})])
+    bound = float(h.getInfo().objective_function_value)
+    label = _labels_from(c, np.asarray(h.getSolution().col_value))
+    movable = np.ones(c.n_units, bool) if locked is None else np.asarray(locked) < 0
+    own_cost = np.zeros(c.n_units)
+    for _ in range(rounds):
+        load = np.bincount(label, weights=demand, minlength=c.n_schools)
+        slack = capacity - load
+        mine = c.school == label[c.unit]
+        own_cost[c.unit[mine]] = cost[mine]
+        delta = cost - own_cost[c.unit]
+        fits = (slack[c.school] >= demand[c.unit] - 1e-9) & ~mine & movable[c.unit]
+        # Repair first (moves out of overfull schools, cheapest first), then improving moves.
+        pick = fits & (slack[label[c.unit]] < -1e-9) if (slack < -1e-9).any() else fits & (delta < -1e-9)
+        if not pick.any():
+            break
+        repairing = bool((slack < -1e-9).any())
+        cand = np.flatnonzero(pick)
+        cand = cand[np.argsort(delta[cand] / (demand[c.unit[cand]] + _TINY), kind="stable")][:MAX_MOVES]
+        moved = np.zeros(c.n_units, bool)
+        for p in cand:  # at most MAX_MOVES per round; each re-checks the slack it needs
+            u, j = c.unit[p], c.school[p]
+            if moved[u] or slack[j] < demand[u] - 1e-9 or (repairing and slack[label[u]] >= -1e-9):
+                continue
+            slack[label[u]] += demand[u]
+            slack[j] -= demand[u]
+            label[u] = j
+            moved[u] = True
+        if not moved.any():
+            break
+    load = np.bincount(label, weights=demand, minlength=c.n_schools)
+    if (load > capacity + 1e-9).any():
+        raise InfeasibleError([("opt.repair_failed", {"schools": int((load > capacity + 1e-9).sum())})])
+    return Allocation(label, _objective(c, cost, label), bound, "heuristic", time.perf_counter() - t0)
