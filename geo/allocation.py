@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from geo.errors import XuequError
 
@@ -118,8 +118,8 @@ def explain(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np.
             unit_names: np.ndarray, school_names: np.ndarray) -> list[tuple[str, dict]]:
     """Why no plan can exist, naming compounds and schools (empty when no simple reason is found).
 
-    Checks, in order: compounds with no school in reach; locked compounds that overfill their school;
-    groups of compounds whose reachable schools have fewer seats than they have children.
+    Checks, in order: compounds with no school in reach; locked compounds that overfill their school; a
+    group of compounds whose reachable schools have fewer seats than they have children.
     """
     demand = np.asarray(demand, float)
     reasons: list[tuple[str, dict]] = []
@@ -134,22 +134,53 @@ def explain(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np.
             names = [str(n) for n in unit_names[ok & (lk == j)][:5]]
             reasons.append(("opt.locked_over", {"school": str(school_names[j]), "children": int(load[j]),
                                                 "seats": int(capacity[j]), "compounds": "、".join(names)}))
-    # Connected groups of the compound-school candidate graph that have more children than seats.
-    n = c.n_units + c.n_schools
-    g = sp.coo_matrix((np.ones(c.unit.size), (c.unit, c.n_units + c.school)), shape=(n, n))
-    _, comp = connected_components(g, directed=False)
-    need = np.bincount(comp[: c.n_units], weights=demand, minlength=comp.max() + 1)
-    have = np.bincount(comp[c.n_units:], weights=np.asarray(capacity, float), minlength=comp.max() + 1)
-    for g_i in np.flatnonzero(need > have + 1e-9):
-        schools = [str(s) for s in school_names[comp[c.n_units:] == g_i][:6]]
-        units = np.flatnonzero((comp[: c.n_units] == g_i) & reached)
-        if units.size == 0:
-            continue
+    # Where seats run short: a maximum flow from compounds to schools that cannot carry every child.
+    # The compounds still reachable from the source in the residual graph (a minimum cut) can only
+    # reach schools whose seats are fewer than their children (Hall's condition fails there).
+    short = None if reasons else shortage(c, demand, capacity, locked)
+    if short is not None:
+        units, schools, need, have = short
         big = units[np.argsort(-demand[units])][:5]
-        reasons.append(("opt.short_of_seats", {"children": int(need[g_i]), "seats": int(have[g_i]),
-                                               "schools": "、".join(schools) or "-",
+        reasons.append(("opt.short_of_seats", {"children": int(need), "seats": int(have),
+                                               "schools": "、".join(str(s) for s in school_names[schools][:8]) or "-",
                                                "compounds": "、".join(str(unit_names[i]) for i in big)}))
     return reasons
+
+
+def shortage(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, int, int] | None:
+    """A group of compounds whose reachable schools have fewer seats than they have children.
+
+    Returns ``(compounds, schools, children, seats)`` or None when every child can get a seat
+    (compounds treated as divisible). Found by ``scipy.sparse.csgraph.maximum_flow`` and its minimum cut.
+    """
+    m, k = c.n_units, c.n_schools
+    demand = np.round(np.asarray(demand, float)).astype(np.int64)
+    seats = np.floor(np.asarray(capacity, float) + 1e-9).astype(np.int64)
+    unit, school = c.unit, c.school
+    if locked is not None:
+        lk = np.asarray(locked)[unit]
+        keep = (lk < 0) | (lk == school)
+        unit, school = unit[keep], school[keep]
+    src, sink = 0, m + k + 1
+    big = int(demand.sum()) + 1
+    rows = np.concatenate([np.zeros(m, np.int64), 1 + unit, 1 + m + np.arange(k)])
+    cols = np.concatenate([1 + np.arange(m), 1 + m + school, np.full(k, sink)])
+    cap = np.concatenate([demand, np.full(unit.size, big), seats]).astype(np.int32)
+    n = m + k + 2
+    graph = sp.csr_matrix((cap, (rows, cols)), shape=(n, n))
+    flow = maximum_flow(graph, src, sink)
+    if flow.flow_value >= demand.sum():
+        return None
+    residual = (graph - flow.flow).tocsr()
+    residual.data = (residual.data > 0).astype(np.int8)
+    residual.eliminate_zeros()
+    reach = breadth_first_order(residual, src, directed=True, return_predecessors=False)
+    side = np.zeros(n, bool)
+    side[reach] = True
+    units = np.flatnonzero(side[1:1 + m])
+    schools = np.flatnonzero(side[1 + m:1 + m + k])
+    return units, schools, int(demand[units].sum()), int(seats[schools].sum())
 
 
 def _model(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray,

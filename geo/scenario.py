@@ -221,7 +221,9 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
         if cid in unit_index and sid in school_index:
             locked[unit_index[cid]] = school_index[sid]
     max_walk = scenario.max_walk_m if scenario.max_walk_m > 0 else np.inf
-    cands = candidates(dist, max_walk=max_walk, include=(current, locked))
+    # The starting plan's school is always a candidate (for stability), but never beyond the maximum walk.
+    current_ok = np.where(dist[current, np.arange(len(current))] <= max_walk, current, -1)
+    cands = candidates(dist, max_walk=max_walk, include=(current_ok, locked))
     names_u = inputs.compounds["name"].to_numpy()
     names_s = schools["name"].to_numpy()
     reasons = explain(cands, children, seats, locked, names_u, names_s)
@@ -260,7 +262,7 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
                 break
             trial = np.where(target >= 0, target, lock)
             try:
-                label = solve(trial, candidates(dist, max_walk=max_walk, include=(current, trial)), False).label
+                label = solve(trial, candidates(dist, max_walk=max_walk, include=(current_ok, trial)), False).label
             except InfeasibleError:
                 break
             lock = trial
