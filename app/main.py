@@ -18,13 +18,13 @@ from streamlit_folium import st_folium
 from app.assets import ensure_leaflet
 from app.state import DATASETS, Dataset, demo_dataset, scenario_from_state
 from geo import export, io
-from geo.assignment import METHODS
+from geo.assignment import METHODS, NETWORK, OPTIMAL
 from geo.errors import XuequError
 from geo.i18n import t
 from geo.maps import zoning_map
 from geo.metrics import RADIUS_M
 from geo.network import MODES
-from geo.scenario import Inputs, ZoningResult, run_scenario
+from geo.scenario import EXACT, FAST, Inputs, Scenario, ZoningResult, run_scenario
 from geo.schools import LEVELS
 
 st.set_page_config(page_title="学区 Xuequ", page_icon="🏫", layout="wide")
@@ -42,8 +42,8 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def zoning(_inputs: Inputs, data_key: str, level: str, method: str) -> ZoningResult:
-    return run_scenario(_inputs, scenario_from_state({"level": level, "method": method}))
+def zoning(_inputs: Inputs, data_key: str, scenario: Scenario) -> ZoningResult:
+    return run_scenario(_inputs, scenario)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -109,6 +109,15 @@ def sidebar() -> tuple[str, Dataset | None]:
     sb.divider()
     sb.radio(T("app.level"), LEVELS, format_func=lambda k: T(f"level.{k}"), horizontal=True, key="level")
     sb.radio(T("app.method"), METHODS, format_func=lambda k: T(f"method.{k}"), key="method")
+    if st.session_state.get("method") == OPTIMAL:
+        with sb.expander(T("opt.settings"), expanded=True):
+            st.radio(T("opt.solver"), [FAST, EXACT], format_func=lambda k: T(f"opt.solver.{k}"), horizontal=True,
+                     key="solver")
+            st.slider(T("opt.tolerance"), 100, 120, 100, step=1, format="%d%%", key="tolerance")
+            st.number_input(T("opt.max_walk"), 0, 10_000, 0, step=100, key="max_walk", help=T("opt.max_walk.help"))
+            st.number_input(T("opt.stability"), 0, 5_000, 0, step=100, key="stability", help=T("opt.stability.help"))
+            st.checkbox(T("opt.contiguous"), True, key="contiguous")
+            st.slider(T("opt.time_limit"), 1, 60, 10, key="time_limit")
     sb.radio(T("app.basemap"), ["none", "osm"], format_func=lambda k: T(f"app.basemap.{k}"), key="basemap")
     return lang, ds
 
@@ -146,8 +155,58 @@ def school_table(result: ZoningResult, lang: str) -> None:
         "median_m": st.column_config.NumberColumn(t("col.median_m", lang), format="%.0f"),
         "p90_m": st.column_config.NumberColumn(t("col.p90_m", lang), format="%.0f"),
         "within_radius": st.column_config.NumberColumn(t("col.within_radius", lang), format="%.0f%%"),
+        "over_capacity": st.column_config.NumberColumn(t("opt.row.over", lang), format="%d"),
+        "compactness": st.column_config.NumberColumn(t("opt.row.compactness", lang), format="%.2f"),
+        "parts": st.column_config.NumberColumn(t("opt.parts", lang), format="%d"),
     }
     st.dataframe(tab, column_config=cfg, hide_index=True, width="stretch", key="school_table")
+
+
+def locked_pairs(nearest: ZoningResult) -> tuple[tuple[str, str], ...]:
+    """Locked compounds stay in their school of the starting plan (nearest-school zones)."""
+    chosen = set(st.session_state.get("locked", []))
+    a = nearest.assignments
+    return tuple((c, s) for c, s in zip(a["compound_id"], a["school_id"]) if c in chosen)
+
+
+def lock_panel(nearest: ZoningResult, lang: str) -> None:
+    a = nearest.assignments
+    labels = dict(zip(a["compound_id"], a["name"] + " → " + a["school_name"]))
+    st.multiselect(t("opt.locked", lang), list(labels), format_func=labels.get, key="locked",
+                   help=t("opt.locked.help", lang))
+
+
+def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
+    """The plan beside nearest-school zoning: district figures, then seats and children per school."""
+    st.subheader(t("opt.compare", lang))
+    s = plan.summary
+    if s.get("solver"):
+        st.caption(t("opt.solved", lang, solver=t(f"opt.status.{s['solver']}", lang), gap=s["gap"],
+                     seconds=s["seconds"], moved=s["moved_children"], compounds=s["moved_compounds"]))
+    rows = [("opt.row.over", "over_capacity", "{:,.0f}"), ("col.mean_m", "mean_m", "{:,.0f}"),
+            ("col.within_radius", "within_radius", "{:.1%}"), ("opt.row.moved", "moved_children", "{:,.0f}"),
+            ("opt.row.compactness", "compactness", "{:.2f}"), ("opt.row.islands", "islands", "{:,.0f}")]
+    df = pd.DataFrame({
+        t("opt.figure", lang): [t(k, lang) for k, _, _ in rows],
+        t("method.network", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f in rows],
+        t("method.optimal", lang): [f.format(plan.summary.get(c, 0)) for _, c, f in rows],
+    })
+    left, right = st.columns([2, 3])
+    left.dataframe(df, hide_index=True, width="stretch", key="compare_summary")
+    per = nearest.table[["school_id", "name", "seats", "children"]].merge(
+        plan.table[["school_id", "children"]], on="school_id", suffixes=("_nearest", "_plan"))
+    per["utilisation_nearest"] = per["children_nearest"] / per["seats"] * 100
+    per["utilisation_plan"] = per["children_plan"] / per["seats"] * 100
+    cfg = {
+        "school_id": None,
+        "name": st.column_config.TextColumn(t("col.school_name", lang)),
+        "seats": st.column_config.NumberColumn(t("col.capacity", lang), format="%d"),
+        "children_nearest": st.column_config.NumberColumn(t("opt.children_nearest", lang), format="%d"),
+        "children_plan": st.column_config.NumberColumn(t("opt.children_plan", lang), format="%d"),
+        "utilisation_nearest": st.column_config.NumberColumn(t("opt.util_nearest", lang), format="%.0f%%"),
+        "utilisation_plan": st.column_config.NumberColumn(t("opt.util_plan", lang), format="%.0f%%"),
+    }
+    right.dataframe(per, column_config=cfg, hide_index=True, width="stretch", key="compare_schools")
 
 
 def show_error(err: Exception, lang: str) -> None:
@@ -169,15 +228,21 @@ def main() -> None:
         st.info(T("app.demo_note"), icon="ℹ️")
 
     digest = dataset_digest(ds)
+    level = st.session_state.get("level", LEVELS[0])
     try:
         with st.status(T("app.loading_network"), expanded=False) as status:
             inputs = load_dataset(ds, digest)
             status.update(label=T("app.computing"))
-            scenario = scenario_from_state(st.session_state)
-            result = zoning(inputs, digest, scenario.level, scenario.method)
+            nearest = zoning(inputs, digest, Scenario(level, NETWORK))
+            scenario = scenario_from_state(st.session_state, locked_pairs(nearest))
+            if scenario.method == OPTIMAL:
+                status.update(label=T("opt.solving"))
+            result = zoning(inputs, digest, scenario)
             status.update(label=T("app.ready"), state="complete")
     except Exception as err:  # every failure is shown in the page, never as a traceback
         show_error(err, lang)
+        if st.session_state.get("method") == OPTIMAL and "nearest" in locals():
+            lock_panel(nearest, lang)
         return
 
     s = result.summary
@@ -190,6 +255,10 @@ def main() -> None:
     st.subheader(T("app.map"))
     st_folium(m, height=620, use_container_width=True, returned_objects=[], key="map")
 
+    if scenario.method == OPTIMAL:
+        compare_panel(nearest, result, lang)
+        lock_panel(nearest, lang)
+
     left, right = st.columns([3, 2])
     with left:
         st.subheader(T("app.table"))
@@ -199,7 +268,7 @@ def main() -> None:
         st.altair_chart(distance_chart(result, lang), width="stretch")
 
     st.subheader(T("app.downloads"))
-    key = f"{digest}-{scenario.level}-{scenario.method}"
+    key = f"{digest}-{hash(scenario)}"
     catch, assign, table = downloads(result, key)
     c1, c2, c3 = st.columns(3)
     stem = f"{scenario.level}-{scenario.method}"

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from geo.assignment import NETWORK
+from geo.assignment import NETWORK, OPTIMAL
 from geo.network import WALK
-from geo.scenario import Scenario
+from geo.scenario import FAST, Scenario
 from geo.schools import PRIMARY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +30,22 @@ class Dataset:
     mode: str = WALK
 
 
-def scenario_from_state(state: Mapping[str, Any]) -> Scenario:
-    return Scenario(level=state.get("level", PRIMARY), method=state.get("method", NETWORK))
+def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str], ...] = ()) -> Scenario:
+    """The scenario the widgets describe; ``locked`` pairs (compound id, school id) come from the page."""
+    method = state.get("method", NETWORK)
+    if method != OPTIMAL:
+        return Scenario(level=state.get("level", PRIMARY), method=method)
+    return Scenario(
+        level=state.get("level", PRIMARY),
+        method=OPTIMAL,
+        solver=state.get("solver", FAST),
+        tolerance=float(state.get("tolerance", 100)) / 100.0 - 1.0,
+        max_walk_m=float(state.get("max_walk", 0) or 0),
+        stability=float(state.get("stability", 0) or 0),
+        contiguous=bool(state.get("contiguous", True)),
+        locked=tuple(sorted(locked)),
+        time_limit_s=float(state.get("time_limit", 10)),
+    )
 
 
 def demo_dataset(mode: str = WALK) -> Dataset:

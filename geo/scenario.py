@@ -195,6 +195,8 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
     table["parts"] = shapely.get_num_geometries(polys)
     catchments = catchments.merge(table[["school_id", "children", "seats", "utilisation"]], on="school_id")
     baseline = nearest_by_network(net, s_node, s_off, u_node, u_off)[2] if scenario.method != NETWORK else label
+    if "islands" not in plan:
+        plan["islands"] = int(islands(inputs.unit_graph, label, s_node, children).sum())
     moved = label != baseline
     totals = summary(label, dist, children, radius) | {
         "schools": len(schools), "compounds": len(assignments),
