@@ -280,8 +280,9 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
     node_label = node_labels(graph, label)
     unit_dist = dist[label, np.arange(len(label))]
     objective = float(((unit_dist + stability * (label != current)) * (children + 1e-3)).sum())
-    plan = {"solver": alloc.status, "gap": alloc.gap, "seconds": alloc.seconds, "objective": objective,
-            "islands": islands_left}
+    plan = {"solver": alloc.status, "gap": alloc.gap, "seconds": alloc.seconds, "objective": objective}
+    if scenario.contiguous:
+        plan["islands"] = islands_left
     return node_label, graph.node_dist, label, unit_dist, plan
 
 

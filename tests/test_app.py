@@ -127,3 +127,19 @@ def test_drive_mode_runs():
     at.sidebar.radio(key="mode").set_value("drive").run()
     assert not at.exception and not at.error
     assert at.dataframe[0].value["children"].sum() == 20000
+
+
+def test_optimal_zoning_panel_and_locks():
+    at = _app().run()
+    at.sidebar.radio(key="method").set_value("optimal").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    compare = at.dataframe[0].value  # the comparison comes first
+    assert compare.shape[0] >= 5 and compare.iloc[0, 2] == "0"  # no child over capacity in the plan
+    assert compare.iloc[0, 1] != "0"  # nearest-school zoning overfills some schools
+    assert any("调整学区" in c.value for c in at.caption)
+    at.multiselect(key="locked").set_value(["C001", "C002"]).run()
+    assert not at.exception and not at.error
+    at.sidebar.number_input(key="max_walk").set_value(800).run()
+    assert not at.exception
+    assert at.error and "最远步行距离" in at.error[0].value  # explained, not a traceback
+    assert at.multiselect(key="locked").value == ["C001", "C002"]  # the planner's locks are kept
