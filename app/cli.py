@@ -26,6 +26,12 @@ class Level(str, Enum):
 class Method(str, Enum):
     network = "network"
     straight = "straight"
+    optimal = "optimal"
+
+
+class Solver(str, Enum):
+    fast = "fast"
+    exact = "exact"
 
 
 class Mode(str, Enum):
@@ -52,18 +58,27 @@ def zones(
     schools: Path = typer.Option(None, help="Schools: GeoJSON / GeoPackage / CSV with lon,lat, or the OSM file"),
     demand: Path = typer.Option(None, help="Compounds: GeoJSON / GeoPackage / CSV with lon,lat, or the OSM file"),
     level: Level = typer.Option(Level.primary, help="School level"),
-    method: Method = typer.Option(Method.network, help="network: walking distance; straight: Voronoi"),
+    method: Method = typer.Option(Method.network, help="network: nearest by walk; straight: Voronoi; "
+                                                       "optimal: capacity-optimal"),
+    solver: Solver = typer.Option(Solver.fast, help="optimal: fast heuristic or exact MIP (HiGHS)"),
+    tolerance: float = typer.Option(0.0, help="optimal: fill seats up to (1 + tolerance), e.g. 0.05"),
+    max_walk: float = typer.Option(0.0, help="optimal: longest walk allowed in metres (0: none)"),
+    stability: float = typer.Option(0.0, help="optimal: metres of walk a moved child is worth"),
+    contiguous: bool = typer.Option(True, help="optimal: repair islands"),
+    time_limit: float = typer.Option(60.0, help="optimal, exact: time limit in seconds"),
     mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
     out: Path = typer.Option(Path("out"), help="Folder for catchments.geojson, assignments.geojson, schools.csv"),
     lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
 ) -> None:
-    """Nearest-school catchments: writes catchments.geojson, assignments.geojson and schools.csv."""
+    """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv."""
     from geo import export, io
     from geo.scenario import Scenario, run_scenario
 
     try:
         inputs = io.load_inputs(network, schools, demand, mode.value)
-        result = run_scenario(inputs, Scenario(level.value, method.value))
+        result = run_scenario(inputs, Scenario(level.value, method.value, solver=solver.value, tolerance=tolerance,
+                                               max_walk_m=max_walk, stability=stability, contiguous=contiguous,
+                                               time_limit_s=time_limit))
     except Exception as err:
         _fail(err, lang.value)
         return

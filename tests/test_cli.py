@@ -61,3 +61,20 @@ def test_demo_command_regenerates_identical_files(tmp_path):
     assert res.exit_code == 0, res.output
     for name in ("district.osm", "schools.csv", "compounds.geojson"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+def test_optimal_zones_hold_capacity(tmp_path):
+    res = runner.invoke(cli, ["zones", "--network", str(DEMO / "district.osm"), "--schools", str(DEMO / "schools.csv"),
+                              "--demand", str(DEMO / "compounds.geojson"), "--method", "optimal", "--tolerance", "0.05",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "schools.csv", encoding="utf-8-sig")
+    assert (table["children"] <= table["seats"] * 1.05).all() and table["children"].sum() == 20000
+
+
+def test_infeasible_optimal_zoning_exits_2_with_names(tmp_path):
+    res = runner.invoke(cli, ["zones", "--network", str(DEMO / "district.osm"), "--schools", str(DEMO / "schools.csv"),
+                              "--demand", str(DEMO / "compounds.geojson"), "--method", "optimal", "--max-walk", "800",
+                              "--out", str(tmp_path), "--lang", "en"])
+    assert res.exit_code == 2
+    assert "has no school within the maximum walk" in res.output
