@@ -263,10 +263,43 @@ def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, curr
     return Allocation(label, obj, min(float(info.mip_dual_bound), obj), done, time.perf_counter() - t0)
 
 
+def _overflow_gain(d, slack_from, slack_to):
+    """How much a move of ``d`` children lowers the total overflow (negative slack) of two schools."""
+    return np.minimum(d, np.maximum(-slack_from, 0)) - np.maximum(d - np.maximum(slack_to, 0), 0)
+
+
+def _resolve(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray, label: np.ndarray,
+             free: np.ndarray, locked: np.ndarray | None, time_limit: float = 5.0) -> np.ndarray:
+    """Re-place the ``free`` compounds by a small MIP, the others staying where they are.
+
+    Returns the labels unchanged when the seats left over cannot take the free compounds.
+    """
+    if not free.any():
+        return label
+    seats_left = capacity - np.bincount(label[~free], weights=demand[~free], minlength=c.n_schools)
+    keep = free[c.unit]
+    units = np.flatnonzero(free)
+    index = np.full(c.n_units, -1)
+    index[units] = np.arange(units.size)
+    sub = Candidates(index[c.unit[keep]], c.school[keep], c.dist[keep], units.size, c.n_schools)
+    h = _model(sub, demand[units], np.maximum(seats_left, 0), cost[keep],
+               None if locked is None else np.asarray(locked)[units], integer=True)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", 1e-3)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return label
+    out = label.copy()
+    out[units] = _labels_from(sub, np.asarray(h.getSolution().col_value))
+    return out
+
+
 def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
-                    locked: np.ndarray | None = None, stability: float = 0.0, rounds: int = 50) -> Allocation:
-    """A fast plan: the LP relaxation (HiGHS), each compound rounded to its largest share, then greedy
-    repair of overfull schools and greedy improving moves. Its gap is measured against the LP bound.
+                    locked: np.ndarray | None = None, stability: float = 0.0, rounds: int = 200) -> Allocation:
+    """A fast plan: the LP relaxation (HiGHS); compounds it splits between schools placed by a small MIP
+    (else rounded to their largest share); greedy repair of overfull schools (ejection chains) and greedy
+    improving moves; a last small MIP over the neighbourhood of any school still overfull. Its gap is
+    measured against the LP bound.
 
     Raises :class:`InfeasibleError` when even the relaxation has no solution, or the repair cannot
     empty an overfull school.
@@ -280,27 +313,42 @@ def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, 
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise InfeasibleError([("opt.infeasible", {})])
     bound = float(h.getInfo().objective_function_value)
-    label = _labels_from(c, np.asarray(h.getSolution().col_value))
+    x = np.asarray(h.getSolution().col_value)
+    label = _labels_from(c, x)
+    # A basic LP solution splits at most about one compound per school: place those by a tiny MIP.
+    split = np.zeros(c.n_units, bool)
+    split[c.unit[(x > 1e-6) & (x < 1 - 1e-6)]] = True
+    label = _resolve(c, demand, capacity, cost, label, split, locked)
     movable = np.ones(c.n_units, bool) if locked is None else np.asarray(locked) < 0
     own_cost = np.zeros(c.n_units)
     for _ in range(rounds):
-        load = np.bincount(label, weights=demand, minlength=c.n_schools)
-        slack = capacity - load
+        slack = capacity - np.bincount(label, weights=demand, minlength=c.n_schools)
         mine = c.school == label[c.unit]
         own_cost[c.unit[mine]] = cost[mine]
         delta = cost - own_cost[c.unit]
-        fits = (slack[c.school] >= demand[c.unit] - 1e-9) & ~mine & movable[c.unit]
-        # Repair first (moves out of overfull schools, cheapest first), then improving moves.
-        pick = fits & (slack[label[c.unit]] < -1e-9) if (slack < -1e-9).any() else fits & (delta < -1e-9)
-        if not pick.any():
-            break
+        free = ~mine & movable[c.unit]
         repairing = bool((slack < -1e-9).any())
-        cand = np.flatnonzero(pick)
-        cand = cand[np.argsort(delta[cand] / (demand[c.unit[cand]] + _TINY), kind="stable")][:MAX_MOVES]
+        if repairing:
+            # Moves out of overfull schools that lower the total overflow, even into a school they then
+            # overfill a little (which passes the overflow on towards spare seats: an ejection chain).
+            gain = _overflow_gain(demand[c.unit], slack[label[c.unit]], slack[c.school])
+            pick = free & (gain > 1e-9)
+            rank = np.lexsort((delta, -gain))
+        else:
+            pick = free & (slack[c.school] >= demand[c.unit] - 1e-9) & (delta < -1e-9)
+            rank = np.argsort(delta / (demand[c.unit] + _TINY), kind="stable")
+        cand = rank[pick[rank]][:MAX_MOVES]
+        if cand.size == 0:
+            break
         moved = np.zeros(c.n_units, bool)
-        for p in cand:  # at most MAX_MOVES per round; each re-checks the slack it needs
+        for p in cand:  # at most MAX_MOVES per round; each re-checks what it needs against current slack
             u, j = c.unit[p], c.school[p]
-            if moved[u] or slack[j] < demand[u] - 1e-9 or (repairing and slack[label[u]] >= -1e-9):
+            if moved[u]:
+                continue
+            if repairing:
+                if _overflow_gain(demand[u], slack[label[u]], slack[j]) <= 1e-9:
+                    continue
+            elif slack[j] < demand[u] - 1e-9:
                 continue
             slack[label[u]] += demand[u]
             slack[j] -= demand[u]
@@ -309,6 +357,14 @@ def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, 
         if not moved.any():
             break
     load = np.bincount(label, weights=demand, minlength=c.n_schools)
+    if (load > capacity + 1e-9).any():
+        # Still overfull: re-solve the neighbourhood (every compound of an overfull school or of a school
+        # one of those compounds could go to) by a MIP, the rest of the district fixed.
+        over = load > capacity + 1e-9
+        near = np.zeros(c.n_schools, bool)
+        near[c.school[over[label[c.unit]]]] = True
+        label = _resolve(c, demand, capacity, cost, label, (over | near)[label] & movable, locked, time_limit=10.0)
+        load = np.bincount(label, weights=demand, minlength=c.n_schools)
     if (load > capacity + 1e-9).any():
         raise InfeasibleError([("opt.repair_failed", {"schools": int((load > capacity + 1e-9).sum())})])
     return Allocation(label, _objective(c, cost, label), bound, "heuristic", time.perf_counter() - t0)

@@ -139,7 +139,7 @@ def test_locked_compounds_stay_in_their_starting_school(demo_inputs):
         assert plan.at[cid, "school_id"] == sid
 
 
-@pytest.mark.parametrize(("level", "tolerance"), [("primary", 0.05), ("junior", 0.0), ("junior", 0.1)])
+@pytest.mark.parametrize(("level", "tolerance"), [("junior", 0.0), ("junior", 0.1)])
 def test_contiguity_holds_when_asked_for(demo_inputs, level, tolerance):
     loose = run_scenario(demo_inputs, Scenario(level, "optimal", tolerance=tolerance, contiguous=False))
     plan = run_scenario(demo_inputs, Scenario(level, "optimal", tolerance=tolerance))
@@ -150,8 +150,10 @@ def test_contiguity_holds_when_asked_for(demo_inputs, level, tolerance):
 
 
 def test_islands_left_are_reported(demo_inputs):
+    loose = run_scenario(demo_inputs, Scenario("primary", "optimal", stability=300, contiguous=False))
     plan = run_scenario(demo_inputs, Scenario("primary", "optimal", stability=300))
-    assert plan.summary["islands"] > 0
+    assert 0 < plan.summary["islands"] <= loose.summary["islands"]  # fewer, but seats are too tight for none
+    assert plan.summary["over_capacity"] == 0
     assert ("opt.not_contiguous", {"count": plan.summary["islands"]}) in plan.warnings
 
 
