@@ -15,10 +15,11 @@ SHANGHAI_OSM = SHARED_DATA / "shanghai-huangpu" / "shanghai.osm"
 
 @pytest.fixture(scope="session", autouse=True)
 def xuequ_cache_dir(tmp_path_factory):
-    """Every compiled network of the run goes to a temporary cache, never to ~/.cache/xuequ."""
+    """Every compiled network and stored scenario of the run goes to temporary folders, never to ~."""
     path = tmp_path_factory.mktemp("xuequ-cache")
     mp = pytest.MonkeyPatch()
     mp.setenv("XUEQU_CACHE_DIR", str(path))
+    mp.setenv("XUEQU_DATA_DIR", str(tmp_path_factory.mktemp("xuequ-data")))
     yield path
     mp.undo()
 

@@ -1,0 +1,204 @@
+"""What-if edits: a plan is the base data plus an ordered list of edits, with undo and redo.
+
+An :class:`Edit` is a small, JSON-serialisable record of one planner action: reassign compounds to a
+school, lock or unlock them, add / move / close a school or change its capacity. :class:`History` holds
+the list and a cursor (the edits before it are in force; those after it can be redone). Applying edits
+to the base data is pure (:func:`school_changes`, :func:`plan_overrides`); the incremental recomputation
+lives in :mod:`geo.editor` and the durable store in :mod:`geo.store`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import InputError
+from geo.schools import LEVELS, SCHOOL_LEVELS
+
+REASSIGN = "reassign"
+LOCK = "lock"
+UNLOCK = "unlock"
+ADD_SCHOOL = "add_school"
+MOVE_SCHOOL = "move_school"
+CLOSE_SCHOOL = "close_school"
+SET_CAPACITY = "set_capacity"
+KINDS = (REASSIGN, LOCK, UNLOCK, ADD_SCHOOL, MOVE_SCHOOL, CLOSE_SCHOOL, SET_CAPACITY)
+SCHOOL_KINDS = (ADD_SCHOOL, MOVE_SCHOOL, CLOSE_SCHOOL, SET_CAPACITY)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One planner action.
+
+    kind: one of :data:`KINDS`; level: the school level the edit is about (``primary`` / ``junior``);
+    pairs: ``(compound_id, school_id)`` for reassign and lock (the school a locked compound keeps);
+    compounds: compound ids to unlock; school/name/capacity/lon/lat: the school edited or added.
+    """
+
+    kind: str
+    level: str = ""
+    pairs: tuple[tuple[str, str], ...] = ()
+    compounds: tuple[str, ...] = ()
+    school: str = ""
+    name: str = ""
+    school_level: str = ""
+    capacity: int = 0
+    lon: float = math.nan
+    lat: float = math.nan
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InputError("err.edit_kind", value=self.kind)
+        if self.kind in (REASSIGN, LOCK, UNLOCK) and self.level not in LEVELS:
+            raise InputError("err.edit_field", kind=self.kind, field="level", value=self.level)
+        if self.kind in (SCHOOL_KINDS) and not str(self.school).strip():
+            raise InputError("err.edit_field", kind=self.kind, field="school", value=self.school)
+        if self.kind in (ADD_SCHOOL, SET_CAPACITY) and not (isinstance(self.capacity, int) and self.capacity > 0):
+            raise InputError("err.edit_field", kind=self.kind, field="capacity", value=self.capacity)
+        if self.kind == ADD_SCHOOL:
+            if self.school_level not in SCHOOL_LEVELS:
+                raise InputError("err.edit_field", kind=self.kind, field="school_level", value=self.school_level)
+            if not str(self.name).strip():
+                raise InputError("err.edit_field", kind=self.kind, field="name", value=self.name)
+        if self.kind in (ADD_SCHOOL, MOVE_SCHOOL) and not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            raise InputError("err.edit_field", kind=self.kind, field="lon/lat", value=f"{self.lon}, {self.lat}")
+
+    def to_json(self) -> str:
+        d = {k: v for k, v in asdict(self).items() if v not in ((), "", 0) and not (isinstance(v, float)
+                                                                                    and math.isnan(v))}
+        return json.dumps(d, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Edit:
+        d = json.loads(text)
+        d["pairs"] = tuple(tuple(p) for p in d.get("pairs", ()))
+        d["compounds"] = tuple(d.get("compounds", ()))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class History:
+    """Edits with a cursor: ``edits[:cursor]`` are in force, ``edits[cursor:]`` can be redone."""
+
+    edits: tuple[Edit, ...] = ()
+    cursor: int = 0
+
+    @property
+    def active(self) -> tuple[Edit, ...]:
+        return self.edits[: self.cursor]
+
+    @property
+    def can_undo(self) -> bool:
+        return self.cursor > 0
+
+    @property
+    def can_redo(self) -> bool:
+        return self.cursor < len(self.edits)
+
+    def push(self, edit: Edit) -> History:
+        """A new edit drops whatever could have been redone, as in every editor."""
+        return History(self.edits[: self.cursor] + (edit,), self.cursor + 1)
+
+    def undo(self) -> History:
+        return replace(self, cursor=max(self.cursor - 1, 0))
+
+    def redo(self) -> History:
+        return replace(self, cursor=min(self.cursor + 1, len(self.edits)))
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the active edits say about one level's compounds: forced schools and locks."""
+
+    assigned: dict = field(default_factory=dict)  # compound id -> school id (reassigned by hand)
+    locked: dict = field(default_factory=dict)  # compound id -> school id it keeps
+
+
+def plan_overrides(edits: tuple[Edit, ...] | list[Edit], level: str) -> Overrides:
+    """Fold the compound edits of ``level``, in order: the last word on each compound wins."""
+    assigned: dict = {}
+    locked: dict = {}
+    for e in edits:
+        if e.level != level:
+            continue
+        if e.kind == REASSIGN:
+            for cid, sid in e.pairs:
+                assigned[cid] = sid
+                if cid in locked:
+                    locked[cid] = sid
+        elif e.kind == LOCK:
+            locked.update(dict(e.pairs))
+        elif e.kind == UNLOCK:
+            for cid in e.compounds:
+                locked.pop(cid, None)
+    return Overrides(assigned, locked)
+
+
+def school_changes(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit]) -> gpd.GeoDataFrame:
+    """The schools table (WGS-84) after the school edits: added, moved, closed, capacity changed.
+
+    An edit naming a school that does not exist (any more) raises an :class:`InputError`; the app checks
+    an edit this way before it is stored, so a stored plan always applies.
+    """
+    out = schools.copy()
+    ids = out["school_id"].astype(str)
+    for e in edits:
+        if e.kind not in SCHOOL_KINDS:
+            continue
+        hit = (ids == e.school).to_numpy()
+        if e.kind == ADD_SCHOOL:
+            if hit.any():
+                raise InputError("err.edit_school_exists", value=e.school)
+            row = {c: pd.NA for c in out.columns if c != out.geometry.name}
+            row.update({"school_id": e.school, "name": e.name, "level": e.school_level, "capacity": e.capacity,
+                        "capacity_estimated": False})
+            if "capacity_primary" in out.columns and e.school_level == "nine_year":
+                row.update({"capacity_primary": pd.NA, "capacity_junior": pd.NA})
+            new = gpd.GeoDataFrame([row], geometry=[shapely.Point(e.lon, e.lat)], crs=out.crs)
+            out = pd.concat([out, new.astype({c: out[c].dtype for c in ("capacity",) if c in out})],
+                            ignore_index=True)
+            ids = out["school_id"].astype(str)
+            continue
+        if not hit.any():
+            raise InputError("err.edit_no_school", value=e.school)
+        i = int(np.flatnonzero(hit)[0])
+        if e.kind == MOVE_SCHOOL:
+            out.loc[out.index[i], out.geometry.name] = shapely.Point(e.lon, e.lat)
+        elif e.kind == CLOSE_SCHOOL:
+            out = out.drop(index=out.index[i]).reset_index(drop=True)
+            ids = out["school_id"].astype(str)
+        else:
+            out.loc[out.index[i], "capacity"] = e.capacity
+            out.loc[out.index[i], "capacity_estimated"] = False
+            for c in ("capacity_primary", "capacity_junior"):  # a new total splits by the years again
+                if c in out.columns:
+                    out.loc[out.index[i], c] = pd.NA
+    return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=schools.crs)
+
+
+def assignment_edit(table: pd.DataFrame, level: str, compound_ids, school_ids, file: str) -> Edit:
+    """A unit-to-school table (``compound_id``, ``school_id``: the exchange format of redistricting tools)
+    as one reassign edit, checked row by row against the known compounds and schools."""
+    cols = {str(c).strip().lower(): c for c in table.columns}
+    for need in ("compound_id", "school_id"):
+        if need not in cols:
+            raise InputError("err.unit_csv", file=file, row=1, problem=f"no column {need}")
+    cid = table[cols["compound_id"]].astype(str).str.strip().to_numpy()
+    sid = table[cols["school_id"]].astype(str).str.strip().to_numpy()
+    known_c, known_s = set(map(str, compound_ids)), set(map(str, school_ids))
+    for i, (c, s) in enumerate(zip(cid, sid)):
+        if c not in known_c:
+            raise InputError("err.unit_csv", file=file, row=i + 2, problem=f"unknown compound_id {c!r}")
+        if s not in known_s:
+            raise InputError("err.unit_csv", file=file, row=i + 2, problem=f"unknown school_id {s!r}")
+    dup = pd.Series(cid).duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise InputError("err.unit_csv", file=file, row=i + 2, problem=f"compound_id {cid[i]!r} twice")
+    return Edit(REASSIGN, level=level, pairs=tuple(zip(cid.tolist(), sid.tolist())))
