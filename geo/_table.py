@@ -63,7 +63,9 @@ def point_geometry(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoSeries:
 def check_lonlat(gdf: gpd.GeoDataFrame, file: str) -> None:
     """Raise if any coordinate is outside WGS-84 lon/lat ranges (e.g. projected metres labelled 4326)."""
     b = gdf.geometry.bounds
-    bad = (b.minx < -180) | (b.maxx > 180) | (b.miny < -90) | (b.maxy > 90)
+    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
+    finite = np.isfinite(b.to_numpy(dtype=float)).all(axis=1)
+    bad = (b.minx < -180) | (b.maxx > 180) | (b.miny < -90) | (b.maxy > 90) | (present & ~finite)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field="geometry",

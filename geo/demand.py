@@ -21,11 +21,12 @@ from geo._table import check_lonlat, find_column, require_column, unique_ids, wh
 from geo.errors import InputError
 from geo.schools import LEVELS, YEARS
 
-ID_ALIASES = ("compound_id", "id", "小区编号", "编号", "osmid")
+# The 10-character forms (compound_i, children_p, children_j) are what a Shapefile .dbf keeps of the names.
+ID_ALIASES = ("compound_id", "id", "小区编号", "编号", "osmid", "compound_i")
 NAME_ALIASES = ("name", "compound_name", "小区名称", "小区", "名称")
 CHILD_ALIASES = {
-    "primary": ("children_primary", "primary", "小学生数", "小学适龄儿童"),
-    "junior": ("children_junior", "junior", "初中生数", "初中适龄儿童"),
+    "primary": ("children_primary", "primary", "小学生数", "小学适龄儿童", "children_p"),
+    "junior": ("children_junior", "junior", "初中生数", "初中适龄儿童", "children_j"),
 }
 
 

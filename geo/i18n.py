@@ -232,6 +232,294 @@ TEXT: dict[str, tuple[str, str]] = {
         "{count} compounds are still islands (apart from the main part of their catchment): the neighbouring "
         "schools have no seats left to take them.",
     ),
+    # --- what-if edits and scenarios (geo.edits, geo.editor, geo.store) ----------------------------
+    "err.edit_kind": ("未知的编辑类型：{value}。", "Unknown kind of edit: {value}."),
+    "err.edit_field": ("编辑“{kind}”的字段 {field} 无效：{value}。请检查后重试。",
+                       "The edit '{kind}' has an invalid {field}: {value}. Check it and try again."),
+    "err.edit_school_exists": ("学校编号 {value} 已存在：新学校请用另一个编号。",
+                               "School id {value} exists already: give the new school another id."),
+    "err.edit_no_school": ("没有编号为 {value} 的学校（可能已被关闭）。",
+                           "There is no school with id {value} (it may have been closed)."),
+    "err.scenario_name": ("方案名称不能为空。", "A scenario needs a name."),
+    "err.scenario_missing": ("找不到方案 {value}（可能已被删除）。", "Scenario {value} was not found (deleted?)."),
+    "err.unit_csv": ("{file} 第 {row} 行：{problem}。小区—学校对照表需要 compound_id 与 school_id 两列。",
+                     "{file}, row {row}: {problem}. A unit-to-school file needs the columns compound_id and "
+                     "school_id."),
+    "edit.warn_school_gone": ("以下学校已关闭，原先手动划给它们的小区已改回最近的学校：{schools}。",
+                              "These schools are closed; compounds moved to them by hand went back to their "
+                              "nearest school: {schools}."),
+    "edit.warn_unassigned": ("{count} 个小区没有可达的学校。", "{count} compounds have no school in reach."),
+    "edit.warn_over_capacity": ("{count} 所学校超出学位：{schools}。", "{count} schools are over capacity: {schools}."),
+    # --- Chinese data as it comes: encodings, coordinate systems, vector files (geo.io, geo.coords) ----
+    "err.too_large": (
+        "文件 {file}（{size_mb:.1f} MB）超过 {limit_mb:.0f} MB 的上限，未读取：请只保留需要的区域或列。",
+        (
+            "{file} ({size_mb:.1f} MB) is over the {limit_mb:.0f} MB limit and was not read: keep only the area or "
+            "columns you need."
+        ),
+    ),
+    "err.not_text": (
+        "文件 {file} 不是文本表格（看起来是二进制数据）：请使用 CSV、XLSX、GeoJSON 等格式。",
+        "{file} is not a text table (it looks like binary data): use CSV, XLSX, GeoJSON or a similar format.",
+    ),
+    "err.encoding": (
+        "无法识别文件 {file} 的文字编码：请另存为 UTF-8 或 GBK 编码的 CSV。",
+        "Cannot tell the text encoding of {file}: save it as CSV in UTF-8 or GBK.",
+    ),
+    "err.zip_no_shp": (
+        "压缩包 {file} 中没有 .shp 文件（其中有：{contents}）：请把 .shp、.dbf、.shx、.prj 一起压缩。",
+        "{file} contains no .shp file (it holds: {contents}): zip the .shp, .dbf, .shx and .prj together.",
+    ),
+    "err.no_crs": (
+        "文件 {file} 没有坐标系，且第 {row} 行的坐标（{value}）不是经纬度：请附上 .prj 文件，或导出为 WGS-84（EPSG:4326）。",
+        (
+            "{file} has no coordinate system and row {row}'s coordinates ({value}) are not longitude/latitude: "
+            "include the .prj file, or export as WGS-84 (EPSG:4326)."
+        ),
+    ),
+    "err.projected_as_wgs84": (
+        "文件 {file} 第 {row} 行的坐标（{value}）像是投影坐标（米），却标为 WGS-84 经纬度：请按其真实坐标系导出，或转换为 WGS-84（EPSG:4326）。",
+        (
+            "{file} row {row}: the coordinates ({value}) look like projected metres but are labelled WGS-84 "
+            "longitude/latitude: export with their real coordinate system, or convert to WGS-84 (EPSG:4326)."
+        ),
+    ),
+    "err.geometry_invalid": (
+        "文件 {file} 第 {row} 行的几何图形无效且无法自动修复（{reason}）：请在 GIS 软件中修正。",
+        "{file} row {row}: the geometry is invalid and cannot be repaired ({reason}): fix it in a GIS program.",
+    ),
+    "err.lonlat_swapped": (
+        "文件 {file} 第 {row} 行的经纬度（{value}）似乎对调了，而其他行没有：请检查“{field}”。",
+        (
+            "{file} row {row}: longitude and latitude ({value}) look swapped there but not in other rows: check "
+            "'{field}'."
+        ),
+    ),
+    "err.mapping_column": (
+        "文件 {file} 中没有列“{value}”（指定给“{field}”）：请重新选择列。",
+        "{file} has no column '{value}' (chosen for '{field}'): choose the columns again.",
+    ),
+    "warn.encoding_guessed": (
+        "文件 {file} 不是 UTF-8 或 GBK 编码，已按 {encoding} 读取：请核对名称是否显示正确。",
+        "{file} is neither UTF-8 nor GBK; it was read as {encoding}: check that the names look right.",
+    ),
+    "warn.lonlat_swapped": (
+        "文件 {file} 的经度与纬度对调了（“{lon}”中是纬度），已自动交换。",
+        (
+            "{file}: longitude and latitude were the wrong way round ('{lon}' held latitudes); they were swapped "
+            "back."
+        ),
+    ),
+    "warn.geometry_repaired": (
+        "文件 {file} 中 {count} 个无效几何图形已自动修复（第 {rows} 行）：请核对其形状。",
+        "{file}: {count} invalid geometries were repaired (rows {rows}): check their shapes.",
+    ),
+    "warn.crs_assumed": (
+        "文件 {file} 没有坐标系；其坐标在经纬度范围内，按 WGS-84 读取。",
+        "{file} has no coordinate system; its coordinates are longitudes/latitudes, so WGS-84 was assumed.",
+    ),
+    "warn.first_layer": (
+        "文件 {file} 有 {count} 个图层或工作表，只读取了第一个“{layer}”。",
+        "{file} has {count} layers or sheets; only the first, '{layer}', was read.",
+    ),
+    "warn.gcj_offset": (
+        (
+            "{kind}坐标（{file}）距路网的中位距离为 {given:.0f} 米，按 GCJ-02（高德/腾讯）换算后只有 {converted:.0f} 米："
+            "这些坐标可能取自国内网络地图，请在载入时选择 GCJ-02 坐标系。"
+        ),
+        (
+            "The {kind} coordinates ({file}) sit a median {given:.0f} m off the streets, but only {converted:.0f} m "
+            "once converted from GCJ-02 (AMap/Tencent): they probably come from a Chinese web map; load them as "
+            "GCJ-02."
+        ),
+    ),
+    "kind.data": ("数据", "data"),
+    "coords.system": ("坐标系", "Coordinate system"),
+    "coords.wgs84": ("WGS-84（GPS / OpenStreetMap）", "WGS-84 (GPS / OpenStreetMap)"),
+    "coords.gcj02": ("GCJ-02（高德 / 腾讯）", "GCJ-02 (AMap / Tencent)"),
+    "coords.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+    # --- resource equity (geo.equity, geo.exchange) --------------------------------------------------
+    "equity.missing_column": (
+        "文件 {file} 缺少列“{field}”（可用的列名：{aliases}），计算{need}需要它。",
+        "{file} has no '{field}' column (accepted names: {aliases}); it is needed for {need}.",
+    ),
+    "equity.hint.nonneg": ("应为不小于 0 的数", "use a number, 0 or more"),
+    "equity.no_classes": ("学校“{school}”有学生但班级数为 0：请填写班级数。",
+                          "School '{school}' has students but 0 classes: give its number of classes."),
+    "equity.need.students": ("各项生均指标", "every per-student indicator"),
+    "equity.need.qualified_teachers": ("每百名学生拥有高于规定学历教师数",
+                                       "teachers above the required qualification per 100 students"),
+    "equity.need.backbone_teachers": ("每百名学生拥有县级以上骨干教师数",
+                                      "county-level backbone teachers per 100 students"),
+    "equity.need.pe_art_teachers": ("每百名学生拥有体育、艺术专任教师数", "PE and art teachers per 100 students"),
+    "equity.need.floor_area_m2": ("生均教学及辅助用房面积", "teaching and auxiliary floor area per student"),
+    "equity.need.sports_ground_m2": ("生均体育运动场馆面积", "sports ground area per student"),
+    "equity.need.equipment_value_cny": ("生均教学仪器设备值", "teaching equipment value per student"),
+    "equity.need.multimedia_rooms": ("每百名学生拥有网络多媒体教室数", "networked multimedia classrooms per 100 students"),
+    "equity.need.classes": ("平均班额", "average class size"),
+    "equity.ind.qualified_per100": ("每百名学生拥有高于规定学历教师数", "Teachers above required qualification per 100"),
+    "equity.ind.backbone_per100": ("每百名学生拥有县级以上骨干教师数", "Backbone teachers per 100"),
+    "equity.ind.pe_art_per100": ("每百名学生拥有体育、艺术专任教师数", "PE and art teachers per 100"),
+    "equity.ind.floor_area_per_student": ("生均教学及辅助用房面积（㎡）", "Teaching floor area per student (m²)"),
+    "equity.ind.sports_ground_per_student": ("生均体育运动场馆面积（㎡）", "Sports ground per student (m²)"),
+    "equity.ind.equipment_per_student": ("生均教学仪器设备值（元）", "Equipment value per student (yuan)"),
+    "equity.ind.multimedia_per100": ("每百名学生拥有网络多媒体教室数", "Multimedia classrooms per 100"),
+    "equity.cv": ("差异系数", "Coefficient of variation"),
+    "equity.std.2017": ("优质均衡（2017）", "High-quality balance (2017)"),
+    "equity.std.2012": ("基本均衡（2012）", "Basic balance (2012)"),
+    "equity.band.standard": ("标准班额以内", "Within the standard size"),
+    "equity.band.above_standard": ("超过标准班额", "Above the standard size"),
+    "equity.band.large": ("大班额（56–65 人）", "Large classes (56–65)"),
+    "equity.band.super_large": ("超大班额（66 人及以上）", "Very large classes (66+)"),
+    "equity.oversized_school": ("学校规模超过 {limit} 人", "School larger than {limit} students"),
+    "exchange.cat.qualified": ("高于规定学历教师", "teachers above the required qualification"),
+    "exchange.cat.backbone": ("县级以上骨干教师", "backbone teachers"),
+    "exchange.cat.pe_art": ("体育、艺术专任教师", "PE and art teachers"),
+    "exchange.unknown_school": ("交流方案第 {row} 行的学校“{school}”不在学校表中。",
+                                "Move row {row}: school '{school}' is not in the schools table."),
+    "exchange.unknown_category": (
+        "交流方案第 {row} 行的教师类别“{category}”无效：应为 {categories}。",
+        "Move row {row}: teacher category '{category}' is not valid: use {categories}.",
+    ),
+    "exchange.level_needed": (
+        "交流方案第 {row} 行（{a} → {b}）涉及九年一贯制学校：请注明学段（primary / junior）。",
+        "Move row {row} ({a} -> {b}) involves nine-year schools: give the level (primary / junior).",
+    ),
+    "exchange.not_enough": (
+        "学校“{school}”只有 {have} 名{category}，无法交流出 {send} 名。",
+        "School '{school}' has only {have} {category}; it cannot send {send}.",
+    ),
+    "exchange.no_teachers": ("{level}学校没有{category}，差异系数无从计算。",
+                             "The {level} schools have no {category}: there is no coefficient to improve."),
+    "exchange.too_few": (
+        "{category}共 {teachers} 人，分到 {schools} 所{level}学校，即使最均匀的分配差异系数也有 {best:.3f}，"
+        "高于 {limit:.2f}：教师总数不足，需要补充教师。",
+        "There are {teachers} {category} for {schools} {level} schools: even the most even distribution "
+        "leaves a coefficient of {best:.3f}, above {limit:.2f}. There are too few teachers in total.",
+    ),
+    "exchange.too_few_grouped": (
+        "只在集团（联盟）内交流时，{category}（{teachers} 人）在 {schools} 所{level}学校间最均匀的分配差异系数"
+        "也有 {best:.3f}，高于 {limit:.2f}：需要跨集团交流或补充教师。",
+        "Moving only within groups, the most even distribution of the {teachers} {category} among {schools} "
+        "{level} schools leaves a coefficient of {best:.3f}, above {limit:.2f}: move teachers between groups "
+        "or add teachers.",
+    ),
+    "exchange.groups_uneven": (
+        "各集团（联盟）之间{category}的配置差距本身就使{level}差异系数至少为 {best:.3f}，高于 {limit:.2f}："
+        "只在集团内交流无法达标，需要跨集团交流。",
+        "The gap between the groups alone keeps the {level} coefficient of {category} at {best:.3f} or more, "
+        "above {limit:.2f}: moves within groups cannot reach it; move teachers between groups.",
+    ),
+    "exchange.time_limit": ("{category}的交流方案在 {seconds:.0f} 秒内未求解完成：请放宽时限。",
+                            "No plan for {category} was found within {seconds:.0f} s: allow more time."),
+    # --- views and the editing view (app.edit_view) ----------------------------------------------
+    "app.view": ("视图", "View"),
+    "view.zones": ("学区划片", "Zoning"),
+    "view.edit": ("编辑方案", "Edit plans"),
+    "edit.title": ("编辑划片方案", "Edit zoning plans"),
+    "edit.caption": (
+        "在地图上点选小区改划学校、增减学校、调整学位；每一步自动保存，可撤销、重做，并与其他方案对比。",
+        "Click compounds on the map to move them to another school, open or close schools, change capacities; "
+        "every step is saved at once, can be undone and redone, and compared with other plans.",
+    ),
+    "edit.default_name": ("方案 {n}", "Plan {n}"),
+    "edit.copy_of": ("{name} 副本", "Copy of {name}"),
+    "edit.imported": ("导入：{name}", "Imported: {name}"),
+    "edit.scenario": ("方案", "Scenario"),
+    "edit.manage": ("新建、复制、重命名、删除、导入方案", "New, duplicate, rename, delete, import scenarios"),
+    "edit.new_name": ("名称", "Name"),
+    "edit.new": ("新建空白方案", "New blank scenario"),
+    "edit.duplicate": ("复制当前方案", "Duplicate this scenario"),
+    "edit.rename": ("重命名当前方案", "Rename this scenario"),
+    "edit.delete_sure": ("确认删除“{name}”", "Yes, delete '{name}'"),
+    "edit.delete": ("删除当前方案", "Delete this scenario"),
+    "edit.import": ("导入小区—学校对照表（CSV）", "Import a unit-to-school table (CSV)"),
+    "edit.import.help": ("两列：compound_id, school_id（本程序导出的 units.csv 即此格式）。",
+                         "Two columns: compound_id, school_id (the units.csv this program exports)."),
+    "edit.import.go": ("作为新方案导入", "Import as a new scenario"),
+    "edit.undo": ("↶ 撤销", "↶ Undo"),
+    "edit.redo": ("↷ 重做", "↷ Redo"),
+    "edit.status": ("已生效 {edits} / {total} 步编辑 · 重算 {ms:.0f} 毫秒 · 已自动保存",
+                    "{edits} of {total} edits in force · recomputed in {ms:.0f} ms · saved"),
+    "edit.click_mode": ("点击地图以", "Clicking the map will"),
+    "edit.click.select": ("选择 / 取消选择小区", "select / deselect a compound"),
+    "edit.click.add": ("定位新学校", "place a new school"),
+    "edit.click.move": ("把所选学校移到此处", "move the chosen school here"),
+    "edit.selection": ("已选小区", "Selected compounds"),
+    "edit.selection.help": ("在地图上点击小区（再点一次取消），或用多边形、矩形工具框选；也可在此列表中增删。",
+                            "Click compounds on the map (click again to deselect) or draw a polygon or rectangle "
+                            "around them; or edit this list."),
+    "edit.selected": ("{count} 个小区，{children} 名学生", "{count} compounds, {children} children"),
+    "edit.target": ("改划到", "Move to school"),
+    "edit.reassign": ("改划", "Reassign"),
+    "edit.lock": ("锁定", "Lock"),
+    "edit.unlock": ("解锁", "Unlock"),
+    "edit.clear": ("清空选择", "Clear"),
+    "edit.schools": ("学校：开办、迁址、关闭、调整学位", "Schools: open, move, close, change capacity"),
+    "edit.school": ("学校", "School"),
+    "edit.move.help": ("选择“把所选学校移到此处”后点击地图即可迁址。",
+                       "Choose 'move the chosen school here', then click the map to move it."),
+    "edit.capacity": ("学位数", "Seats"),
+    "edit.set_capacity": ("设定学位", "Set seats"),
+    "edit.close": ("关闭该校", "Close this school"),
+    "edit.add": ("**开办新学校**", "**Open a new school**"),
+    "edit.add.name": ("校名", "Name"),
+    "edit.add.help": ("选择“定位新学校”后点击地图，坐标会填到这里。",
+                      "Choose 'place a new school' and click the map to fill these in."),
+    "edit.lon": ("经度", "Longitude"),
+    "edit.lat": ("纬度", "Latitude"),
+    "edit.add.go": ("开办", "Open school"),
+    "edit.compare": ("方案对比", "Compare plans"),
+    "edit.compare.show": ("显示对比（两幅地图、改变学校的小区、差异表）",
+                          "Show the comparison (two maps, the compounds that change school, the differences)"),
+    "edit.compare_with": ("与之对比", "Compare with"),
+    "edit.base": ("基准：最近学校划片（未编辑）", "Base: nearest-school zones (no edits)"),
+    "edit.this": ("当前方案", "This plan"),
+    "edit.compare.moved": ("与“{other}”相比：{compounds} 个小区、{children} 名学生改变学校。",
+                           "Against '{other}': {compounds} compounds, {children} children change school."),
+    "edit.changed_map": ("**改变学校的小区**（红框）", "**Compounds that change school** (red outline)"),
+    "edit.col.children_a": ("学生（对比）", "Children (other)"),
+    "edit.col.children_b": ("学生（当前）", "Children (this)"),
+    "edit.col.delta": ("变化", "Change"),
+    "edit.col.util_a": ("学位使用率（对比）", "Utilisation (other)"),
+    "edit.col.util_b": ("学位使用率（当前）", "Utilisation (this)"),
+    "edit.col.mean_a": ("平均步行（对比）", "Mean walk (other)"),
+    "edit.col.mean_b": ("平均步行（当前）", "Mean walk (this)"),
+    "edit.col.within_a": ("服务半径内（对比）", "Within radius (other)"),
+    "edit.col.within_b": ("服务半径内（当前）", "Within radius (this)"),
+    "edit.download.catchments.geojson": ("学区 GeoJSON", "Catchments GeoJSON"),
+    "edit.download.assignments.geojson": ("小区分配 GeoJSON", "Assignments GeoJSON"),
+    "edit.download.plan.gpkg": ("全部图层 GeoPackage", "All layers GeoPackage"),
+    "edit.download.schools.csv": ("学校指标 CSV", "School table CSV"),
+    "edit.download.schools.xlsx": ("学校指标 XLSX", "School table XLSX"),
+    "edit.download.units.csv": ("小区—学校对照 CSV", "Unit-to-school CSV"),
+    # --- zone lists (划片范围, geo.zonetext) ------------------------------------------------------------
+    "zone.status.matched": ("已匹配", "matched"),
+    "zone.status.loose": ("近似匹配", "matched loosely"),
+    "zone.status.unmatched": ("未匹配", "not matched"),
+    "zone.kind.all": ("全路段", "whole street"),
+    "zone.kind.odd": ("单号", "odd numbers"),
+    "zone.kind.even": ("双号", "even numbers"),
+    "zone.kind.segment": ("路段", "segment"),
+    "zone.kind.side": ("一侧", "one side"),
+    "zone.kind.address": ("门牌号", "house numbers"),
+    "zone.reason.not_street": ("不是街道（小区、村组、单位或宿舍）", "not a street (a compound, village group, institution or dormitory)"),
+    "zone.reason.region": ("以四至描述的区域，未按街道读取", "an area described by its bounding streets, not read as streets"),
+    "zone.reason.no_street": ("门牌号前没有街道名", "house numbers with no street before them"),
+    "zone.reason.no_school": ("这一行之前没有学校名", "no school named before this line"),
+    "zone.reason.bad_name": ("无法识别的街道名", "not a recognisable street name"),
+    "zone.reason.stray_bracket": ("多余的右括号（可能是识别错误），其余部分已读取", "a stray closing bracket (an OCR slip?); the rest was read"),
+    "zone.reason.unclosed_bracket": ("括号未闭合，其余部分已读取", "an unclosed bracket; the rest was read"),
+    "zone.reason.format": ("缺少学校列或划片范围列", "no school or range column"),
+    "zone.issue": ("{source} 第 {line} 行：“{text}”未读取：{reason}。", "{source} line {line}: '{text}' was not read: {reason}."),
+    "zone.flag.loose_match": ("街道名近似匹配，请核对", "street name matched loosely: check it"),
+    "zone.flag.parity_whole_street": ("单/双号无法在路网上区分，按整条街道计", "odd/even numbers cannot be told apart on the network: the whole street is used"),
+    "zone.flag.side_whole_street": ("路侧无法在路网上区分，按整条街道计", "the side of a street cannot be told apart on the network: the whole street is used"),
+    "zone.flag.address_whole_street": ("路网没有门牌号，按整条街道计", "the network has no house numbers: the whole street is used"),
+    "zone.flag.address_skipped": ("路网没有门牌号，未计入", "the network has no house numbers: left out"),
+    "zone.flag.junction_not_found": ("找不到路段起止路口，按整条街道计", "a junction of the segment was not found: the whole street is used"),
+    "zone.flag.no_path_between_junctions": ("两路口之间没有沿该街道的路径，按整条街道计", "no way along the street between the junctions: the whole street is used"),
+    "zone.conflict": ("“{street}”同时划给了 {schools}（{length_m:.0f} 米），按“{kept}”计。", "'{street}' is listed for {schools} ({length_m:.0f} m); it went to '{kept}'."),
     # --- CLI --------------------------------------------------------------------------------------
     "cli.wrote": ("已写出 {path}", "Wrote {path}"),
     "cli.demo": ("示范区已生成于 {path}", "Demo district written to {path}"),

@@ -54,8 +54,8 @@ def test_unsupported_extension(tmp_path):
     doc.write_bytes(b"PK\x03\x04 not what we want")
     err = raises("err.format", io.load_network, doc)
     assert "district.docx" in str(err) and ".osm" in str(err)
-    err = raises("err.format", io.load_schools, tmp_path / "schools.xlsx")
-    assert "schools.xlsx" in str(err) and ".csv" in str(err)
+    err = raises("err.format", io.load_schools, tmp_path / "schools.xls")
+    assert "schools.xls" in str(err) and ".csv" in str(err)
 
 
 def test_osm_without_roads(tmp_path):
