@@ -1,0 +1,216 @@
+"""Street and school names: normalisation and matching against the names a network or table knows.
+
+Pure functions on strings. A name is normalised (full/half-width, whitespace, quotes, English glosses,
+成都市 / district / 街道 prefixes, Arabic numerals to Chinese) and then matched:
+
+- ``matched``: its normalised form is a network name's normalised form;
+- ``loose``: a section suffix differs (``红星路`` vs ``红星路二段``), only the street type differs
+  (``纯阳观`` vs ``纯阳观街``), one name is the other with a street before it
+  (``东大街上东大街段`` vs ``上东大街段``), or a fuzzy match (rapidfuzz) that changes no direction or
+  numeral character (``暑袜北一街`` vs ``署袜北一街``, but never ``天涯石南街`` vs ``天涯石北街``);
+- ``unmatched``: none of these; the nearest candidates and their scores are still reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+MATCHED, LOOSE, UNMATCHED = "matched", "loose", "unmatched"
+STATUSES = (MATCHED, LOOSE, UNMATCHED)
+FUZZY_MIN = 80.0  # one character in five (one in four is often another street: 莲花西路 / 红花西路)
+N_CANDIDATES = 3
+
+DIRECTIONS = "东西南北中正上下横前后内外大小新老"
+NUMERALS = "一二三四五六七八九十"
+_SKELETON = set(DIRECTIONS + NUMERALS)
+STREET_SUFFIXES = ("大街", "大道", "街", "路", "巷", "道", "里")
+DISTRICTS = ("锦江", "青羊", "金牛", "武侯", "成华", "高新", "天府新", "龙泉驿", "新都", "温江", "双流", "郫都",
+             "新津", "青白江")
+
+_QUOTES_RE = re.compile(r"[‘’“”'\"`´]")
+_ENGLISH_GLOSS_RE = re.compile(r"\s*[-–—]\s*[A-Za-z][A-Za-z0-9 .,'-]*$")
+_BRACKETS_RE = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+_PREFIX_RE = re.compile(r"^(四川省)?(成都市)?(?:(" + "|".join(DISTRICTS) + r")区)?")
+_SUBDISTRICT_RE = re.compile(r"^[\u4e00-\u9fff]{2,3}街道(?=[\u4e00-\u9fff]{3})")
+_SECTION_RE = re.compile(r"^(?P<base>.+?[路街道])(?P<section>[一二三四五六七八九十]+段|[东西南北中]段)$")
+_STEM_RE = re.compile(r"^(?P<stem>.{2,}?)(大街|大道|街|路|巷|道|里)$")
+
+
+def chinese_numeral(n: int) -> str:
+    """1..99 as Chinese numerals (``10`` -> 十, ``21`` -> 二十一); other numbers as digits."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else NUMERALS[tens - 1] + "十")
+    return head + (NUMERALS[ones - 1] if ones else "")
+
+
+def _digits_to_chinese(s: str) -> str:
+    return re.sub(r"\d+", lambda m: chinese_numeral(int(m.group())), s)
+
+
+def normalise_name(name: object) -> str:
+    """The comparison key of a street name (see the module docstring)."""
+    s = unicodedata.normalize("NFKC", "" if name is None else str(name))
+    s = _QUOTES_RE.sub("", s)
+    if re.search(r"[\u4e00-\u9fff]", s):
+        s = _ENGLISH_GLOSS_RE.sub("", s)
+        s = _BRACKETS_RE.sub("", s)
+        s = re.sub(r"[A-Za-z\s]+", "", s)
+    else:
+        s = re.sub(r"\s+", " ", s).strip().lower()
+    s = s.replace("(", "").replace(")", "")
+    stripped = _PREFIX_RE.sub("", s)
+    if len(stripped) >= 2:
+        s = stripped
+    s = _SUBDISTRICT_RE.sub("", s)
+    return _digits_to_chinese(s)
+
+
+def normalise_school(name: object) -> str:
+    """The comparison key of a school name: 成都市实验小学 and 成都实验小学校 give the same key."""
+    s = unicodedata.normalize("NFKC", "" if name is None else str(name))
+    s = _QUOTES_RE.sub("", s)
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"^(四川省)?(成都市|成都)", "", s)
+    s = re.sub(r"^(" + "|".join(DISTRICTS) + r")区(?=.{4})", "", s)
+    s = s.replace("(", "").replace(")", "")
+    s = re.sub(r"小学校", "小学", s)
+    return _digits_to_chinese(s)
+
+
+def skeleton(key: str) -> str:
+    """The direction and numeral characters of a name, in order: a fuzzy match must keep them."""
+    return "".join(c for c in key if c in _SKELETON)
+
+
+def section_split(key: str) -> tuple[str, str]:
+    """``红星路二段`` -> (``红星路``, ``二段``); a name without a section suffix -> (name, "")."""
+    m = _SECTION_RE.match(key)
+    return (m.group("base"), m.group("section")) if m else (key, "")
+
+
+def stem(key: str) -> str:
+    """A name without its street type: ``纯阳观街`` -> ``纯阳观``."""
+    m = _STEM_RE.match(key)
+    return m.group("stem") if m else key
+
+
+class NameIndex:
+    """The names of a network (or a school table), indexed by normalised key for matching."""
+
+    def __init__(self, names: Iterable[object], kind: str = "street") -> None:
+        self.kind = kind
+        norm = normalise_name if kind == "street" else normalise_school
+        self.by_key: dict[str, set[str]] = defaultdict(set)
+        for n in names:
+            n = "" if n is None else str(n)
+            k = norm(n)
+            if k:
+                self.by_key[k].add(n)
+        self.keys = sorted(self.by_key)
+        self.by_base: dict[str, set[str]] = defaultdict(set)
+        self.by_stem: dict[str, set[str]] = defaultdict(set)
+        for k in self.keys:
+            base, section = section_split(k)
+            if section:
+                self.by_base[base].add(k)
+            self.by_stem[stem(k)].add(k)
+        self.normalise = norm
+
+    def names(self, keys: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted({n for k in keys for n in self.by_key.get(k, ())}))
+
+    def prefixed(self, key: str) -> set[str]:
+        """Keys that begin with ``key`` (``一环路`` -> every section of 一环路)."""
+        return {k for k in self.keys if k.startswith(key)} if len(key) >= 2 else set()
+
+    def match(self, name: object) -> dict:
+        """Match one name: status, network names, score, and the nearest candidates."""
+        key = self.normalise(name)
+        out = {"name": "" if name is None else str(name), "key": key, "status": UNMATCHED, "names": (),
+               "score": 0.0, "candidates": ""}
+        if not key:
+            return out
+        near = process.extract(key, self.keys, scorer=fuzz.ratio, limit=N_CANDIDATES) if self.keys else []
+        out["candidates"] = "; ".join(f"{self._show(k)} {s:.0f}" for k, s, _ in near)
+        if key in self.by_key:
+            return out | {"status": MATCHED, "names": self.names([key]), "score": 100.0}
+        loose = self._loose(key)
+        if loose:
+            return out | {"status": LOOSE, "names": self.names(loose), "score": 90.0}
+        for k, score, _ in near:
+            # OCR typos replace characters: an inserted or dropped one (光华街 / 新光华街) is another street.
+            if (score >= FUZZY_MIN and skeleton(k) == skeleton(key) and k[-1] == key[-1]
+                    and (len(k) == len(key) or score >= 90)):
+                return out | {"status": LOOSE, "names": self.names([k]), "score": float(score)}
+        if near:
+            out["score"] = float(near[0][1])
+        return out
+
+    def _show(self, key: str) -> str:
+        return min(self.by_key[key])
+
+    def _loose(self, key: str) -> set[str]:
+        if self.kind != "street":
+            return set()
+        base, section = section_split(key)
+        if section and base in self.by_key:  # 红星路二段 listed, only 红星路 mapped
+            return {base}
+        if not section and key in self.by_base:  # 人民南路 listed, its sections mapped
+            return set(self.by_base[key])
+        s = stem(key)
+        same_stem = self.by_stem.get(s, set())
+        # Only the street type differs: a listed name without one (纯阳观) takes every typed form; a
+        # typed name (金沙寺街) only a single other form, since 青龙街 / 青龙路 / 青龙巷 are three streets.
+        if same_stem and (s == key or len(same_stem) == 1):
+            return set(same_stem)
+        # One name is the other with a street before it: 东大街上东大街段 / 上东大街段, 蜀都大道东风路 / 东风路.
+        if len(key) >= 4:
+            for k in self.keys:
+                if len(k) >= 3 and key.endswith(k) and _is_street_prefix(key[: -len(k)], self):
+                    return {k}
+        if len(key) >= 3:
+            found = {k for k in self.keys if k.endswith(key) and len(k) > len(key)
+                     and _is_street_prefix(k[: -len(key)], self)}
+            if found:
+                return found
+        return set()
+
+
+def _is_street_prefix(prefix: str, index: NameIndex) -> bool:
+    return len(prefix) >= 2 and (prefix in index.by_key or prefix.endswith(STREET_SUFFIXES))
+
+
+def match_names(names: Iterable[object], candidates: Iterable[object] | NameIndex, kind: str = "street"
+                ) -> pd.DataFrame:
+    """Match each distinct name against ``candidates`` (network street names or school names).
+
+    Returns one row per distinct name: ``name``, ``key`` (normalised), ``status`` (matched / loose /
+    unmatched), ``names`` (the candidate names it stands for, a tuple), ``score`` (0-100) and
+    ``candidates`` (the nearest candidates with their scores, for the report).
+    """
+    index = candidates if isinstance(candidates, NameIndex) else NameIndex(candidates, kind)
+    seen: dict[str, None] = {}
+    for n in names:
+        seen.setdefault("" if n is None else str(n), None)
+    rows = [index.match(n) for n in seen]
+    return pd.DataFrame(rows, columns=["name", "key", "status", "names", "score", "candidates"])
+
+
+def match_schools(names: Iterable[object], table_names: Sequence[object]) -> pd.DataFrame:
+    """Match school names as written in a zone list to a schools table's names (``match_names`` for
+    schools, plus ``index``: the row of the table, -1 when unmatched or ambiguous)."""
+    table_names = [str(n) for n in table_names]
+    df = match_names(names, table_names, kind="school")
+    first = {}
+    for i, n in enumerate(table_names):
+        first.setdefault(n, i)
+    df["index"] = [first[m[0]] if len(m) == 1 else -1 for m in df["names"]]
+    return df

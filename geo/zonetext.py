@@ -1,0 +1,1130 @@
+"""Official zone lists (划片范围) in and out.
+
+District education bureaus publish catchments as text: for each school a list of streets, with
+qualifiers. This module reads such lists (Markdown sections or tables, CSV, pasted text), matches their
+street names to a network (:mod:`geo.streets`), turns them into an assignment of network edges, and from
+there into node labels, a school per compound, a comparison with nearest-school zoning and polygons.
+It also writes any plan back as a zone list that reads back to the same edges.
+
+Entries (one per street mention) have a qualifier ``kind``:
+
+- ``all``: the whole street;
+- ``odd`` / ``even`` (单号 / 双号): one side's house numbers. OSM has no house numbers and one line per
+  street, so the whole street is used and the entry is flagged;
+- ``segment`` (``东大街（红星路四段街口至清安街口）``): the stretch of the street between its junctions
+  with the two named streets, along its own edges;
+- ``side`` (``西侧``): the whole street, flagged;
+- ``address`` (``文家路155号``): no house numbers in OSM: the whole street (or nothing, on request), flagged.
+
+Nothing is silently dropped: every piece of text that is not a street entry is an *issue* with its file
+and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from geo.network import Network
+from geo.streets import (
+    LOOSE,
+    MATCHED,
+    NUMERALS,
+    UNMATCHED,
+    NameIndex,
+    chinese_numeral,
+    match_schools,
+    normalise_name,
+    normalise_school,
+)
+
+ALL, ODD, EVEN, SEGMENT, SIDE, ADDRESS = "all", "odd", "even", "segment", "side", "address"
+KINDS = (ALL, ODD, EVEN, SEGMENT, SIDE, ADDRESS)
+
+ENTRY_COLUMNS = ["school", "street", "kind", "from_street", "to_street", "side", "house_number", "parity",
+                 "aliases", "note", "text", "source", "line"]
+ISSUE_COLUMNS = ["source", "line", "school", "text", "reason"]
+
+# Issue reasons (stable codes; geo.i18n has their text under ``zone.reason.<code>``).
+R_NOT_STREET = "not_street"        # a compound, village group, institution or dormitory
+R_REGION = "region"                # an area described by its bounding streets
+R_NO_STREET = "no_street"          # house numbers with no street before them
+R_NO_SCHOOL = "no_school"          # a line before any school
+R_BAD_NAME = "bad_name"            # too short, too long or not Chinese
+R_STRAY_BRACKET = "stray_bracket"  # OCR: a bracket closed that never opened (the rest is parsed)
+R_UNCLOSED_BRACKET = "unclosed_bracket"
+R_FORMAT = "format"                # a table or CSV without a school or range column
+
+
+@dataclass(frozen=True)
+class ZoneText:
+    """A parsed zone list: ``entries`` (one row per street mention) and ``issues`` (what was not parsed)."""
+
+    entries: pd.DataFrame
+    issues: pd.DataFrame
+
+    def __add__(self, other: ZoneText) -> ZoneText:
+        return ZoneText(pd.concat([self.entries, other.entries], ignore_index=True),
+                        pd.concat([self.issues, other.issues], ignore_index=True))
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def read_zone_file(path: str | Path, *, data: bytes | None = None, name: str | None = None) -> ZoneText:
+    """Parse a zone list file (``.md``, ``.csv`` or ``.txt``), UTF-8 (with or without BOM) or GB18030."""
+    label = name or Path(path).name
+    raw = Path(path).read_bytes() if data is None else data
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", errors="replace")
+    fmt = "csv" if label.lower().endswith(".csv") else None
+    return parse_zone_text(text, source=label, fmt=fmt)
+
+
+def read_zone_dir(path: str | Path) -> dict[str, ZoneText]:
+    """Every ``.md`` / ``.csv`` / ``.txt`` zone list in a folder, by file name."""
+    files = sorted(p for p in Path(path).iterdir() if p.suffix.lower() in (".md", ".csv", ".txt"))
+    return {p.name: read_zone_file(p) for p in files}
+
+
+def parse_zone_text(text: str, source: str = "<text>", fmt: str | None = None) -> ZoneText:
+    """Parse a zone list: Markdown (``## N. 学校`` sections or ``| 学校 | 范围 |`` tables), CSV
+    (a school column and a 范围 column), or plain text (``学校：街道、街道`` per line, or a school name on
+    a line of its own followed by its streets). ``fmt`` is "csv", "markdown" or None (guess)."""
+    text = text.lstrip("\ufeff")
+    if fmt is None:
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        fmt = "csv" if ("," in first and re.search(r"范围|名称|学校", first) and "|" not in first) else "markdown"
+    records, issues = (_csv_records if fmt == "csv" else _markdown_records)(text, source)
+    entries: list[dict] = []
+    for school, line, body in records:
+        e, i = parse_range(body, school=school, source=source, line=line)
+        entries += e
+        issues += i
+    return ZoneText(pd.DataFrame(entries, columns=ENTRY_COLUMNS).astype({"line": int}),
+                    pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"line": int}))
+
+
+_SCHOOL_RE = re.compile(r"(小学|学校|中学|小学校|校区|分校|附小|学院|学校（小学）|学校\(小学\))([(（][^)）]*[)）])?$")
+_HEADING_RE = re.compile(r"^#{2,6}\s*(?:\d+\s*[.、．]\s*)?(?P<name>.+?)\s*$")
+_LIST_MARK_RE = re.compile(r"^(?:[-*+•]\s+|\d+\s*[.、．)]\s*)")
+
+
+def _looks_like_school(s: str) -> bool:
+    s = s.strip()
+    if not 2 < len(s) <= 40 or re.search(r"[、，,；;]", s):
+        return False
+    return bool(_SCHOOL_RE.search(s)) or (bool(re.search(r"小学|学校|中学|附小|学院|校区|分校", s))
+                                          and not re.search(r"[路街巷道]$", s))
+
+
+def _markdown_records(text: str, source: str) -> tuple[list[tuple[str, int, str]], list[dict]]:
+    records: list[tuple[str, int, str]] = []
+    issues: list[dict] = []
+    school, from_line = "", False
+    lines = text.splitlines()
+    in_front = bool(lines) and lines[0].strip() == "---"
+    for n, raw in enumerate(lines, start=1):
+        s = raw.strip()
+        if in_front:
+            if n > 1 and s == "---":
+                in_front = False
+            continue
+        if not s:
+            if from_line:
+                school, from_line = "", False
+            continue
+        if s.startswith(">") or re.fullmatch(r"#\s.*", s) or re.fullmatch(r"[-=*_]{3,}", s):
+            continue  # quotes (notes), the title, rules
+        m = _HEADING_RE.match(s)
+        if m and s.startswith("##"):
+            school, from_line = m.group("name"), False
+            continue
+        if s.startswith("|"):
+            cells = [c.strip() for c in s.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+                continue
+            if any(re.search(r"名称|范围", c) for c in cells) and not any(_looks_like_school(c) for c in cells):
+                continue  # the header
+            if cells and re.fullmatch(r"\d+", cells[0]) and len(cells) >= 3:
+                cells = cells[1:]
+            if len(cells) < 2 or not cells[0]:
+                issues.append(_issue(source, n, "", s, R_FORMAT))
+                continue
+            records.append((cells[0], n, "，".join(cells[1:])))
+            continue
+        s = re.sub(r"\*\*(.*?)\*\*", lambda m: "" if re.search(r"[:：]\s*$", m.group(1)) else m.group(1), s)
+        s = _LIST_MARK_RE.sub("", s).strip()
+        if not s:
+            continue
+        head, sep, rest = _split_colon(s)
+        if sep and _looks_like_school(head):
+            school, from_line = head.strip(), True
+            if rest.strip():
+                records.append((school, n, rest))
+            continue
+        if _looks_like_school(s):
+            school, from_line = s, True
+            continue
+        if not school:
+            issues.append(_issue(source, n, "", s, R_NO_SCHOOL))
+            continue
+        records.append((school, n, s))
+    return records, issues
+
+
+def _csv_records(text: str, source: str) -> tuple[list[tuple[str, int, str]], list[dict]]:
+    records: list[tuple[str, int, str]] = []
+    issues: list[dict] = []
+    reader = csv.reader(_io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], []
+    school_col = next((i for i, h in enumerate(header) if re.search(r"学校|小学名称|名称", h)), None)
+    range_col = next((i for i, h in enumerate(header) if "范围" in h), None)
+    if school_col is None or range_col is None:
+        return [], [_issue(source, 1, "", ",".join(header), R_FORMAT)]
+    start = reader.line_num + 1
+    for row in reader:
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) <= max(school_col, range_col) or not row[school_col].strip():
+            issues.append(_issue(source, line, "", ",".join(row), R_FORMAT))
+            continue
+        records.append((row[school_col].strip(), line, row[range_col]))
+    return records, issues
+
+
+def _issue(source: str, line: int, school: str, text: str, reason: str) -> dict:
+    return {"source": source, "line": int(line), "school": school, "text": text, "reason": reason}
+
+
+# --- one school's range text -----------------------------------------------------------------------------
+
+_OPEN, _CLOSE = "(", ")"
+_LABEL_RE = re.compile(r"^(包括|主要路牌号有|主要路牌号|含以下街巷|代招范围|代招服务范围|代招|原|另|注|备注|"
+                       r"\d{4}年.*|.*调整.*|.*新增.*)$")
+_NOT_STREET_RE = re.compile(r"宿舍|小区|社区|楼盘|户籍|区域|集体户|安置|大院|拆迁|组团|街坊|组$|片区")
+# Compound (小区) names, unless the name ends like a street: 花园街 is a street, 中央花园 is not.
+_COMPOUND_RE = re.compile(r"期$|[苑园府庭城居郡阁]$|新居|公馆|花园|别墅|广场|大厦|公寓|小镇|公司|研究所|宾馆|医院|"
+                          r"学校|大学|学院")
+_REGION_RE = re.compile(r"以[东西南北]|以上$|之间|区域|界$")
+# A street named only by what differs from the one before: 南街 after 高升桥北街, 二 in 万福东一、二、三街.
+_FRAGMENT_RE = re.compile(r"^(?P<head>[一二三四五六七八九十东西南北中正上下横])"
+                          r"(?P<suffix>街|路|巷|段)?(?P<tail>[东西南北内外]侧|单号|双号)?$")
+_HOUSE_RE = re.compile(r"\d+号?(?:附\d+号?)?(?:\s*[-—–~至]+\s*\d+号?)?")
+_SEGMENT_RE = re.compile(r"(?P<a>[^\d,，、;；]+?)(?:至|到|—+|–+|-+|~)(?P<b>[^,，、;；]+)")
+_EXCLUDE_RE = re.compile(r"(不含|除了|除)[^,，;；]*|[^,，;；(]*除外")
+_RANGE_EXPAND_RE = re.compile(r"^(?P<pre>.+?)(?P<a>\d+|[一二三四五六七八九十]+)\s*(?:-|—|–|~|至)\s*"
+                              r"(?P<b>\d+|[一二三四五六七八九十]+)(?P<suf>巷|街|路)$")
+_TRAILING_PUNCT = " \t.。．,，、;；:：等"
+
+
+def _split_colon(s: str) -> tuple[str, str, str]:
+    """Split at the first colon outside brackets."""
+    depth = 0
+    for i, c in enumerate(s):
+        if c in "(（":
+            depth += 1
+        elif c in ")）":
+            depth = max(depth - 1, 0)
+        elif c in ":：" and depth == 0:
+            return s[:i], c, s[i + 1:]
+    return s, "", ""
+
+
+def _split_top(s: str, seps: str) -> list[str]:
+    """Split at separators outside brackets."""
+    out, depth, cur = [], 0, []
+    for c in s:
+        if c == _OPEN:
+            depth += 1
+        elif c == _CLOSE:
+            depth = max(depth - 1, 0)
+        if c in seps and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    out.append("".join(cur))
+    return [p.strip() for p in out if p.strip()]
+
+
+def _clean(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s)
+    s = s.replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
+    s = re.sub(r"\s+", "", s)
+    return s
+
+
+def parse_range(text: str, school: str = "", source: str = "<text>", line: int = 0
+                ) -> tuple[list[dict], list[dict]]:
+    """Parse one school's range text into entries and issues (see :func:`parse_zone_text`)."""
+    ctx = {"school": school, "source": source, "line": int(line)}
+    entries: list[dict] = []
+    issues: list[dict] = []
+    for clause in _split_top(_clean(text), ";。"):
+        _parse_clause(clause, ctx, entries, issues, note="")
+    return entries, issues
+
+
+def _parse_clause(clause: str, ctx: dict, entries: list, issues: list, note: str) -> None:
+    clause = clause.strip(_TRAILING_PUNCT)
+    if not clause:
+        return
+    head, sep, rest = _split_colon(clause)
+    if sep:
+        label = head.strip()
+        label_pieces = _split_top(label, "、,")
+        last = label_pieces[-1] if label_pieces else ""
+        if _LABEL_RE.match(last) or last.endswith(("有", "括", "街巷")):
+            if len(label_pieces) > 1:  # "...以北区域，含以下街巷：簇桥上街、..."
+                _parse_clause("，".join(label_pieces[:-1]), ctx, entries, issues, note)
+            _parse_clause(rest, ctx, entries, issues, note=(note + " " + last).strip())
+            return
+        if label.endswith("全部"):
+            for item in _complete_fragments(_split_top(label[:-2], "、,")):
+                _add_item(item, ctx, entries, issues, note=(note + " 全部").strip())
+            return
+        bare = re.sub(r"\([^)]*\)?", "", rest)
+        if (re.match(r"^(单号|双号)?(新)?\d|^(单号|双号)", bare) and not re.match(r"^\d+组", bare)) or (
+                re.search(r"\d+号", bare) and label.endswith(("路", "街", "巷", "道", "里"))):
+            houses = "、".join(_HOUSE_RE.findall(_EXCLUDE_RE.sub("", bare))) or rest
+            parity = "单号" if "单号" in bare and "双号" not in bare else "双号" if "双号" in bare and "单号" not in bare \
+                else ""
+            for item in _complete_fragments(_split_top(label, "、,")):
+                _add_item(item, ctx, entries, issues, note=note, houses=houses, text=clause, extra=parity)
+            return
+        if re.search(r"\d+组", rest) or not re.search(r"[路街巷道里]", rest):
+            issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], clause, R_NOT_STREET))
+            return
+        _parse_clause(rest, ctx, entries, issues, note=(note + " " + label).strip())
+        return
+    pieces = _split_top(clause, "、,")
+    merged: list[str] = []
+    for p in pieces:  # "大学路2、4、6号", "红星路二段119号、159号": numbers continue the previous street
+        if merged and re.match(r"^(新)?\d|^(单号|双号)\d", p):
+            merged[-1] += "、" + p
+        else:
+            merged.append(p)
+    for item in _complete_fragments(merged):
+        _add_item(item, ctx, entries, issues, note=note)
+
+
+def _base_of(item: str) -> str:
+    return re.sub(r"\([^)]*\)?", "", item)
+
+
+def _complete_fragments(items: list[str]) -> list[str]:
+    """``高升桥北街、南街`` -> 高升桥北街, 高升桥南街; ``万福东一、二、三街`` -> 万福东一街, 万福东二街, ...;
+    ``建华南、北巷`` -> 建华南巷, 建华北巷."""
+    out: list[str] = []
+    pending: list[int] = []  # items still waiting for a street type (万福东一, 建华南)
+    for item in items:
+        base = _base_of(item)
+        m = _FRAGMENT_RE.match(base)
+        if not out or not m:
+            out.append(item)
+            pending = [len(out) - 1] if re.search(f"[{NUMERALS}东西南北]$", base) and not base.endswith(
+                ("路", "街", "巷", "段", "道", "里")) else []
+            continue
+        prev = _base_of(out[-1])
+        head, suffix = m.group("head"), m.group("suffix") or ""
+        kind_chars = NUMERALS if head[0] in NUMERALS else "东西南北中正上下横"
+        prev_core = re.sub(r"(大街|街|路|巷|段)?([东西南北内外]侧|单号|双号)?$", "", prev)
+        prefix = re.sub(f"[{kind_chars}]{{1,{len(head)}}}$", "", prev_core)
+        if not prefix or prefix == prev_core:
+            out.append(item)
+            pending = []
+            continue
+        out.append(prefix + item)
+        if suffix:
+            for j in pending:
+                out[j] = _base_of(out[j]) + suffix + out[j][len(_base_of(out[j])):]
+            pending = []
+        else:
+            pending.append(len(out) - 1)
+    return out
+
+
+def _brackets(item: str) -> tuple[str, list[tuple[int, str]], list[str]]:
+    """Text outside brackets, the bracketed texts (with the position they stood at in the base text),
+    and problems (stray or unclosed brackets)."""
+    base, groups, problems = [], [], []
+    depth, cur = 0, []
+    for c in item:
+        if c == _OPEN:
+            if depth == 0:
+                cur = []
+            else:
+                cur.append(c)
+            depth += 1
+        elif c == _CLOSE:
+            if depth == 0:
+                problems.append(R_STRAY_BRACKET)
+                if not groups:
+                    base = []  # OCR debris before a stray ")": "小区）蜀蓉路双号"
+                continue
+            depth -= 1
+            if depth == 0:
+                groups.append((len(base), "".join(cur)))
+            else:
+                cur.append(c)
+        elif depth:
+            cur.append(c)
+        else:
+            base.append(c)
+    if depth:
+        problems.append(R_UNCLOSED_BRACKET)
+        groups.append((len(base), "".join(cur)))
+    return "".join(base), groups, problems
+
+
+_QUALIFIER_WORDS = re.compile(r"单号|双号|侧|至|含|除|不|段|以|部分|全部|原|\d|号|—|-")
+
+
+def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "", houses: str = "",
+              text: str | None = None, extra: str = "") -> None:
+    raw = item
+    item = item.strip(_TRAILING_PUNCT)
+    if not item:
+        return
+    base, groups, problems = _brackets(item)
+    for p in problems:
+        issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, p))
+    base = base.strip(_TRAILING_PUNCT)
+    m = _RANGE_EXPAND_RE.match(base)
+    if m and not groups:  # 玉林1-10巷, 泊木一至三街, 抚琴南1—4巷
+        a, b = _numeral_value(m.group("a")), _numeral_value(m.group("b"))
+        if a and b and a < b <= 30:
+            for k in range(a, b + 1):
+                _add_item(f"{m.group('pre')}{chinese_numeral(k)}{m.group('suf')}", ctx, entries, issues, note,
+                          houses, text or raw)
+            return
+    aliases, quals = [], []
+    for pos, g in groups:
+        alias = _alias(base, pos, g)
+        if alias:
+            aliases += alias
+        else:
+            quals.append(g)
+    # The street name is everything before the first qualifier in the text outside brackets.
+    base = re.sub(r"(?<=[\u4e00-\u9fff])(\d+)(?=[巷街路])", lambda m: chinese_numeral(int(m.group(1))), base)
+    cut = re.search(r"[东西南北内外]侧|单号|双号|以[东西南北上下后前]|之后|以后|以前|全部|部分|\d", base)
+    name = base[: cut.start()] if cut else base
+    tail = base[cut.start():] if cut else ""
+    name = name.strip(_TRAILING_PUNCT)
+    if re.search(r"以[东西南北]", tail) or _REGION_RE.search(name):
+        issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_REGION))
+        return
+    if not name:
+        reason = R_NO_STREET if re.search(r"\d", item) else R_BAD_NAME
+        issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, reason))
+        return
+    if (_NOT_STREET_RE.search(name) or re.search(r"\d+组", tail + "".join(quals))
+            or (_COMPOUND_RE.search(name) and not name.endswith(("路", "街", "巷", "道")))):
+        issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_NOT_STREET))
+        return
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", name))
+    if cjk < 2 or len(name) > 14 or cjk < len(name):
+        issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_BAD_NAME))
+        return
+    qual = "，".join([tail] + quals + [extra]).strip("，")
+    entry = {"school": ctx["school"], "street": name, "kind": ALL, "from_street": "", "to_street": "",
+             "side": "", "house_number": "", "parity": "", "aliases": "|".join(aliases),
+             "note": note, "text": text or raw, "source": ctx["source"], "line": ctx["line"]}
+    _qualify(entry, qual, houses)
+    entries.append(entry)
+
+
+def _numeral_value(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    for k in range(1, 31):
+        if chinese_numeral(k) == s:
+            return k
+    return 0
+
+
+def _alias(base: str, pos: int, g: str) -> list[str]:
+    """A bracket that gives another spelling of the name: 武成（城）大街, 金沙寺（街）, 傥扒街（镗钯街、镋钯街）,
+    前锋街（原前锋路）."""
+    g = g.strip()
+    if not g or _QUALIFIER_WORDS.search(g.replace("原", "", 1) if g.startswith("原") else g):
+        return []
+    g = g.removeprefix("原")
+    if not re.fullmatch(r"[\u4e00-\u9fff、]+", g):
+        return []
+    if len(g) == 1:
+        if 0 < pos < len(base):  # 武成（城）大街
+            return [base[: pos - 1] + g + base[pos:]]
+        if pos == len(base):  # 金沙寺（街）
+            return [base + g]
+        return []
+    names = [p for p in g.split("、") if p]
+    if all(len(p) >= 2 and p.endswith(("路", "街", "巷", "道", "里")) for p in names):
+        return names
+    return []
+
+
+def _qualify(entry: dict, qual: str, houses: str) -> None:
+    """Set kind, junctions, side, parity and house numbers from the qualifier text."""
+    notes = [entry["note"]] if entry["note"] else []
+    excl = [m.group(0) for m in _EXCLUDE_RE.finditer(qual) if m.group(0)]
+    q = _EXCLUDE_RE.sub("", qual)
+    if excl:
+        notes.append("，".join(excl))
+    segment = None
+    for part in re.split(r"[,，、;；]", q):
+        m = _SEGMENT_RE.search(part)
+        if not m:
+            continue
+        a, b = _junction(m.group("a")), _junction(m.group("b"))
+        if len(re.findall(r"[\u4e00-\u9fff]", a)) >= 2 and len(re.findall(r"[\u4e00-\u9fff]", b)) >= 2:
+            segment = (a, b)
+            break
+    side = re.search(r"([东西南北内外])侧", q)
+    side_word = re.search(r"以([东西南北])", q)
+    parity = ""
+    if "单号" in q and "双号" not in q:
+        parity = ODD
+    elif "双号" in q and "单号" not in q:
+        parity = EVEN
+    elif "单号" in q:
+        notes.append("单双号")
+    found = _HOUSE_RE.findall(q)
+    house = "、".join(h for h in found if h) or houses
+    entry["parity"] = parity
+    entry["house_number"] = house
+    if side or side_word:
+        entry["side"] = (side or side_word).group(1)
+    if segment:
+        entry["kind"], entry["from_street"], entry["to_street"] = SEGMENT, *segment
+    elif entry["side"]:
+        entry["kind"] = SIDE
+    elif parity:
+        entry["kind"] = parity
+    elif house:
+        entry["kind"] = ADDRESS
+    rest = re.sub(r"[东西南北内外]侧|单号|双号|\d+号?|[-—–~至,，、]", "", q).strip()
+    if rest and not segment:
+        notes.append(rest)
+    entry["note"] = "；".join(n for n in notes if n)
+
+
+def _junction(s: str) -> str:
+    """``清安街口双号`` -> 清安街; ``一环路口`` -> 一环路; ``红星路四段街口`` -> 红星路四段."""
+    s = re.sub(r"(单号|双号|[东西南北内外]侧|以[东西南北]).*$", "", s)
+    s = re.sub(r"^(单号|双号)?[\d号附—–~-]+", "", s)
+    s = re.sub(r"[\d号附—–~-]+$", "", s).strip(_TRAILING_PUNCT + "()")
+    s = re.sub(r"(?<=[路街巷道段])(街口|路口|巷口)$", "", s)
+    s = re.sub(r"口$", "", s)
+    return s
+
+
+# --- matching --------------------------------------------------------------------------------------------
+
+def street_index(network: Network) -> NameIndex:
+    """The network's street names, indexed for matching."""
+    return NameIndex(np.unique(network.edge_name.astype(str)), "street")
+
+
+def match_entries(entries: pd.DataFrame, index: NameIndex | Network) -> pd.DataFrame:
+    """The entries with their street matched: ``status`` (matched / loose / unmatched), ``names`` (the
+    network names, a tuple), ``score`` and ``candidates``. An alias (武成（城）大街) is tried when the
+    written name does not match exactly; the better result is kept."""
+    if isinstance(index, Network):
+        index = street_index(index)
+    rank = {MATCHED: 0, LOOSE: 1, UNMATCHED: 2}
+    cache: dict[str, dict] = {}
+
+    def one(name: str) -> dict:
+        if name not in cache:
+            cache[name] = index.match(name)
+        return cache[name]
+
+    rows = []
+    for street, aliases in zip(entries["street"], entries["aliases"], strict=True):
+        best = one(street)
+        for a in (x for x in str(aliases).split("|") if x):
+            m = one(a)
+            if rank[m["status"]] < rank[best["status"]]:
+                best = m
+        rows.append(best)
+    m = pd.DataFrame(rows, index=entries.index, columns=["status", "names", "score", "candidates"])
+    return pd.concat([entries, m], axis=1)
+
+
+def match_report(entries: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct street name of matched entries (from :func:`match_entries`): status,
+    network names, score, nearest candidates and how many entries use it."""
+    g = entries.groupby("street", sort=False)
+    out = g.agg(status=("status", "first"), names=("names", "first"), score=("score", "first"),
+                candidates=("candidates", "first"), entries=("kind", "size")).reset_index()
+    return out
+
+
+# --- streets -> edges ------------------------------------------------------------------------------------
+
+_PRIORITY = {SEGMENT: 0, SIDE: 1, ODD: 2, EVEN: 2, ADDRESS: 3, ALL: 4}
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeAssignment:
+    """Network edges listed for each school.
+
+    edge_school: per directed edge, the school index (into ``schools``), -1 where not listed.
+    schools: school names in index order.
+    flags: entries used in a looser way than written (odd/even, side, address, an unresolved segment),
+    one row each with a ``flag`` code. conflicts: edges listed for more than one school, per street and
+    pair of schools, with the length in metres and the school the edges went to. skipped: entries not
+    used (street not matched, school not in the table).
+    """
+
+    edge_school: np.ndarray
+    schools: tuple[str, ...]
+    flags: pd.DataFrame = field(default_factory=pd.DataFrame)
+    conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+F_PARITY = "parity_whole_street"
+F_SIDE = "side_whole_street"
+F_ADDRESS = "address_whole_street"
+F_ADDRESS_SKIPPED = "address_skipped"
+F_JUNCTION = "junction_not_found"
+F_NO_PATH = "no_path_between_junctions"
+F_LOOSE = "loose_match"
+
+
+class _Streets:
+    """Per-name edge lookups on one network (undirected street pieces, junction nodes, stretches)."""
+
+    def __init__(self, network: Network, index: NameIndex | None = None) -> None:
+        self.net = network
+        self.index = index or street_index(network)
+        names = network.edge_name.astype(str)
+        self.name_codes, self.name_of_edge = np.unique(names, return_inverse=True)
+        self.key_of_code = np.array([normalise_name(n) for n in self.name_codes], dtype=object)
+        self.key_of_edge = self.key_of_code[self.name_of_edge]
+        order = np.argsort(self.name_of_edge, kind="stable")
+        bounds = np.searchsorted(self.name_of_edge[order], np.arange(self.name_codes.size + 1))
+        self._edges_by_code = {str(n): order[bounds[i]:bounds[i + 1]] for i, n in enumerate(self.name_codes)}
+
+    def edges(self, names) -> np.ndarray:
+        parts = [self._edges_by_code.get(str(n), np.zeros(0, np.int64)) for n in names]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+    def nodes(self, edges: np.ndarray) -> np.ndarray:
+        return np.unique(np.concatenate([self.net.edge_u[edges], self.net.edge_v[edges]]))
+
+    def junction_names(self, written: str) -> tuple[str, ...]:
+        """Network names a junction written as ``written`` stands for: its match, plus every name
+        beginning with it (一环路 -> each section of 一环路)."""
+        m = self.index.match(written)
+        keys = {self.index.normalise(n) for n in m["names"]} if m["status"] != UNMATCHED else set()
+        keys |= self.index.prefixed(self.index.normalise(written))
+        return self.index.names(keys)
+
+    def stretch(self, street_edges: np.ndarray, from_nodes: np.ndarray, to_nodes: np.ndarray
+                ) -> np.ndarray | None:
+        """Edges of the street between a node of ``from_nodes`` and one of ``to_nodes``: the shortest
+        way along the street's own edges (both directions of each). None when there is none."""
+        if street_edges.size == 0 or from_nodes.size == 0 or to_nodes.size == 0:
+            return None
+        net = self.net
+        u, v, w = net.edge_u[street_edges], net.edge_v[street_edges], net.edge_length[street_edges]
+        g = sp.csr_matrix((np.maximum(w, 1e-6), (u, v)), shape=(net.n_nodes, net.n_nodes))
+        g = g.maximum(g.T)
+        dist, pred, _ = dijkstra(g, directed=False, indices=from_nodes, min_only=True, return_predecessors=True)
+        d_to = dist[to_nodes]
+        ok = np.isfinite(d_to) & (d_to > 0)
+        if not ok.any():
+            return None
+        t = int(to_nodes[ok][np.argmin(d_to[ok])])
+        path = [t]
+        while pred[path[-1]] >= 0:
+            path.append(int(pred[path[-1]]))
+        a, b = np.array(path[1:]), np.array(path[:-1])
+        lo, hi = np.minimum(u, v), np.maximum(u, v)
+        pair = lo.astype(np.int64) * net.n_nodes + hi
+        want = np.minimum(a, b).astype(np.int64) * net.n_nodes + np.maximum(a, b)
+        return street_edges[np.isin(pair, want)]
+
+    def junction_nodes(self, street_edges: np.ndarray, written: str, own_names: tuple[str, ...]) -> np.ndarray:
+        names = tuple(n for n in self.junction_names(written) if n not in set(own_names))
+        if not names:
+            return np.zeros(0, np.int64)
+        return np.intersect1d(self.nodes(street_edges), self.nodes(self.edges(names)))
+
+    def segment(self, names: tuple[str, ...], a: str, b: str) -> tuple[np.ndarray | None, str]:
+        street_edges = self.edges(names)
+        fa = self.junction_nodes(street_edges, a, names)
+        fb = self.junction_nodes(street_edges, b, names)
+        if fa.size == 0 or fb.size == 0:
+            return None, F_JUNCTION
+        got = self.stretch(street_edges, fa, fb)
+        return (got, "") if got is not None else (None, F_NO_PATH)
+
+
+def assign_edges(network: Network, entries: pd.DataFrame, schools: list[str] | None = None,
+                 address: str = "street", index: NameIndex | None = None) -> EdgeAssignment:
+    """Turn matched entries (from :func:`match_entries`) into an edge assignment.
+
+    ``schools``: the school names in index order (e.g. a schools table's names); entries' schools are
+    matched to them by name (成都市实验小学 = 成都实验小学). Default: the entries' own schools in order
+    of appearance. ``address``: "street" (an address entry takes its whole street, flagged) or "skip".
+
+    An edge listed for several schools goes to the most specific entry (segment, then side, then
+    odd/even, then address, then whole street), then to the first listed; every such edge is reported
+    in ``conflicts``.
+    """
+    streets = _Streets(network, index)
+    if "status" not in entries.columns:
+        entries = match_entries(entries, streets.index)
+    if schools is None:
+        schools = list(dict.fromkeys(entries["school"]))
+        school_of = {s: i for i, s in enumerate(schools)}
+    else:
+        sm = match_schools(entries["school"].unique(), schools)
+        school_of = dict(zip(sm["name"], sm["index"], strict=True))
+    flags, skipped = [], []
+    cand_edge, cand_school, cand_rank, cand_entry = [], [], [], []
+    for k, (i, e) in enumerate(entries.iterrows()):
+        s = school_of.get(e["school"], -1)
+        if s < 0:
+            skipped.append(_row(e, "school_not_found"))
+            continue
+        if e["status"] == UNMATCHED:
+            skipped.append(_row(e, "street_not_matched"))
+            continue
+        names = tuple(e["names"])
+        kind = e["kind"]
+        if e["status"] == LOOSE:
+            flags.append(_row(e, F_LOOSE))
+        edges = None
+        if kind == SEGMENT:
+            edges, why = streets.segment(names, e["from_street"], e["to_street"])
+            if edges is None:
+                flags.append(_row(e, why))
+        elif kind in (ODD, EVEN):
+            flags.append(_row(e, F_PARITY))
+        elif kind == SIDE:
+            flags.append(_row(e, F_SIDE))
+        elif kind == ADDRESS:
+            if address == "skip":
+                flags.append(_row(e, F_ADDRESS_SKIPPED))
+                continue
+            flags.append(_row(e, F_ADDRESS))
+        if edges is None:
+            edges = streets.edges(names)
+        cand_edge.append(edges)
+        cand_school.append(np.full(edges.size, s))
+        cand_rank.append(np.full(edges.size, _PRIORITY[kind] * 1_000_000 + k))
+        cand_entry.append(np.full(edges.size, i))
+    edge_school = np.full(network.n_edges, -1, np.int64)
+    conflicts = pd.DataFrame(columns=["street", "schools", "kept", "length_m", "edges"])
+    if cand_edge:
+        ce, cs, cr = (np.concatenate(x) for x in (cand_edge, cand_school, cand_rank))
+        order = np.lexsort((cr, ce))
+        ce, cs, cr = ce[order], cs[order], cr[order]
+        first = np.ones(ce.size, bool)
+        first[1:] = ce[1:] != ce[:-1]
+        edge_school[ce[first]] = cs[first]
+        kept = np.repeat(cs[first], np.diff(np.append(np.flatnonzero(first), ce.size)))
+        clash = cs != kept
+        if clash.any():
+            df = pd.DataFrame({"edge": ce[clash], "other": cs[clash], "kept": kept[clash]})
+            df["street"] = network.edge_name[df["edge"]].astype(str)
+            df["length_m"] = network.edge_length[df["edge"]] / (2 if network.mode == "walk" else 1)
+            g = df.groupby(["street", "kept", "other"], sort=True).agg(length_m=("length_m", "sum"),
+                                                                         edges=("edge", "size")).reset_index()
+            conflicts = pd.DataFrame({
+                "street": g["street"],
+                "schools": [f"{schools[a]} / {schools[b]}" for a, b in zip(g["kept"], g["other"], strict=True)],
+                "kept": [schools[a] for a in g["kept"]],
+                "length_m": g["length_m"].round(1),
+                "edges": g["edges"],
+            })
+    return EdgeAssignment(edge_school, tuple(schools), pd.DataFrame(flags), conflicts, pd.DataFrame(skipped))
+
+
+def _row(e: pd.Series, flag: str) -> dict:
+    return {"school": e["school"], "street": e["street"], "kind": e["kind"], "text": e["text"],
+            "source": e["source"], "line": int(e["line"]), "flag": flag}
+
+
+# --- edges -> nodes, compounds, comparison, polygons ----------------------------------------------------
+
+def node_labels_from_edges(network: Network, edge_school: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every node's school: that of the nearest listed edge over the network.
+
+    One multi-source Dijkstra (:func:`geo.distances.nearest_source`) from the end nodes of the listed
+    edges. A node where edges of several schools meet goes to the school with the most listed length
+    there (ties: the lower index). Returns ``(node_label, node_dist)``; -1 / inf where nothing is listed
+    within reach.
+    """
+    from geo.distances import nearest_source
+
+    edge_school = np.asarray(edge_school, np.int64)
+    listed = edge_school >= 0
+    if not listed.any():
+        return np.full(network.n_nodes, -1, np.int64), np.full(network.n_nodes, np.inf)
+    k = int(edge_school.max()) + 1
+    nodes = np.concatenate([network.edge_u[listed], network.edge_v[listed]]).astype(np.int64)
+    school = np.concatenate([edge_school[listed], edge_school[listed]])
+    weight = np.concatenate([network.edge_length[listed]] * 2)
+    key, inv = np.unique(nodes * k + school, return_inverse=True)
+    total = np.bincount(inv, weights=weight)
+    kn, ks = key // k, key % k
+    order = np.lexsort((ks, -total, kn))
+    first = np.ones(order.size, bool)
+    first[1:] = kn[order][1:] != kn[order][:-1]
+    src_node, src_school = kn[order][first], ks[order][first]
+    dist, src = nearest_source(network, src_node)
+    label = np.where(src >= 0, src_school[np.maximum(src, 0)], -1)
+    return label.astype(np.int64), dist
+
+
+def compound_schools(network: Network, edge_school: np.ndarray, compound_xy: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The school each compound goes to under the listed edges (compounds snapped to their nearest node
+    with :func:`geo.distances.snap`), and its walk to the nearest listed street (snap included)."""
+    from geo.distances import snap
+
+    label, dist = node_labels_from_edges(network, edge_school)
+    node, off = snap(network, compound_xy)
+    return label[node], dist[node] + off
+
+
+def compare_with_nearest(official: np.ndarray, dist: np.ndarray, names: list[str] | None = None,
+                         school_names: list[str] | None = None) -> pd.DataFrame:
+    """Where the official zones send a compound farther than its nearest school, and by how much.
+
+    ``official``: the school index per compound (-1 = not covered); ``dist``: a schools x compounds walk
+    matrix (:func:`geo.distances.distance_matrix`, same school order). One row per compound: official
+    and nearest school, both walks, ``extra_m`` (official - nearest, NaN when not covered) and ``farther``.
+    """
+    official = np.asarray(official, np.int64)
+    dist = np.asarray(dist, float)
+    n = dist.shape[1]
+    nearest = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=0)
+    cols = np.arange(n)
+    nearest_m = dist[nearest, cols]
+    covered = official >= 0
+    official_m = np.where(covered, dist[np.maximum(official, 0), cols], np.nan)
+    extra = official_m - nearest_m
+    out = pd.DataFrame({
+        "compound": names if names is not None else np.arange(n),
+        "official": official, "nearest": nearest,
+        "official_m": official_m, "nearest_m": nearest_m, "extra_m": extra,
+        "farther": covered & (extra > 1e-6),
+    })
+    if school_names is not None:
+        sn = np.asarray(school_names, dtype=object)
+        out.insert(2, "official_name", np.where(covered, sn[np.maximum(official, 0)], ""))
+        out.insert(4, "nearest_name", sn[nearest])
+    return out
+
+
+def comparison_summary(table: pd.DataFrame, children: np.ndarray | None = None) -> dict:
+    """Totals of :func:`compare_with_nearest`: compounds covered, sent farther, the mean and largest
+    extra walk (child-weighted too when ``children`` is given)."""
+    covered = table["official"].to_numpy() >= 0
+    far = table["farther"].to_numpy()
+    extra = table["extra_m"].to_numpy()
+    out = {"compounds": len(table), "covered": int(covered.sum()), "farther": int(far.sum()),
+           "mean_extra_m": float(np.nanmean(extra[covered])) if covered.any() else float("nan"),
+           "max_extra_m": float(np.nanmax(extra[covered])) if covered.any() else float("nan")}
+    if children is not None:
+        c = np.asarray(children, float)
+        out["children_farther"] = float(c[far].sum())
+        out["child_mean_extra_m"] = float(np.sum(c[covered] * extra[covered]) / max(c[covered].sum(), 1e-9))
+    return out
+
+
+def catchment_polygons(network: Network, node_label: np.ndarray, node_dist: np.ndarray, n_schools: int,
+                       area=None) -> np.ndarray:
+    """One (multi)polygon per school from node labels, as :mod:`geo.catchments` draws them (street
+    samples, Voronoi cells dissolved by school). ``area`` defaults to the labelled nodes' study area."""
+    from geo.catchments import edge_samples, polygons_from_sites, study_area
+
+    xy, lab = edge_samples(network, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12))
+    if area is None:
+        area = study_area(network.xy[node_label >= 0], network.xy)
+    return polygons_from_sites(xy, lab, n_schools, area)
+
+
+# --- plans -> zone text ----------------------------------------------------------------------------------
+
+def plan_edges(network: Network, node_label: np.ndarray, node_dist: np.ndarray | None = None) -> np.ndarray:
+    """An edge assignment from node labels: each edge goes with its end nearer to a school (by
+    ``node_dist``; ties to the lower node index), the same for both directions of a street."""
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    d = np.zeros(network.n_nodes) if node_dist is None else np.asarray(node_dist, float)
+    du, dv = d[u], d[v]
+    pick_u = (du < dv) | ((du == dv) & (u < v))
+    label = np.asarray(node_label, np.int64)
+    return np.where(pick_u, label[u], label[v])
+
+
+@dataclass(frozen=True, eq=False)
+class WrittenZones:
+    """A plan written as a zone list.
+
+    text: the zone list; edge_school: the assignment the text stands for (what reading it back gives);
+    unwritten: streets or stretches that could not be written (unnamed streets are left out silently:
+    they have no name to write), with school, length and reason; moved_m: length of named street whose
+    school changed because a street was cut only where a named street crosses it; schools: the school
+    names as written (a name used by two schools gets "(2)", "(3)"... so that each reads back to one).
+    """
+
+    text: str
+    edge_school: np.ndarray
+    unwritten: pd.DataFrame
+    moved_m: float
+    schools: tuple[str, ...] = ()
+
+
+def write_zone_text(network: Network, edge_school: np.ndarray, schools: list[str], fmt: str = "text",
+                    index: NameIndex | None = None) -> WrittenZones:
+    """Write each school's streets in the official style: a street wholly in one catchment by name,
+    a street split between catchments as ``街道(A口至B口)`` stretches between named junctions.
+
+    A street is cut only where another named street meets it, so each stretch takes the school of most
+    of its length; every entry is checked by reading it back, and one that would not read back to the
+    same edges is reported in ``unwritten`` instead. ``fmt``: "text" (``学校：街道、街道`` per line),
+    "markdown" (``## N. 学校`` sections) or "csv".
+    """
+    streets = _Streets(network, index)
+    net = network
+    edge_school = np.asarray(edge_school, np.int64)
+    n = net.n_nodes
+    lo = np.minimum(net.edge_u, net.edge_v).astype(np.int64)
+    hi = np.maximum(net.edge_u, net.edge_v).astype(np.int64)
+    _, rep, pair_of_edge = np.unique(lo * n + hi, return_index=True, return_inverse=True)
+    pu, pv = lo[rep], hi[rep]
+    plen = net.edge_length[rep]
+    pschool = edge_school[rep]
+    pkey = streets.key_of_edge[rep]
+    key_codes, pkc = np.unique(pkey.astype(str), return_inverse=True)
+    named = pkey != ""
+    # Which named streets meet at each node.
+    node_keys: dict[int, set[int]] = {}
+    for a, b, c in zip(pu[named], pv[named], pkc[named], strict=True):
+        node_keys.setdefault(int(a), set()).add(int(c))
+        node_keys.setdefault(int(b), set()).add(int(c))
+
+    written = np.full(rep.size, -1, np.int64)
+    items: dict[int, list[str]] = {s: [] for s in range(len(schools))}
+    unwritten = []
+    order = np.argsort(pkc, kind="stable")
+    bounds = np.searchsorted(pkc[order], np.arange(key_codes.size + 1))
+    for c in range(key_codes.size):
+        key = key_codes[c]
+        if not key:
+            continue
+        P = order[bounds[c]:bounds[c + 1]]
+        names = streets.index.names([key]) or tuple(sorted(set(net.edge_name[rep[P]].astype(str))))
+        shown = names[0]
+        ps = pschool[P]
+        if (ps == ps[0]).all():
+            if ps[0] >= 0:
+                _write_whole(streets, shown, names, int(ps[0]), P, items, written, unwritten, plen)
+            continue
+        nodes = np.unique(np.concatenate([pu[P], pv[P]]))
+        cut = np.array([len(node_keys.get(int(x), set()) - {c}) > 0 for x in nodes])
+        piece = _pieces(pu[P], pv[P], nodes, cut)
+        npieces = int(piece.max()) + 1
+        piece_school = np.full(npieces, -1, np.int64)
+        for p in range(npieces):
+            m = piece == p
+            s_all, inv = np.unique(ps[m], return_inverse=True)
+            piece_school[p] = s_all[np.argmax(np.bincount(inv, weights=plen[P][m]))]
+        want = piece_school[piece]
+        if (want == want[0]).all():
+            if want[0] >= 0:
+                _write_whole(streets, shown, names, int(want[0]), P, items, written, unwritten, plen)
+            continue
+        for s in np.unique(want[want >= 0]):
+            mine = np.flatnonzero(want == s)
+            for run in _runs(pu[P][mine], pv[P][mine]):
+                run_pairs = P[mine[run]]
+                if _write_stretch(streets, shown, names, int(s), run_pairs, pu, pv, node_keys, key_codes, c,
+                                  items, written, rep):
+                    continue
+                for p in np.unique(piece[mine[run]]):  # each piece on its own
+                    pp = P[(piece == p)]
+                    if not _write_stretch(streets, shown, names, int(s), pp, pu, pv, node_keys, key_codes, c,
+                                          items, written, rep):
+                        unwritten.append({"street": shown, "school": schools[s], "length_m": float(plen[pp].sum()),
+                                          "reason": "no_named_junctions"})
+    edge_written = written[pair_of_edge]
+    named_edge = streets.key_of_edge != ""
+    moved = named_edge & (edge_written != edge_school) & (edge_written >= 0)
+    moved_m = float(net.edge_length[moved].sum()) / (2 if net.mode == "walk" else 1)
+    labels = _unique_labels(schools)
+    text = _format(items, labels, fmt)
+    return WrittenZones(text, edge_written, pd.DataFrame(unwritten, columns=["street", "school", "length_m", "reason"]),
+                        moved_m, tuple(labels))
+
+
+def _unique_labels(schools: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in schools:
+        k = normalise_school(s)
+        seen[k] = seen.get(k, 0) + 1
+        out.append(str(s) if seen[k] == 1 else f"{s}({seen[k]})")
+    return out
+
+
+def _pieces(u: np.ndarray, v: np.ndarray, nodes: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Stretches of one street between the nodes where other named streets meet it: edges joined
+    through every node that is not such a junction."""
+    m = u.size
+    ui, vi = np.searchsorted(nodes, u), np.searchsorted(nodes, v)
+    rows, cols = [], []
+    for end in (ui, vi):
+        keep = ~cut[end]
+        rows.append(np.flatnonzero(keep))
+        cols.append(m + end[keep])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    g = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(m + nodes.size, m + nodes.size))
+    _, lab = connected_components(g, directed=False)
+    _, piece = np.unique(lab[:m], return_inverse=True)
+    return piece
+
+
+def _runs(u: np.ndarray, v: np.ndarray) -> list[np.ndarray]:
+    """Connected runs of edges (through any shared node)."""
+    nodes, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    m = u.size
+    r = np.concatenate([np.arange(m), np.arange(m)])
+    g = sp.csr_matrix((np.ones(2 * m), (r, m + inv)), shape=(m + nodes.size, m + nodes.size))
+    _, lab = connected_components(g, directed=False)
+    return [np.flatnonzero(lab[:m] == k) for k in np.unique(lab[:m])]
+
+
+def _read_item(streets: _Streets, item: str) -> tuple[dict | None, tuple[str, ...]]:
+    entries, issues = parse_range(item)
+    if len(entries) != 1 or issues:
+        return None, ()
+    m = streets.index.match(entries[0]["street"])
+    return entries[0], (m["names"] if m["status"] == MATCHED else ())
+
+
+def _write_whole(streets, shown, names, s, P, items, written, unwritten, plen) -> None:
+    e, got = _read_item(streets, shown)
+    if e is None or e["kind"] != ALL or set(got) != set(names):
+        unwritten.append({"street": shown, "school": "", "length_m": float(plen[P].sum()), "reason": "name_not_writable"})
+        return
+    items[s].append(shown)
+    written[P] = s
+
+
+def _write_stretch(streets, shown, names, s, run_pairs, pu, pv, node_keys, key_codes, c, items, written, rep
+                   ) -> bool:
+    """Write one stretch as ``街道(A口至B口)`` if some pair of junction names reads back to exactly it."""
+    u, v = pu[run_pairs], pv[run_pairs]
+    ends, counts = np.unique(np.concatenate([u, v]), return_counts=True)
+    ends = ends[counts == 1]
+    if ends.size != 2:
+        return False
+    cand = []
+    for x in ends:
+        ks = sorted(node_keys.get(int(x), set()) - {c}, key=lambda k: (len(key_codes[k]), key_codes[k]))
+        cand.append([streets.index.names([key_codes[k]])[0] for k in ks[:3] if streets.index.names([key_codes[k]])])
+    for a in cand[0]:
+        for b in cand[1]:
+            item = f"{shown}({a}口至{b}口)"
+            e, got = _read_item(streets, item)
+            if e is None or e["kind"] != SEGMENT or set(got) != set(names):
+                continue
+            edges, _ = streets.segment(got, e["from_street"], e["to_street"])
+            if edges is None:
+                continue
+            lo = np.minimum(streets.net.edge_u[edges], streets.net.edge_v[edges]).astype(np.int64)
+            hi = np.maximum(streets.net.edge_u[edges], streets.net.edge_v[edges]).astype(np.int64)
+            got_pairs = set((lo * streets.net.n_nodes + hi).tolist())
+            want_pairs = set((pu[run_pairs] * streets.net.n_nodes + pv[run_pairs]).tolist())
+            if got_pairs == want_pairs:
+                items[s].append(item)
+                written[run_pairs] = s
+                return True
+    return False
+
+
+def _format(items: dict[int, list[str]], schools: list[str], fmt: str) -> str:
+    rows = [(schools[s], items[s]) for s in range(len(schools)) if items[s]]
+    if fmt == "markdown":
+        parts = ["# 划片范围", ""]
+        for i, (name, its) in enumerate(rows, start=1):
+            parts += [f"## {i}. {name}", "", "、".join(its), ""]
+        return "\n".join(parts)
+    if fmt == "csv":
+        buf = _io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["学校名称", "划片范围"])
+        for name, its in rows:
+            w.writerow([name, "、".join(its)])
+        return buf.getvalue()
+    if fmt != "text":
+        raise ValueError("fmt must be 'text', 'markdown' or 'csv'")
+    return "".join(f"{name}：{'、'.join(its)}\n" for name, its in rows)
+
+
+# --- report ----------------------------------------------------------------------------------------------
+
+DISTRICT_OF_FILE = {"chenghua": "成华", "成华": "成华", "jinniu": "金牛", "金牛": "金牛", "jinjiang": "锦江",
+                    "锦江": "锦江", "wuhou": "武侯", "武侯": "武侯"}
+
+
+def district_of(file_name: str) -> str:
+    for k, d in DISTRICT_OF_FILE.items():
+        if k in file_name:
+            return d
+    return Path(file_name).stem
+
+
+def match_table(zone_dir: str | Path, network: Network) -> pd.DataFrame:
+    """For each district (both of its files together), how many listed streets matched the network
+    exactly, loosely or not at all: distinct names and entries (an entry listed in both files with the
+    same school, street, qualifier and house numbers counts once), plus the issues (unparsed pieces)."""
+    index = street_index(network)
+    rows = []
+    by_district: dict[str, list[tuple[str, ZoneText]]] = {}
+    for name, z in read_zone_dir(zone_dir).items():
+        by_district.setdefault(district_of(name), []).append((name, z))
+    for d, files in by_district.items():
+        e = pd.concat([z.entries for _, z in files], ignore_index=True)
+        e = e.assign(_school=e["school"].map(normalise_school))
+        e = e.drop_duplicates(["_school", "street", "kind", "from_street", "to_street", "house_number"])
+        e = match_entries(e, index)
+        st = e.drop_duplicates("street")
+        ec, sc = e["status"].value_counts(), st["status"].value_counts()
+        rows.append({
+            "district": d, "files": len(files),
+            "streets": len(st), "streets_matched": int(sc.get(MATCHED, 0)), "streets_loose": int(sc.get(LOOSE, 0)),
+            "streets_unmatched": int(sc.get(UNMATCHED, 0)),
+            "entries": len(e), "entries_matched": int(ec.get(MATCHED, 0)), "entries_loose": int(ec.get(LOOSE, 0)),
+            "entries_unmatched": int(ec.get(UNMATCHED, 0)),
+            "issues": int(sum(len(z.issues) for _, z in files)),
+        })
+    return pd.DataFrame(rows).sort_values("district", ignore_index=True)

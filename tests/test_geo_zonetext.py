@@ -1,0 +1,325 @@
+"""Official zone lists (划片范围): parsing, name matching, streets -> edges -> catchments, and text out."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import shapely
+from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
+
+from geo.network import network_from_arrays
+from geo.streets import (
+    LOOSE,
+    MATCHED,
+    UNMATCHED,
+    NameIndex,
+    match_names,
+    match_schools,
+    normalise_name,
+    normalise_school,
+)
+from geo.zonetext import (
+    ADDRESS,
+    ALL,
+    EVEN,
+    ODD,
+    SEGMENT,
+    SIDE,
+    assign_edges,
+    catchment_polygons,
+    compare_with_nearest,
+    comparison_summary,
+    compound_schools,
+    match_entries,
+    match_table,
+    node_labels_from_edges,
+    parse_zone_text,
+    plan_edges,
+    read_zone_dir,
+    read_zone_file,
+    write_zone_text,
+)
+
+ZONES = SHARED_DATA / "chengdu-zones-2025"
+
+
+def _one(z, street):
+    rows = z.entries[z.entries["street"] == street]
+    assert len(rows) == 1, (street, z.entries["street"].tolist())
+    return rows.iloc[0]
+
+
+# --- parsing ---------------------------------------------------------------------------------------------
+
+def test_every_qualifier_kind_from_pasted_text():
+    z = parse_zone_text("成都市甲小学：红星路二段1-119号单号、上南大街双号、东大街（红星路四段街口至清安街口双号）、"
+                        "二环路东四段西侧134-428号双号、下南大街59号、武成（城）大街、高升桥北街、南街、玉林1-3巷")
+    assert _one(z, "红星路二段")[["kind", "parity", "house_number"]].tolist() == [ODD, ODD, "1-119号"]
+    assert _one(z, "上南大街")["kind"] == EVEN
+    seg = _one(z, "东大街")
+    assert (seg["kind"], seg["from_street"], seg["to_street"], seg["parity"]) == (SEGMENT, "红星路四段", "清安街", EVEN)
+    side = _one(z, "二环路东四段")
+    assert (side["kind"], side["side"], side["parity"]) == (SIDE, "西", EVEN)
+    assert _one(z, "下南大街")[["kind", "house_number"]].tolist() == [ADDRESS, "59号"]
+    assert _one(z, "武成大街")[["kind", "aliases"]].tolist() == [ALL, "武城大街"]
+    assert _one(z, "高升桥南街")["kind"] == ALL  # "南街" completed from the street before it
+    assert {"玉林一巷", "玉林二巷", "玉林三巷"} <= set(z.entries["street"])
+    assert set(z.entries["school"]) == {"成都市甲小学"}
+    assert z.issues.empty
+
+
+def test_markdown_sections_tables_and_csv():
+    md = "---\nyear: 2025\n---\n# 标题\n\n## 1. 成都市甲小学\n\n- 双林路（双号22号-136号）：22号、24号\n" \
+         "- 新鸿路：8号、10号\n\n## 2. 乙小学\n\n包括：光华街、金字街。\n"
+    z = parse_zone_text(md, source="a.md")
+    r = _one(z, "双林路")
+    assert (r["school"], r["kind"], r["line"], r["source"]) == ("成都市甲小学", EVEN, 8, "a.md")
+    assert _one(z, "新鸿路")[["kind", "house_number"]].tolist() == [ADDRESS, "8号、10号"]
+    assert _one(z, "金字街")[["school", "line"]].tolist() == ["乙小学", 13]
+    table = "| 小学名称 | 划片范围 |\n|---|---|\n| 丙小学 | 锦兴路单号，督院街 |\n"
+    z = parse_zone_text(table)
+    assert _one(z, "锦兴路")[["school", "kind", "line"]].tolist() == ["丙小学", ODD, 3]
+    csv_text = "片号,小学名称,服务范围\n1,丁小学,\"张家巷、马鞍北路（双号）\"\n"
+    z = parse_zone_text(csv_text, source="x.csv")
+    assert _one(z, "马鞍北路")[["school", "kind", "line"]].tolist() == ["丁小学", EVEN, 2]
+
+
+def test_unparseable_pieces_are_reported_with_file_and_line():
+    text = "大观街、静明路\n成都市甲小学：华西医大校区宿舍、人民南路四段以西、光华街\n\n乙小学\n花果村8组、9组\n"
+    z = parse_zone_text(text, source="paste.txt")
+    got = {(r.line, r.reason) for r in z.issues.itertuples()}
+    assert (1, "no_school") in got
+    assert (2, "not_street") in got and (2, "region") in got
+    assert (5, "not_street") in got
+    assert set(z.issues["source"]) == {"paste.txt"}
+    assert _one(z, "光华街")["line"] == 2
+
+
+def test_every_real_file_parses():
+    files = read_zone_dir(require_shared(ZONES / "2025_锦江区_小学划片.md").parent)
+    assert len(files) == 8
+    for name, z in files.items():
+        assert len(z.entries) >= 40, name
+        assert (z.entries["line"] > 0).all() and (z.entries["source"] == name).all()
+        assert (z.issues["line"] > 0).all() and (z.issues["source"] == name).all()
+        assert z.entries["street"].str.len().ge(2).all()
+    jj = files["2025_锦江区_小学划片.md"]
+    seg = jj.entries[(jj.entries["street"] == "东大街") & (jj.entries["kind"] == SEGMENT)].iloc[0]
+    assert (seg["from_street"], seg["to_street"], seg["line"]) == ("红星路四段", "清安街", 18)
+    assert set(jj.entries["kind"]) == {ALL, ODD, EVEN, SEGMENT, SIDE, ADDRESS}
+    wh = files["2025_武侯区_小学划片.md"]
+    assert ((wh.issues["line"] == 28) & (wh.issues["reason"] == "region")).any()  # 玉林: an area, not streets
+    ch = files["2025_成华区_小学划片.md"]
+    shuanglin = ch.entries[(ch.entries["street"] == "双林中横路") & (ch.entries["line"] == 13)].iloc[0]
+    assert (shuanglin["kind"], shuanglin["school"]) == (EVEN, "成都市双林小学")
+    jn = files["2025_jinniu_小学划片.csv"]
+    assert ((jn.issues["reason"] == "stray_bracket") & (jn.issues["line"] > 1)).any()  # OCR: "小区）蜀蓉路双号"
+    assert "蜀蓉路" in set(jn.entries["street"])
+
+
+# --- names -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "key"), [
+    ("成都市锦江区红星路２段", "红星路二段"),
+    ("  红星路 二段 ", "红星路二段"),
+    ("东城根南街 - Dongchenggen Street South", "东城根南街"),
+    ("光明巷‘", "光明巷"),
+    ("玉林1巷", "玉林一巷"),
+    ("圣灯街道华林一路", "华林一路"),
+    ("人民南路（辅路）", "人民南路"),
+])
+def test_normalise_street(raw, key):
+    assert normalise_name(raw) == key
+
+
+def test_normalise_school():
+    assert normalise_school("成都市实验小学") == normalise_school("成都实验小学校")
+    assert normalise_school("成都市盐道街小学(东区）") == normalise_school("盐道街小学（东区）")
+    assert normalise_school("泡桐树小学") != normalise_school("泡桐树小学(2)")
+
+
+def test_match_statuses():
+    index = NameIndex(["红星路", "天涯石南街", "署袜北一街", "纯阳观街", "上东大街段", "红花西路", "新光华街"])
+    m = match_names(["天涯石南街", "红星路二段", "暑袜北一街", "纯阳观", "东大街上东大街段", "天涯石北街",
+                     "莲花西路", "光华街", "不存在路"], index).set_index("name")
+    assert m.loc["天涯石南街", "status"] == MATCHED
+    for name, target in [("红星路二段", "红星路"), ("暑袜北一街", "署袜北一街"), ("纯阳观", "纯阳观街"),
+                         ("东大街上东大街段", "上东大街段")]:
+        assert m.loc[name, "status"] == LOOSE and m.loc[name, "names"] == (target,), name
+    for name in ("天涯石北街", "莲花西路", "光华街", "不存在路"):  # one direction / one character off
+        assert m.loc[name, "status"] == UNMATCHED, name
+    assert m.loc["天涯石北街", "candidates"].startswith("天涯石南街 80")
+    s = match_schools(["成都市实验小学", "泡桐树小学", "无名小学"], ["成都实验小学", "泡桐树小学", "北站小学"])
+    assert s["index"].tolist() == [0, 1, -1]
+    assert s["status"].tolist() == [MATCHED, MATCHED, UNMATCHED]
+
+
+# --- streets -> edges on a small network -----------------------------------------------------------------
+
+def _cross_network():
+    """长街 along y=0 through nodes 0..4 (100 m apart); 甲路 crosses at node 1, 乙路 at node 3, 丙路 at 4."""
+    x = [0, 100, 200, 300, 400, 100, 100, 300, 300, 400]
+    y = [0, 0, 0, 0, 0, 100, -100, 100, -100, 100]
+    u = [0, 1, 2, 3, 5, 1, 7, 3, 4]
+    v = [1, 2, 3, 4, 1, 6, 3, 8, 9]
+    names = ["长街"] * 4 + ["甲路", "甲路", "乙路", "乙路", "丙路"]
+    net = network_from_arrays(x, y, u, v)
+    return dataclasses.replace(net, edge_name=np.array(names + names, dtype=object))
+
+
+def _undirected(net, edge_school, school):
+    e = np.flatnonzero(edge_school == school)
+    return sorted({(int(min(a, b)), int(max(a, b))) for a, b in zip(net.edge_u[e], net.edge_v[e], strict=True)})
+
+
+def test_segment_cut_between_junctions():
+    net = _cross_network()
+    z = parse_zone_text("甲小学：长街（甲路口至乙路口）\n乙小学：丙路")
+    a = assign_edges(net, match_entries(z.entries, net))
+    assert a.schools == ("甲小学", "乙小学")
+    assert _undirected(net, a.edge_school, 0) == [(1, 2), (2, 3)]
+    assert _undirected(net, a.edge_school, 1) == [(4, 9)]
+    assert a.conflicts.empty and a.flags.empty
+    # The other way round, and to a junction further on.
+    z = parse_zone_text("甲小学：长街(丙路口至甲路口)")
+    a = assign_edges(net, match_entries(z.entries, net))
+    assert _undirected(net, a.edge_school, 0) == [(1, 2), (2, 3), (3, 4)]
+
+
+def test_unresolved_segment_parity_and_address_are_flagged():
+    net = _cross_network()
+    z = parse_zone_text("甲小学：长街（甲路口至丁路口）、乙路单号\n乙小学：丙路5号")
+    a = assign_edges(net, match_entries(z.entries, net))
+    assert dict(zip(a.flags["street"], a.flags["flag"], strict=True)) == {
+        "长街": "junction_not_found", "乙路": "parity_whole_street", "丙路": "address_whole_street"}
+    assert _undirected(net, a.edge_school, 0) == [(0, 1), (1, 2), (2, 3), (3, 4), (3, 7), (3, 8)]
+    skipped = assign_edges(net, match_entries(z.entries, net), address="skip")
+    assert (skipped.edge_school == 1).sum() == 0
+
+
+def test_conflicts_are_reported_and_the_segment_wins():
+    net = _cross_network()
+    z = parse_zone_text("甲小学：长街\n乙小学：长街（甲路口至乙路口）、不存在路")
+    a = assign_edges(net, match_entries(z.entries, net))
+    assert _undirected(net, a.edge_school, 1) == [(1, 2), (2, 3)]
+    assert _undirected(net, a.edge_school, 0) == [(0, 1), (3, 4)]
+    assert len(a.conflicts) == 1
+    c = a.conflicts.iloc[0]
+    assert (c["street"], c["kept"], c["length_m"]) == ("长街", "乙小学", 200.0)
+    assert a.skipped["street"].tolist() == ["不存在路"]
+
+
+def test_node_labels_compounds_comparison_and_polygons():
+    net = _cross_network()
+    z = parse_zone_text("甲小学：甲路\n乙小学：丙路")
+    a = assign_edges(net, match_entries(z.entries, net))
+    label, dist = node_labels_from_edges(net, a.edge_school)
+    assert label[[0, 1, 5, 6, 2]].tolist() == [0, 0, 0, 0, 0]
+    assert label[[4, 9, 3]].tolist() == [1, 1, 1]  # node 3: 100 m from 丙路, 200 m from 甲路
+    assert dist[2] == pytest.approx(100.0) and dist[3] == pytest.approx(100.0)
+    comp, walk = compound_schools(net, a.edge_school, np.array([[10.0, 5.0], [390.0, 0.0]]))
+    assert comp.tolist() == [0, 1]
+    assert walk[0] == pytest.approx(100 + np.hypot(10, 5))
+    t = compare_with_nearest(np.array([1, 0, -1]), np.array([[100.0, 300.0, 50.0], [400.0, 120.0, 80.0]]),
+                             school_names=["甲", "乙"])
+    assert t["farther"].tolist() == [True, True, False]
+    assert t["extra_m"].tolist()[:2] == [300.0, 180.0] and np.isnan(t["extra_m"].iloc[2])
+    assert t["nearest_name"].tolist() == ["甲", "乙", "甲"]
+    s = comparison_summary(t, children=np.array([10, 20, 5]))
+    assert (s["covered"], s["farther"], s["children_farther"]) == (2, 2, 30.0)
+
+
+# --- zone text out and back ------------------------------------------------------------------------------
+
+def _round_trip(inputs, fmt="text"):
+    from geo.assignment import nearest_by_network
+    from geo.distances import snap
+    from geo.schools import schools_for_level
+
+    net = inputs.network
+    schools = schools_for_level(inputs.schools, "primary")
+    xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
+    node_label, node_dist, _, _ = nearest_by_network(net, *snap(net, xy), *inputs.compound_snap)
+    plan = plan_edges(net, node_label, node_dist)
+    w = write_zone_text(net, plan, list(schools["name"]), fmt=fmt)
+    z = parse_zone_text(w.text, fmt="csv" if fmt == "csv" else None)
+    assert z.issues.empty, z.issues.head()
+    back = assign_edges(net, z.entries, list(w.schools))
+    assert back.skipped.empty and back.conflicts.empty
+    np.testing.assert_array_equal(back.edge_school, w.edge_school)
+    # The text covers most of the plan's named streets, and where it says a school it is the plan's.
+    named = (net.edge_name != "") & (plan >= 0)
+    covered = net.edge_length[named & (w.edge_school >= 0)].sum() / net.edge_length[named].sum()
+    same = net.edge_length[named & (w.edge_school == plan)].sum() / net.edge_length[named].sum()
+    return w, covered, same
+
+
+def test_round_trip_on_chengdu(chengdu_inputs):
+    w, covered, same = _round_trip(chengdu_inputs)
+    assert covered > 0.85 and same > 0.8
+    assert "(" in w.text and "口至" in w.text  # some streets are split between schools
+    assert w.text.count("\n") == len(w.schools)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv"])
+def test_round_trip_on_demo(demo_inputs, fmt):
+    _, covered, same = _round_trip(demo_inputs, fmt)
+    assert covered > 0.85 and same > 0.8
+
+
+def test_written_zones_as_a_plan_on_demo(demo_inputs):
+    """The written nearest-school zones, read back, send few compounds farther than their nearest school;
+    their polygons partition the area."""
+    from geo.distances import distance_matrix, snap
+    from geo.schools import schools_for_level
+
+    w, _, _ = _round_trip(demo_inputs)
+    net = demo_inputs.network
+    schools = schools_for_level(demo_inputs.schools, "primary")
+    xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
+    official, walk = compound_schools(net, w.edge_school, demo_inputs.compound_xy)
+    assert (official >= 0).all() and np.isfinite(walk).all()
+    dist = distance_matrix(net, *snap(net, xy), *demo_inputs.compound_snap)
+    t = compare_with_nearest(official, dist, school_names=list(schools["name"]))
+    s = comparison_summary(t, demo_inputs.compounds["children_primary"].to_numpy())
+    assert s["covered"] == len(t) and s["farther"] < 0.15 * len(t)
+    assert (t.loc[t["farther"], "extra_m"] > 0).all()
+    label, node_dist = node_labels_from_edges(net, w.edge_school)
+    polys = catchment_polygons(net, label, node_dist, len(schools), demo_inputs.area)
+    assert len(polys) == len(schools)
+    nonempty = [p for p in polys if not p.is_empty]
+    assert len(nonempty) >= len(schools) - 1
+    total = shapely.union_all(nonempty).area
+    assert sum(p.area for p in nonempty) == pytest.approx(total, rel=1e-6)  # no overlaps
+
+
+# --- the real lists against the real network -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chengdu_network():
+    from geo import io
+
+    return io.load_network(require_shared(CHENGDU_OSM))
+
+
+def test_district_match_counts(chengdu_network):
+    t = match_table(require_shared(ZONES / "2025_锦江区_小学划片.md").parent, chengdu_network).set_index("district")
+    assert set(t.index) == {"成华", "金牛", "锦江", "武侯"}
+    assert (t["streets_matched"] + t["streets_loose"] + t["streets_unmatched"] == t["streets"]).all()
+    assert (t["entries_matched"] + t["entries_loose"] + t["entries_unmatched"] == t["entries"]).all()
+    floors = {"成华": 140, "金牛": 60, "锦江": 100, "武侯": 1}  # Wuhou lies mostly south of the OSM extract
+    for d, floor in floors.items():
+        assert t.loc[d, "streets_matched"] >= floor, d
+    assert t.loc["锦江", "streets_loose"] >= 10
+
+
+def test_jinjiang_list_on_the_map(chengdu_network):
+    z = read_zone_file(require_shared(ZONES / "2025_锦江区_小学划片.md"))
+    a = assign_edges(chengdu_network, match_entries(z.entries, chengdu_network))
+    assert (a.edge_school >= 0).sum() > 1000
+    assert "parity_whole_street" in set(a.flags["flag"])
+    # 红星路 is listed by odd and even numbers for different schools: the same edges twice.
+    assert a.conflicts["street"].str.startswith("红星路").any()
+    assert "junction_not_found" in set(a.flags["flag"])  # 清安街 is not in the 2018 OSM
