@@ -5,7 +5,9 @@ meandering river with few bridges (so walking and straight-line distances disagr
 and 8 junior secondary schools (two nine-year schools among them) with seats and resource columns, and
 about 300 compounds with 30,000 children in all. :func:`generate` builds it in memory;
 ``geo.io.write_demo`` writes it as an OSM file, a schools CSV and a compounds GeoJSON, which then go
-through the same loaders as a user's data.
+through the same loaders as a user's data. The schools also carry the raw columns of the 2017 audit
+(:mod:`geo.equity`), and two education groups (集团化办学) come with them: :func:`write_groups` writes
+``groups.csv``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class DemoDistrict:
     osm_xml: str
     schools: pd.DataFrame
     compounds: gpd.GeoDataFrame
+    groups: pd.DataFrame | None = None  # education groups (集团化办学): group_id, group_name, school_id, role
 
 
 def _names(rng: np.random.Generator, n: int, used: set[str]) -> list[str]:
@@ -210,7 +213,8 @@ def generate(seed: int = SEED) -> DemoDistrict:
     schools = _schools(rng, [parcels[i] for i in school_idx], levels, to_lonlat, used)
     school_polys = [parcels[i] for i in school_idx]
     xml = _osm_xml(nodes_xy, ways, river, compounds, comp_polys, schools, school_polys, to_lonlat)
-    return DemoDistrict(xml, schools, compounds)
+    schools, groups = _equity_columns(schools, seed)
+    return DemoDistrict(xml, schools, compounds, groups)
 
 
 def _apportion(weight: np.ndarray, total: int) -> np.ndarray:
@@ -254,6 +258,79 @@ def _schools(rng, polys, levels, to_lonlat, used) -> pd.DataFrame:
             "multimedia_rooms": int(round(classes * rng.uniform(0.8, 1.2))),
         })
     return pd.DataFrame(rows)
+
+
+# The audit columns use their own generator (seeded from the demo seed + this constant), so that adding them
+# left every earlier column, the network and the compounds exactly as they were.
+EQUITY_SEED_OFFSET = 6017
+GROUPS_FILE = "groups.csv"
+
+
+def _equity_columns(schools: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw columns of the 2017 audit (see :mod:`geo.equity`) and two education groups (集团化办学).
+
+    Teachers above the required qualification, county-level backbone teachers and PE/art teachers are shares
+    of each school's teachers; nine-year schools get their students and classes per level (from their seats
+    per level). Backbone teachers are concentrated in the two groups' lead schools, as they are in real
+    districts, so that their coefficient of variation sits near the audit's limit.
+    """
+    rng = np.random.default_rng(seed + EQUITY_SEED_OFFSET)
+    s = schools.copy()
+    n = len(s)
+    level = s["level"].to_numpy()
+    teachers = s["teachers"].to_numpy(dtype=float)
+    students = s["students"].to_numpy(dtype=float)
+    junior = level == "junior"
+    s["qualified_teachers"] = np.round(teachers * np.where(junior, rng.uniform(0.74, 1.0, n),
+                                                           rng.uniform(0.62, 0.97, n))).astype(np.int64)
+    backbone_per100 = rng.lognormal(np.log(0.95), 0.25, n)
+    s["pe_art_teachers"] = np.round(teachers * rng.uniform(0.115, 0.19, n)).astype(np.int64)
+
+    # Lead schools: the primary school and the junior (or nine-year) school with the most backbone teachers
+    # per student; each group takes the schools nearest its lead (by coordinates; never another group's).
+    lon, lat = s["lon"].to_numpy(dtype=float), s["lat"].to_numpy(dtype=float)
+    xy = np.column_stack([lon * np.cos(np.deg2rad(lat.mean())), lat])
+    leads = [int(np.argmax(np.where(level == "primary", backbone_per100, -1))),
+             int(np.argmax(np.where(level != "primary", backbone_per100, -1)))]
+    backbone_per100[leads] *= 1.9
+    s["backbone_teachers"] = np.round(students * backbone_per100 / 100).astype(np.int64)
+    taken = set(leads)
+    rows = []
+    for g, (lead, size) in enumerate(zip(leads, (4, 5)), start=1):
+        dist = np.hypot(*(xy - xy[lead]).T)
+        members = [int(i) for i in np.argsort(dist, kind="stable") if int(i) not in taken][:size - 1]
+        taken.update(members)
+        name = str(s["name"].iloc[lead])
+        for i, role in [(lead, "lead")] + [(m, "member") for m in members]:
+            rows.append({"group_id": f"G{g}", "group_name": f"{name}教育集团", "school_id": s["id"].iloc[i],
+                         "role": role})
+
+    nine = level == "nine_year"
+    cap_p = pd.to_numeric(s["capacity_primary"], errors="coerce").to_numpy(dtype=float)
+    cap_j = pd.to_numeric(s["capacity_junior"], errors="coerce").to_numpy(dtype=float)
+    sp = np.round(students * cap_p / (cap_p + cap_j))
+    blank = np.full(n, "", dtype=object)
+    s["students_primary"] = np.where(nine, np.nan_to_num(sp).astype(np.int64), blank)
+    s["students_junior"] = np.where(nine, np.nan_to_num(students - sp).astype(np.int64), blank)
+    s["classes_primary"] = np.where(nine, np.nan_to_num(cap_p / 45).astype(np.int64), blank)
+    s["classes_junior"] = np.where(nine, np.nan_to_num(cap_j / 50).astype(np.int64), blank)
+    return s, pd.DataFrame(rows)
+
+
+def groups_csv(district: DemoDistrict) -> str:
+    """The education groups as CSV text (``group_id,group_name,school_id,role``)."""
+    return district.groups.to_csv(index=False, lineterminator="\n")
+
+
+def write_groups(out_dir, district: DemoDistrict | None = None, seed: int = SEED):
+    """Write ``groups.csv`` of ``district`` (generated for ``seed`` if not given) into ``out_dir``."""
+    from pathlib import Path
+
+    d = district or generate(seed)
+    path = Path(out_dir) / GROUPS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(groups_csv(d), encoding="utf-8")
+    return path
 
 
 def _projector():
