@@ -11,6 +11,7 @@ $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(PY) -m app.assets
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base

@@ -11,6 +11,10 @@
    exact optimum, and the same model written the straightforward way with PuLP/CBC (as PySAL spopt writes
    its location-allocation models), timed in the same run. Targets: heuristic < 1 s (demo) and < 10 s
    (large), exact demo < 10 s, HiGHS >= 10x faster than PuLP/CBC at the same optimum.
+5. What-if editing of the demo district: the server-side recomputation after each kind of edit
+   (assignment, catchments, figures) versus zoning from scratch, after the first load. Target < 100 ms.
+
+``python -m bench.run [section ...]`` runs only the named sections (assignment, zoning, load, optimal, edit).
 
 Prints a table and writes it as Markdown to ``build/bench.md``.
 """
@@ -236,13 +240,69 @@ def optimal_section() -> tuple[list[str], list[str]]:
     return lines, verdicts
 
 
+def edit_section() -> tuple[list[str], list[str]]:
+    from geo.editor import Editor
+    from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, Edit, History
+
+    inputs = load_inputs(DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson")
+    t0 = time.perf_counter()
+    ed = Editor(inputs, "primary")
+    first = (time.perf_counter() - t0) * 1000
+    base = ed.result(())
+    scratch, _ = timed(lambda: run_scenario(inputs, Scenario("primary", "network")), 3)
+    a, schools = base.assignments, list(base.table["school_id"])
+    rng = np.random.default_rng(3)
+    c = inputs.compounds.geometry.representative_point()
+    kinds = {
+        "reassign 1 compound": lambda i: Edit(REASSIGN, level="primary", pairs=((a["compound_id"].iloc[i],
+                                                                                 schools[i % len(schools)]),)),
+        "reassign 10 compounds": lambda i: Edit(REASSIGN, level="primary", pairs=tuple(
+            (cid, schools[i % len(schools)]) for cid in a["compound_id"].iloc[i * 10 % 290:][:10])),
+        "lock 5 compounds": lambda i: Edit(LOCK, level="primary", pairs=tuple(
+            zip(a["compound_id"].iloc[i * 5:][:5], a["school_id"].iloc[i * 5:][:5]))),
+        "change capacity": lambda i: Edit(SET_CAPACITY, school=schools[i % len(schools)],
+                                          capacity=int(rng.integers(600, 2000))),
+        "open a school": lambda i: Edit(ADD_SCHOOL, school=f"B{i}", name=f"新校{i}", school_level="primary",
+                                        capacity=900, lon=float(c.iloc[i * 7 % 300].x), lat=float(c.iloc[i * 7 % 300].y)),
+        "move a school": lambda i: Edit(MOVE_SCHOOL, school=schools[i % len(schools)],
+                                        lon=float(c.iloc[i * 11 % 300].x), lat=float(c.iloc[i * 11 % 300].y)),
+        "close a school": lambda i: Edit(CLOSE_SCHOOL, school=schools[(i * 3) % len(schools)]),
+    }
+    lines = ["", "### What-if editing of the demo district (primary; ms per edit, server side)", "",
+             f"First load of the editor (compound tiles, distances): {first:.0f} ms. Zoning from scratch "
+             f"(`run_scenario`, nearest school): {scratch:.0f} ms.", "",
+             "| edit | median | max | scratch / median |", "|---|---:|---:|---:|"]
+    verdicts, worst = [], 0.0
+    for name, make in kinds.items():
+        times = []
+        for i in range(8):  # each edit on top of the one before: new catchments every time
+            history = History().push(make(i)) if name == "close a school" else History()
+            if name != "close a school":
+                for k in range(i + 1):
+                    history = history.push(make(k))
+            t0 = time.perf_counter()
+            ed.result(history.active)
+            times.append((time.perf_counter() - t0) * 1000)
+        med, mx = statistics.median(times), max(times)
+        worst = max(worst, mx)
+        lines.append(f"| {name} | {med:.1f} | {mx:.1f} | {scratch / med:.0f}x |")
+    verdicts.append(f"editing: slowest recomputation {worst:.0f} ms (target < 100 ms: {'PASS' if worst < 100 else 'FAIL'})")
+    return lines, verdicts
+
+
+SECTIONS = ("assignment", "zoning", "load", "optimal", "edit")
+
+
 def main() -> None:
+    import sys
+
+    wanted = set(sys.argv[1:]) or set(SECTIONS)
     lines = ["### Nearest-school assignment (median ms; networkx: median of 2)", "",
              "| network | nodes | edges | schools | Xuequ | bare scipy | networkx | networkx / Xuequ | Xuequ / scipy "
              "| max diff (m) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     verdicts = []
-    for case in (chengdu_case(), generated_case()):
+    for case in (chengdu_case(), generated_case()) if "assignment" in wanted else ():
         if case is None:
             continue
         speedup = case["networkx_ms"] / case["ours_ms"]
@@ -253,21 +313,24 @@ def main() -> None:
         verdicts.append(f"{case['case']}: networkx/Xuequ {speedup:.0f}x (target >= 15x: "
                         f"{'PASS' if speedup >= 15 else 'FAIL'}), Xuequ/scipy {overhead:.2f}x (target <= 2x: "
                         f"{'PASS' if overhead <= 2 else 'FAIL'})")
-    lines += ["", "### Whole zoning of the demo district (median of 5, ms)", "", "| run | ms |", "|---|---:|"]
-    lines += [f"| {name} | {ms:.0f} |" for name, ms in zoning_case()]
-    load = load_case()
+    if "zoning" in wanted:
+        lines += ["", "### Whole zoning of the demo district (median of 5, ms)", "", "| run | ms |", "|---|---:|"]
+        lines += [f"| {name} | {ms:.0f} |" for name, ms in zoning_case()]
+    load = load_case() if "load" in wanted else None
     if load:
         cold, warm = load
         lines += ["", "### Loading the Chengdu walking network", "", "| from | ms |", "|---|---:|",
                   f"| OSM file (parse, filter, project, compile) | {cold:.0f} |",
                   f"| on-disk cache | {warm:.0f} ({cold / warm:.0f}x faster) |"]
-    opt_lines, opt_verdicts = optimal_section()
-    lines += opt_lines
-    verdicts += opt_verdicts
+    for section, fn in (("optimal", optimal_section), ("edit", edit_section)):
+        if section in wanted:
+            more, more_verdicts = fn()
+            lines += more
+            verdicts += more_verdicts
     text = "\n".join(lines) + "\n"
     print(text)
     print("\n".join(verdicts))
-    out = ROOT / "build" / "bench.md"
+    out = ROOT / "build" / ("bench.md" if wanted == set(SECTIONS) else f"bench-{'-'.join(sorted(wanted))}.md")
     out.parent.mkdir(exist_ok=True)
     out.write_text(text + "\n" + "\n".join(f"- {v}" for v in verdicts) + "\n", encoding="utf-8")
 

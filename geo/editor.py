@@ -138,6 +138,9 @@ class Editor:
             warnings.append(("opt.not_contiguous", {"count": int(island.sum())}))
 
         geoms = inputs.compounds_projected.to_numpy()
+        school_xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
+        straight = np.where(label >= 0, np.hypot(*(inputs.compound_xy - school_xy[np.maximum(label, 0)]).T)
+                            if len(sid) else np.nan, np.nan)
         assignments = gpd.GeoDataFrame({
             "compound_id": self.compound_ids,
             "name": inputs.compounds["name"].to_numpy(),
@@ -145,6 +148,8 @@ class Editor:
             "school_id": np.where(label >= 0, sid[np.maximum(label, 0)] if len(sid) else "", ""),
             "school_name": np.where(label >= 0, names[np.maximum(label, 0)] if len(sid) else "", ""),
             "distance_m": dist,
+            "straight_m": straight,
+            "snap_m": inputs.compound_snap[1],
             "locked": np.isin(self.compound_ids, list(over.locked)),
         }, geometry=geoms, crs=net.crs)
         catchments = gpd.GeoDataFrame({"school_id": sid, "school_name": names}, geometry=polys, crs=net.crs)

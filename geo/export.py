@@ -63,10 +63,114 @@ def safe_cell(value):
     return value
 
 
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` as a plain DataFrame, without its geometry column."""
+    if isinstance(table, gpd.GeoDataFrame):
+        table = table.drop(columns=table.geometry.name)
+    return pd.DataFrame(table).copy()
+
+
+def _is_text(col: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)
+
+
+def _csv_text(value):
+    """A formula-safe CSV cell whose line breaks are all ``\\n``: the csv writer quotes those, whereas a bare
+    carriage return would go out unquoted and start a new row in Excel (which may then be a formula)."""
+    value = safe_cell(value)
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def table_csv(table: pd.DataFrame) -> bytes:
-    """The school table as CSV in UTF-8 with a BOM (so Excel shows Chinese names), formula-safe."""
-    t = table.copy()
+    """The school table as CSV in UTF-8 with a BOM (so Excel shows Chinese names), formula-safe: a text
+    cell starting with = + - @, a tab or a carriage return gets a leading ``'``."""
+    t = _plain(table)
+    t.columns = [safe_cell(str(c)) for c in t.columns]
     for c in t.columns:
-        if t[c].dtype == object:
-            t[c] = t[c].map(safe_cell)
+        if _is_text(t[c]):
+            t[c] = t[c].astype(object).map(_csv_text)
     return t.to_csv(index=False, float_format="%.4g", lineterminator="\n").encode("utf-8-sig")
+
+
+def school_table_xlsx(df: pd.DataFrame, sheet: str = "schools") -> bytes:
+    """The school table as an Excel workbook, formula-safe: every text cell is written as a string (never a
+    formula), and one starting with = + - @, a tab or a carriage return gets a leading ``'``."""
+    import io
+
+    from openpyxl import Workbook
+
+    t = _plain(df)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([_xlsx_text(str(c)) for c in t.columns])
+    for row in t.itertuples(index=False, name=None):
+        ws.append([_xlsx_value(v) for v in row])
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a string, even where it starts with '='
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _xlsx_text(s: str) -> str:
+    # Characters XML 1.0 cannot hold (openpyxl refuses them) are dropped.
+    s = "".join(ch for ch in s if ch >= " " or ch in "\t\n\r")
+    return safe_cell(s)
+
+
+def _xlsx_value(v):
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if np.isfinite(v) else None
+    return _xlsx_text(str(v))
+
+
+def safe_filename(text: str, default: str = "plan") -> str:
+    """A file-name stem from user text (a scenario name): letters, digits and CJK kept, the rest '_'."""
+    import re
+
+    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", str(text), flags=re.UNICODE).strip("._-")[:60]
+    return stem or default
+
+
+def unit_csv(result: ZoningResult) -> bytes:
+    """Compound id -> school id, the exchange format of redistricting tools (reads back as a scenario)."""
+    df = result.assignments[["compound_id", "school_id"]].astype(str)
+    return table_csv(df)
+
+
+def geopackage(result: ZoningResult) -> bytes:
+    """A GeoPackage with every layer of a zoning (catchments, compounds, schools, the school table), in
+    the plan's projected CRS, as QGIS opens it."""
+    import tempfile
+    from pathlib import Path
+
+    import pyogrio
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.gpkg"
+        cols = [c for c in ("compound_id", "name", "children", "school_id", "school_name", "distance_m", "locked")
+                if c in result.assignments]
+        layers = {
+            "catchments": result.catchments,
+            "compounds": result.assignments[cols + ["geometry"]],
+            "schools": result.schools.merge(result.table.drop(columns=["name"]), on="school_id", how="left"),
+        }
+        for name, gdf in layers.items():
+            g = gdf.copy()
+            for c in g.columns:
+                if c != g.geometry.name and g[c].dtype == object:
+                    g[c] = g[c].astype(str)
+            pyogrio.write_dataframe(g, path, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(pd.DataFrame(result.table), path, layer="school_table", driver="GPKG")
+        return path.read_bytes()

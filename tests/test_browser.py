@@ -31,7 +31,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = _free_port()
-    env = dict(os.environ, XUEQU_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
+    env = dict(os.environ, XUEQU_CACHE_DIR=str(tmp_path_factory.mktemp("cache")),
+               XUEQU_DATA_DIR=str(tmp_path_factory.mktemp("data")))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

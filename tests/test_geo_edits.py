@@ -11,8 +11,19 @@ from hypothesis import strategies as st
 
 from geo.demand import children_column
 from geo.editor import Editor
-from geo.edits import (ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, UNLOCK, Edit, History,
-                       assignment_edit, plan_overrides)
+from geo.edits import (
+    ADD_SCHOOL,
+    CLOSE_SCHOOL,
+    LOCK,
+    MOVE_SCHOOL,
+    REASSIGN,
+    SET_CAPACITY,
+    UNLOCK,
+    Edit,
+    History,
+    assignment_edit,
+    plan_overrides,
+)
 from geo.errors import InputError
 
 

@@ -1,0 +1,82 @@
+"""What every view of the page shares: the cached stages of the data flow, the scenario store, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from app.assets import ensure_leaflet
+from app.state import Dataset
+from geo import export, io
+from geo.editor import Editor
+from geo.errors import XuequError
+from geo.i18n import t
+from geo.scenario import Inputs, Scenario, ZoningResult, run_scenario
+from geo.store import Store
+
+# --- cached stages -------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def load_dataset(ds: Dataset, digest: str) -> Inputs:
+    """The inputs of a dataset, shared read-only by every session (``digest`` keys file contents)."""
+    if ds.kind == "place":
+        return io.inputs_from_place(ds.place, ds.mode)
+    name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network).name
+    return io.load_inputs(ds.network, ds.schools or None, ds.compounds or None, ds.mode, name=name)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def zoning(_inputs: Inputs, data_key: str, scenario: Scenario) -> ZoningResult:
+    return run_scenario(_inputs, scenario)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def downloads(_result: ZoningResult, key: str) -> tuple[str, str, bytes]:
+    return export.catchments_geojson(_result), export.assignments_geojson(_result), export.table_csv(_result.table)
+
+
+@st.cache_resource(show_spinner=False)
+def leaflet_assets() -> tuple[str, str]:
+    return ensure_leaflet()
+
+
+def dataset_digest(ds: Dataset) -> str:
+    h = hashlib.sha256(repr(ds).encode())
+    for f in (ds.network, ds.schools, ds.compounds):
+        if f and Path(f).is_file():
+            st_ = Path(f).stat()
+            h.update(f"{st_.st_size}:{st_.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def save_upload(upload) -> str:
+    """An uploaded file, kept on disk under its content hash (so the network cache can key on it)."""
+    data = upload.getvalue()
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", upload.name)[-80:]
+    path = io.cache_dir() / "uploads" / f"{hashlib.sha256(data).hexdigest()[:16]}-{safe}"
+    if not path.is_file():
+        io.write_bytes(path, data)
+    return str(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def editor(_inputs: Inputs, data_key: str, level: str) -> tuple[Editor, threading.Lock]:
+    """The incremental editor of a dataset and level, shared by sessions (its caches are plan-independent)."""
+    return Editor(_inputs, level), threading.Lock()
+
+
+def store() -> Store:
+    return Store()
+
+
+def show_error(err: Exception, lang: str) -> None:
+    if isinstance(err, XuequError):
+        st.error(err.message(lang), icon="⚠️")
+    else:
+        st.error(f"{type(err).__name__}: {err}", icon="⚠️")
+
+

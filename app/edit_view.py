@@ -1,0 +1,431 @@
+"""The editing view: what-if edits on the map, stored scenarios with undo/redo, comparison and export.
+
+Every edit is written to the scenario store before the page shows its result, so a reload or a killed
+server loses nothing. The plan shown is always ``store -> edits -> Editor.result``: the store is the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+import folium
+import folium.plugins
+import pandas as pd
+import shapely.geometry
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app.assets import leaflet_draw
+from app.common import dataset_digest, editor, leaflet_assets, load_dataset, show_error, store
+from app.state import Dataset
+from app.zoning_view import school_table
+from geo import export, io
+from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, UNLOCK, Edit, assignment_edit
+from geo.errors import XuequError
+from geo.i18n import t
+from geo.maps import base_map, legend, zoning_layers
+from geo.schools import LEVELS, SCHOOL_LEVELS
+from geo.store import Store
+
+# Drawn shapes come from all_drawings: last_active_drawing also changes when a compound is clicked.
+MAP_RETURNS = ["last_object_clicked", "last_object_clicked_count", "last_clicked", "all_drawings"]
+CLICK_MODES = ("select", "add", "move")
+
+
+def dataset_key(ds: Dataset) -> str:
+    """What a scenario is drawn on: the same files (or place) whatever the travel mode."""
+    if ds.kind == "demo":
+        return "demo"
+    return json.dumps({"network": ds.network, "schools": ds.schools, "compounds": ds.compounds, "place": ds.place},
+                      ensure_ascii=False, sort_keys=True)
+
+
+# --- scenarios ---------------------------------------------------------------------------------------------
+
+def current_scenario(db: Store, dkey: str, label: str, level: str, lang: str) -> int:
+    """The open scenario: this session's, else the one in the address (reload), else the latest, else a new one."""
+    mine = {s.id for s in db.list(dkey)}
+    sid = st.session_state.get("scenario_id")
+    if sid not in mine:
+        q = st.query_params.get("scenario")
+        sid = int(q) if q and q.isdigit() and int(q) in mine else None
+    if sid is None:
+        listed = db.list(dkey)
+        sid = listed[0].id if listed else db.create(t("edit.default_name", lang, n=1), dkey, level, label)
+    st.session_state["scenario_id"] = sid
+    st.query_params["scenario"] = str(sid)
+    return sid
+
+
+def _open(sid: int) -> None:
+    st.session_state["scenario_id"] = sid
+    set_selection([])
+
+
+def selection() -> list[str]:
+    return list(st.session_state.get("sel", []))
+
+
+def set_selection(ids: list[str]) -> None:
+    """Change the selection from code: the list widget gets a new key, so it shows the new value."""
+    st.session_state["sel"] = list(ids)
+    st.session_state["sel_version"] = st.session_state.get("sel_version", 0) + 1
+
+
+def _selection_widget_changed(key: str) -> None:
+    st.session_state["sel"] = list(st.session_state[key])
+
+
+def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: str) -> None:
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    listed = db.list(dkey)
+    names = {s.id: s.name for s in listed}
+    stamp = {s.id: datetime.fromtimestamp(s.updated).strftime("%m-%d %H:%M") for s in listed}
+    ids = [s.id for s in listed]
+    st.session_state["scenario_pick"] = sid
+    st.selectbox(T("edit.scenario"), ids, format_func=lambda i: f"{names[i]}  ·  {stamp[i]}", key="scenario_pick",
+                 on_change=lambda: _open(st.session_state["scenario_pick"]))
+    with st.expander(T("edit.manage")):
+        c1, c2 = st.columns(2)
+        new_name = c1.text_input(T("edit.new_name"), key="new_name", max_chars=80)
+        if c1.button(T("edit.new"), key="scenario_new"):
+            _guard(lang, lambda: _open(db.create(new_name or T("edit.default_name", n=len(ids) + 1), dkey, level,
+                                                 label)))
+            st.rerun()
+        if c1.button(T("edit.duplicate"), key="scenario_dup"):
+            _guard(lang, lambda: _open(db.duplicate(sid, new_name or T("edit.copy_of", name=names[sid]))))
+            st.rerun()
+        if c1.button(T("edit.rename"), key="scenario_rename", disabled=not new_name.strip()):
+            _guard(lang, lambda: db.rename(sid, new_name))
+            st.rerun()
+        sure = c2.checkbox(T("edit.delete_sure", name=names[sid]), key="delete_sure")
+        if c2.button(T("edit.delete"), key="scenario_delete", disabled=not sure):
+            db.delete(sid)
+            st.session_state.pop("scenario_id", None)
+            st.session_state["delete_sure"] = False
+            st.rerun()
+        up = c2.file_uploader(T("edit.import"), type=["csv"], key="unit_upload", help=T("edit.import.help"))
+        if up is not None and c2.button(T("edit.import.go"), key="unit_import"):
+            ed, _ = st.session_state["_editor"]
+            try:
+                table = io.read_table(up.name, data=up.getvalue(), name=up.name)
+                edit = assignment_edit(pd.DataFrame(table), level, ed.compound_ids,
+                                       ed.result(()).table["school_id"], up.name)
+                new = db.create(T("edit.imported", name=up.name), dkey, level, label)
+                db.push(new, edit, 0)
+                _open(new)
+                st.rerun()
+            except XuequError as err:
+                show_error(err, lang)
+
+
+def _guard(lang: str, fn) -> None:
+    try:
+        fn()
+    except XuequError as err:
+        show_error(err, lang)
+
+
+def push(db: Store, sid: int, history, edit: Edit, lang: str) -> bool:
+    """Check an edit against the plan, then store it (one transaction). Nothing changes if it fails."""
+    ed, lock = st.session_state["_editor"]
+    try:
+        with lock:
+            ed.result(history.push(edit).active)
+    except XuequError as err:
+        st.session_state["_edit_error"] = (err.key, err.params)
+        return False
+    db.push(sid, edit, history.cursor)
+    st.session_state.pop("_edit_error", None)
+    return True
+
+
+# --- the map and its clicks ----------------------------------------------------------------------------------
+
+def handle_map(out: dict | None, key: str, db: Store, sid: int, history, level: str, lang: str) -> None:
+    """Turn the map's events into selection changes or school edits (each event handled once)."""
+    if not out:
+        return
+    ed, _ = st.session_state["_editor"]
+    mode = st.session_state.get("click_mode", "select")
+    changed = False
+    # A click on an object: its count grows with every click, even a second one on the same compound.
+    count = out.get("last_object_clicked_count") or 0
+    seen = st.session_state.get(f"_seen_{key}", 0)
+    if count != seen:
+        st.session_state[f"_seen_{key}"] = count
+        hit = out.get("last_object_clicked")
+        if count and hit and mode == "select":
+            cid = ed.compound_at(hit["lng"], hit["lat"])
+            if cid is not None:
+                sel = selection()
+                sel.remove(cid) if cid in sel else sel.append(cid)
+                set_selection(sel)
+                changed = True
+    click = out.get("last_clicked")
+    if click and click != st.session_state.get(f"_click_{key}"):
+        st.session_state[f"_click_{key}"] = click
+        if mode == "add":
+            st.session_state["new_lon"] = round(float(click["lng"]), 6)
+            st.session_state["new_lat"] = round(float(click["lat"]), 6)
+            changed = True
+        elif mode == "move" and st.session_state.get("school_pick"):
+            changed = push(db, sid, history, Edit(MOVE_SCHOOL, school=st.session_state["school_pick"],
+                                                  lon=float(click["lng"]), lat=float(click["lat"])), lang)
+    drawings = out.get("all_drawings") or []
+    if len(drawings) != st.session_state.get(f"_draw_{key}", 0):
+        st.session_state[f"_draw_{key}"] = len(drawings)
+        try:
+            shape = shapely.geometry.shape(drawings[-1]["geometry"])
+            set_selection(ed.compounds_in(shape))
+            changed = True
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            pass
+    if changed:
+        st.rerun()
+
+
+def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool = False) -> tuple:
+    js, css = leaflet_assets()
+    bounds = inputs.compounds.total_bounds
+    m = base_map(bounds, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
+                 leaflet_js=js, leaflet_css=css)
+    m.add_child(legend(lang))
+    tools = leaflet_draw() if draw else None
+    if tools:  # the drawing tools are local files (see app.assets); without them, clicks still select
+        plugin = folium.plugins.Draw(draw_options={"polyline": False, "circle": False, "marker": False,
+                                                   "circlemarker": False, "polygon": True, "rectangle": True},
+                                     edit_options={"edit": False, "remove": False})
+        plugin.default_js = [("leaflet_draw_js", tools[0])]
+        plugin.default_css = [("leaflet_draw_css", tools[1])]
+        plugin.add_to(m)
+    layers = zoning_layers(result, lang=lang, selected=selected, changed=changed)
+    return m, layers
+
+
+# --- the view ------------------------------------------------------------------------------------------------
+
+def render(lang: str, ds: Dataset | None) -> None:
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    st.title(T("edit.title"))
+    st.caption(T("edit.caption"))
+    if ds is None:
+        st.info(T("app.nothing"))
+        return
+    if ds.kind == "demo":
+        st.info(T("app.demo_note"), icon="ℹ️")
+    digest = dataset_digest(ds)
+    level = st.session_state.get("level", LEVELS[0])
+    try:
+        with st.status(T("app.loading_network"), expanded=False) as status:
+            inputs = load_dataset(ds, digest)
+            status.update(label=T("app.computing"))
+            st.session_state["_editor"] = editor(inputs, digest, level)
+            status.update(label=T("app.ready"), state="complete")
+    except Exception as err:  # every failure is shown in the page, never as a traceback
+        show_error(err, lang)
+        return
+    ed, lock = st.session_state["_editor"]
+    db = store()
+    dkey = dataset_key(ds)
+    sid = current_scenario(db, dkey, inputs.name, level, lang)
+    scenario_bar(db, dkey, inputs.name, level, sid, lang)
+    sid = st.session_state["scenario_id"]
+    history = db.get(sid).history
+
+    t0 = time.perf_counter()
+    with lock:
+        result = ed.result(history.active)
+    ms = (time.perf_counter() - t0) * 1000
+
+    # Undo / redo and the figures of the plan.
+    u1, u2, u3 = st.columns([1, 1, 4])
+    if u1.button(T("edit.undo"), key="undo", disabled=not history.can_undo, width="stretch"):
+        db.set_cursor(sid, history.cursor - 1)
+        st.rerun()
+    if u2.button(T("edit.redo"), key="redo", disabled=not history.can_redo, width="stretch"):
+        db.set_cursor(sid, history.cursor + 1)
+        st.rerun()
+    u3.caption(T("edit.status", edits=history.cursor, total=len(history.edits), ms=ms))
+    s = result.summary
+    cols = st.columns(5)
+    cols[0].metric(T("opt.row.over"), f"{s['over_capacity']:,}")
+    cols[1].metric(T("opt.row.moved"), f"{s['moved_children']:,}")
+    cols[2].metric(T("col.mean_m"), f"{s['mean_m']:,.0f}")
+    cols[3].metric(T("col.within_radius"), f"{s['within_radius']:.1%}")
+    cols[4].metric(T("opt.row.islands"), f"{s['islands']:,}")
+    if "_edit_error" in st.session_state:
+        key_, params = st.session_state["_edit_error"]
+        st.error(t(key_, lang, **params), icon="⚠️")
+    for key_, params in result.warnings:  # a half-finished plan is allowed: warn, never block
+        st.warning(t(key_, lang, **params), icon="⚠️")
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.radio(T("edit.click_mode"), CLICK_MODES, format_func=lambda k: T(f"edit.click.{k}"), horizontal=True,
+                 key="click_mode")
+        m, layers = plan_map(result, inputs, lang, selected=selection(), draw=True)
+        key = f"edit_map_{sid}_{level}"
+        out = st_folium(m, feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=False),
+                        returned_objects=MAP_RETURNS, height=600, use_container_width=True, key=key)
+        handle_map(out, key, db, sid, history, level, lang)
+    with right:
+        selection_panel(db, sid, history, result, level, lang)
+        school_panel(db, sid, history, result, inputs, level, lang)
+
+    st.subheader(T("app.table"))
+    school_table(result, lang)
+    compare_panel(db, dkey, sid, result, inputs, lang)
+    export_panel(db, sid, result, level, lang)
+
+
+def selection_panel(db: Store, sid: int, history, result, level: str, lang: str) -> None:
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    a = result.assignments
+    labels = dict(zip(a["compound_id"], a["name"].astype(str) + " → " + a["school_name"].astype(str)))
+    sel = [c for c in selection() if c in labels]
+    key = f"selection_{st.session_state.get('sel_version', 0)}"
+    st.multiselect(T("edit.selection"), list(labels), default=sel, format_func=labels.get, key=key,
+                   help=T("edit.selection.help"), on_change=_selection_widget_changed, args=(key,))
+    kids = int(a.loc[a["compound_id"].isin(sel), "children"].sum())
+    st.caption(T("edit.selected", count=len(sel), children=kids))
+    schools = dict(zip(result.table["school_id"], result.table["name"]))
+    target = st.selectbox(T("edit.target"), list(schools), format_func=lambda s: f"{schools[s]} ({s})",
+                          key="target_school")
+    b1, b2, b3, b4 = st.columns(4)
+    current = dict(zip(a["compound_id"], a["school_id"]))
+    if b1.button(T("edit.reassign"), key="do_reassign", disabled=not sel or target is None):
+        if push(db, sid, history, Edit(REASSIGN, level=level, pairs=tuple((c, target) for c in sel)), lang):
+            st.rerun()
+    if b2.button(T("edit.lock"), key="do_lock", disabled=not sel):
+        if push(db, sid, history, Edit(LOCK, level=level, pairs=tuple((c, current[c]) for c in sel)), lang):
+            st.rerun()
+    if b3.button(T("edit.unlock"), key="do_unlock", disabled=not sel):
+        if push(db, sid, history, Edit(UNLOCK, level=level, compounds=tuple(sel)), lang):
+            st.rerun()
+    b4.button(T("edit.clear"), key="do_clear", disabled=not sel, on_click=set_selection, args=([],))
+
+
+def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang: str) -> None:
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    with st.expander(T("edit.schools"), expanded=st.session_state.get("click_mode") != "select"):
+        schools = dict(zip(result.table["school_id"], result.table["name"]))
+        seats = dict(zip(result.table["school_id"], result.table["seats"]))
+        pick = st.selectbox(T("edit.school"), list(schools), format_func=lambda s: f"{schools[s]} ({s})",
+                            key="school_pick", help=T("edit.move.help"))
+        c1, c2 = st.columns(2)
+        raw = inputs.schools.set_index(inputs.schools["school_id"].astype(str))
+        cap_now = int(raw.at[pick, "capacity"]) if pick in raw.index else int(seats.get(pick, 1))
+        cap = c1.number_input(T("edit.capacity"), 1, 20_000, cap_now, step=45, key=f"cap_{pick}")
+        if c1.button(T("edit.set_capacity"), key="do_capacity", disabled=pick is None):
+            if push(db, sid, history, Edit(SET_CAPACITY, school=pick, capacity=int(cap)), lang):
+                st.rerun()
+        if c2.button(T("edit.close"), key="do_close", disabled=pick is None):
+            if push(db, sid, history, Edit(CLOSE_SCHOOL, school=pick), lang):
+                st.rerun()
+        st.divider()
+        st.markdown(T("edit.add"))
+        name = st.text_input(T("edit.add.name"), key="new_school_name", max_chars=60)
+        a1, a2 = st.columns(2)
+        kind = a1.selectbox(T("app.level"), SCHOOL_LEVELS, format_func=lambda k: T(f"level.{k}"),
+                            index=SCHOOL_LEVELS.index(level), key="new_school_level")
+        new_cap = a2.number_input(T("edit.capacity"), 1, 20_000, 1080, step=45, key="new_school_capacity")
+        centre = inputs.compounds.total_bounds
+        st.session_state.setdefault("new_lon", round(float((centre[0] + centre[2]) / 2), 6))
+        st.session_state.setdefault("new_lat", round(float((centre[1] + centre[3]) / 2), 6))
+        a1.number_input(T("edit.lon"), -180.0, 180.0, step=0.001, format="%.6f", key="new_lon")
+        a2.number_input(T("edit.lat"), -90.0, 90.0, step=0.001, format="%.6f", key="new_lat",
+                        help=T("edit.add.help"))
+        all_ids = set(inputs.schools["school_id"].astype(str)) | {e.school for e in history.edits}
+        n = 1
+        while f"NEW{n:02d}" in all_ids:
+            n += 1
+        if st.button(T("edit.add.go"), key="do_add", disabled=not name.strip()):
+            edit = Edit(ADD_SCHOOL, school=f"NEW{n:02d}", name=name.strip(), school_level=kind, capacity=int(new_cap),
+                        lon=float(st.session_state["new_lon"]), lat=float(st.session_state["new_lat"]))
+            if push(db, sid, history, edit, lang):
+                st.rerun()
+
+
+def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> None:
+    """This plan beside another (or beside the base zoning): two maps, the changed compounds, the differences."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    st.subheader(T("edit.compare"))
+    if not st.toggle(T("edit.compare.show"), key="show_compare"):
+        return
+    others = [s for s in db.list(dkey) if s.id != sid]
+    options = [0] + [s.id for s in others]
+    names = {0: T("edit.base")} | {s.id: s.name for s in others}
+    other_id = st.selectbox(T("edit.compare_with"), options, format_func=names.get, key="compare_with")
+    ed, lock = st.session_state["_editor"]
+    with lock:
+        other = ed.result(db.get(other_id).history.active if other_id else ())
+    a, b = other.assignments, result.assignments
+    changed = (a["school_id"].to_numpy() != b["school_id"].to_numpy())
+    kids = b["children"].to_numpy()
+    st.caption(T("edit.compare.moved", compounds=int(changed.sum()), children=int(kids[changed].sum()),
+                 other=names[other_id]))
+    c1, c2 = st.columns(2)
+    for col, res, label, k in ((c1, other, names[other_id], "cmp_a"), (c2, result, T("edit.this"), "cmp_b")):
+        with col:
+            st.markdown(f"**{label}**")
+            m, layers = plan_map(res, inputs, lang)
+            for g in layers:
+                g.add_to(m)
+            st_folium(m, returned_objects=[], height=380, use_container_width=True, key=f"{k}_{other_id}")
+    st.markdown(T("edit.changed_map"))
+    m, layers = plan_map(result, inputs, lang, changed=changed)
+    for g in layers:
+        g.add_to(m)
+    st_folium(m, returned_objects=[], height=420, use_container_width=True, key=f"cmp_changed_{other_id}")
+    diff = other.table[["school_id", "name", "seats", "children", "utilisation", "mean_m", "within_radius"]].merge(
+        result.table[["school_id", "seats", "children", "utilisation", "mean_m", "within_radius"]], on="school_id",
+        how="outer", suffixes=("_a", "_b"))
+    diff["name"] = diff["name"].fillna(diff["school_id"].map(dict(zip(result.table["school_id"],
+                                                                       result.table["name"]))))
+    diff["delta"] = diff["children_b"].fillna(0) - diff["children_a"].fillna(0)
+    for c in ("utilisation_a", "utilisation_b", "within_radius_a", "within_radius_b"):
+        diff[c] = diff[c] * 100
+    num = st.column_config.NumberColumn
+    cfg = {"school_id": None, "seats_a": None,
+           "name": st.column_config.TextColumn(T("col.school_name")),
+           "seats_b": num(T("col.capacity"), format="%d"),
+           "children_a": num(T("edit.col.children_a"), format="%d"),
+           "children_b": num(T("edit.col.children_b"), format="%d"),
+           "delta": num(T("edit.col.delta"), format="%+d"),
+           "utilisation_a": num(T("edit.col.util_a"), format="%.0f%%"),
+           "utilisation_b": num(T("edit.col.util_b"), format="%.0f%%"),
+           "mean_m_a": num(T("edit.col.mean_a"), format="%.0f"),
+           "mean_m_b": num(T("edit.col.mean_b"), format="%.0f"),
+           "within_radius_a": num(T("edit.col.within_a"), format="%.0f%%"),
+           "within_radius_b": num(T("edit.col.within_b"), format="%.0f%%")}
+    st.dataframe(diff, column_config=cfg, hide_index=True, width="stretch", key="compare_table")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _files(_result, key: str) -> dict[str, bytes]:
+    return {
+        "catchments.geojson": export.catchments_geojson(_result).encode(),
+        "assignments.geojson": export.assignments_geojson(_result).encode(),
+        "plan.gpkg": export.geopackage(_result),
+        "schools.csv": export.table_csv(_result.table),
+        **({"schools.xlsx": export.school_table_xlsx(_result.table)} if hasattr(export, "school_table_xlsx") else {}),
+        "units.csv": export.unit_csv(_result),
+    }
+
+
+def export_panel(db: Store, sid: int, result, level: str, lang: str) -> None:
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    st.subheader(T("app.downloads"))
+    stored = db.get(sid)
+    stem = f"{export.safe_filename(stored.name)}-{level}"
+    files = _files(result, f"{sid}-{stored.history.cursor}-{hash(stored.history)}-{level}")
+    mime = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    cols = st.columns(len(files))
+    for col, (name, data) in zip(cols, files.items()):
+        base, ext = name.rsplit(".", 1)
+        col.download_button(T(f"edit.download.{base}.{ext}"), data, f"{stem}-{name}", mime[ext],
+                            key=f"dl_{base}_{ext}")

@@ -1,0 +1,172 @@
+"""The zoning view: zones of the chosen method on the map, the school table, the distance chart, downloads."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app.common import dataset_digest, downloads, leaflet_assets, load_dataset, show_error, zoning
+from app.state import Dataset, scenario_from_state
+from geo.assignment import NETWORK, OPTIMAL
+from geo.i18n import t
+from geo.maps import zoning_map
+from geo.metrics import RADIUS_M
+from geo.scenario import Scenario, ZoningResult
+from geo.schools import LEVELS
+
+
+def distance_chart(result: ZoningResult, lang: str) -> alt.LayerChart:
+    a = result.assignments
+    radius = RADIUS_M[result.scenario.level]
+    top = max(float(a["distance_m"].max()), radius) + 100
+    bins = np.arange(0, top + 100, 100)
+    counts, edges = np.histogram(a["distance_m"], bins=bins, weights=a["children"])
+    df = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "children": counts})
+    x_title, y_title = t("chart.x", lang), t("chart.y", lang)
+    bars = alt.Chart(df).mark_bar(color="#4e79a7").encode(
+        x=alt.X("from:Q", title=x_title, bin="binned"), x2="to:Q", y=alt.Y("children:Q", title=y_title),
+        tooltip=[alt.Tooltip("from:Q", title=x_title), alt.Tooltip("children:Q", title=y_title)])
+    rule = alt.Chart(pd.DataFrame({"r": [radius]})).mark_rule(color="#c62828", strokeDash=[6, 3]).encode(
+        x="r:Q", tooltip=[alt.Tooltip("r:Q", title=t("chart.radius", lang))])
+    return (bars + rule).properties(height=300)
+
+
+def school_table(result: ZoningResult, lang: str) -> None:
+    tab = result.table.copy()
+    tab["utilisation"] = tab["utilisation"] * 100
+    tab["within_radius"] = tab["within_radius"] * 100
+    cfg = {
+        "school_id": st.column_config.TextColumn(t("col.school_id", lang)),
+        "name": st.column_config.TextColumn(t("col.school_name", lang)),
+        "seats": st.column_config.NumberColumn(t("col.capacity", lang), format="%d"),
+        "children": st.column_config.NumberColumn(t("col.children", lang), format="%d"),
+        "compounds": st.column_config.NumberColumn(t("col.compounds", lang), format="%d"),
+        "utilisation": st.column_config.NumberColumn(t("col.utilisation", lang), format="%.0f%%"),
+        "mean_m": st.column_config.NumberColumn(t("col.mean_m", lang), format="%.0f"),
+        "median_m": st.column_config.NumberColumn(t("col.median_m", lang), format="%.0f"),
+        "p90_m": st.column_config.NumberColumn(t("col.p90_m", lang), format="%.0f"),
+        "within_radius": st.column_config.NumberColumn(t("col.within_radius", lang), format="%.0f%%"),
+        "over_capacity": st.column_config.NumberColumn(t("opt.row.over", lang), format="%d"),
+        "compactness": st.column_config.NumberColumn(t("opt.row.compactness", lang), format="%.2f"),
+        "parts": st.column_config.NumberColumn(t("opt.parts", lang), format="%d"),
+    }
+    st.dataframe(tab, column_config=cfg, hide_index=True, width="stretch", key="school_table")
+
+
+def locked_pairs(nearest: ZoningResult) -> tuple[tuple[str, str], ...]:
+    """Locked compounds stay in their school of the starting plan (nearest-school zones)."""
+    chosen = set(st.session_state.get("locked", []))
+    a = nearest.assignments
+    return tuple((c, s) for c, s in zip(a["compound_id"], a["school_id"]) if c in chosen)
+
+
+def lock_panel(nearest: ZoningResult, lang: str) -> None:
+    a = nearest.assignments
+    labels = dict(zip(a["compound_id"], a["name"] + " → " + a["school_name"]))
+    st.multiselect(t("opt.locked", lang), list(labels), format_func=labels.get, key="locked",
+                   help=t("opt.locked.help", lang))
+
+
+def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
+    """The plan beside nearest-school zoning: district figures, then seats and children per school."""
+    st.subheader(t("opt.compare", lang))
+    s = plan.summary
+    if s.get("solver"):
+        st.caption(t("opt.solved", lang, solver=t(f"opt.status.{s['solver']}", lang), gap=s["gap"],
+                     seconds=s["seconds"], moved=s["moved_children"], compounds=s["moved_compounds"]))
+    rows = [("opt.row.over", "over_capacity", "{:,.0f}"), ("col.mean_m", "mean_m", "{:,.0f}"),
+            ("col.within_radius", "within_radius", "{:.1%}"), ("opt.row.moved", "moved_children", "{:,.0f}"),
+            ("opt.row.compactness", "compactness", "{:.2f}"), ("opt.row.islands", "islands", "{:,.0f}")]
+    df = pd.DataFrame({
+        t("opt.figure", lang): [t(k, lang) for k, _, _ in rows],
+        t("method.network", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f in rows],
+        t("method.optimal", lang): [f.format(plan.summary.get(c, 0)) for _, c, f in rows],
+    })
+    left, right = st.columns([2, 3])
+    left.dataframe(df, hide_index=True, width="stretch", key="compare_summary")
+    per = nearest.table[["school_id", "name", "seats", "children"]].merge(
+        plan.table[["school_id", "children"]], on="school_id", suffixes=("_nearest", "_plan"))
+    per["utilisation_nearest"] = per["children_nearest"] / per["seats"] * 100
+    per["utilisation_plan"] = per["children_plan"] / per["seats"] * 100
+    cfg = {
+        "school_id": None,
+        "name": st.column_config.TextColumn(t("col.school_name", lang)),
+        "seats": st.column_config.NumberColumn(t("col.capacity", lang), format="%d"),
+        "children_nearest": st.column_config.NumberColumn(t("opt.children_nearest", lang), format="%d"),
+        "children_plan": st.column_config.NumberColumn(t("opt.children_plan", lang), format="%d"),
+        "utilisation_nearest": st.column_config.NumberColumn(t("opt.util_nearest", lang), format="%.0f%%"),
+        "utilisation_plan": st.column_config.NumberColumn(t("opt.util_plan", lang), format="%.0f%%"),
+    }
+    right.dataframe(per, column_config=cfg, hide_index=True, width="stretch", key="compare_schools")
+
+
+def render(lang: str, ds: Dataset | None) -> None:
+    """The zoning view: nearest-school or capacity-optimal zones of the chosen dataset and level."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    st.title(T("app.title"))
+    st.caption(T("app.caption"))
+    if ds is None:
+        st.info(T("app.nothing"))
+        return
+    if ds.kind == "demo":
+        st.info(T("app.demo_note"), icon="ℹ️")
+
+    digest = dataset_digest(ds)
+    level = st.session_state.get("level", LEVELS[0])
+    try:
+        with st.status(T("app.loading_network"), expanded=False) as status:
+            inputs = load_dataset(ds, digest)
+            status.update(label=T("app.computing"))
+            nearest = zoning(inputs, digest, Scenario(level, NETWORK))
+            scenario = scenario_from_state(st.session_state, locked_pairs(nearest))
+            if scenario.method == OPTIMAL:
+                status.update(label=T("opt.solving"))
+            result = zoning(inputs, digest, scenario)
+            status.update(label=T("app.ready"), state="complete")
+    except Exception as err:  # every failure is shown in the page, never as a traceback
+        show_error(err, lang)
+        if st.session_state.get("method") == OPTIMAL and "nearest" in locals():
+            lock_panel(nearest, lang)
+        return
+
+    s = result.summary
+    st.markdown(T("app.summary", schools=s["schools"], compounds=s["compounds"], children=int(s["children"]),
+                  within=s["within_radius"]))
+
+    js, css = leaflet_assets()
+    m = zoning_map(result, lang=lang, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
+                   leaflet_js=js, leaflet_css=css)
+    st.subheader(T("app.map"))
+    st_folium(m, height=620, use_container_width=True, returned_objects=[], key="map")
+
+    if scenario.method == OPTIMAL:
+        compare_panel(nearest, result, lang)
+        lock_panel(nearest, lang)
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(T("app.table"))
+        school_table(result, lang)
+    with right:
+        st.subheader(T("app.chart"))
+        st.altair_chart(distance_chart(result, lang), width="stretch")
+
+    st.subheader(T("app.downloads"))
+    key = f"{digest}-{hash(scenario)}"
+    catch, assign, table = downloads(result, key)
+    c1, c2, c3 = st.columns(3)
+    stem = f"{scenario.level}-{scenario.method}"
+    c1.download_button(T("app.download.catchments"), catch, f"catchments-{stem}.geojson", "application/geo+json",
+                       key="dl_catchments")
+    c2.download_button(T("app.download.assignments"), assign, f"assignments-{stem}.geojson", "application/geo+json",
+                       key="dl_assignments")
+    c3.download_button(T("app.download.table"), table, f"schools-{stem}.csv", "text/csv", key="dl_table")
+
+    if result.warnings:
+        with st.expander(f"{T('app.warnings')} ({len(result.warnings)})"):
+            for key_, params in result.warnings:
+                st.write("- " + t(key_, lang, **params))
+
