@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import edit_view, zoning_view
+from app import edit_view, equity_view, official_view, zoning_view
 from app.common import save_upload
 from app.state import DATASETS, Dataset, demo_dataset
 from geo.assignment import METHODS, OPTIMAL
@@ -19,8 +19,9 @@ from geo.schools import LEVELS
 
 st.set_page_config(page_title="学区 Xuequ", page_icon="🏫", layout="wide")
 
-VIEWS = ("zones", "edit")
-RENDER = {"zones": zoning_view.render, "edit": edit_view.render}
+VIEWS = ("zones", "edit", "official", "equity")
+RENDER = {"zones": zoning_view.render, "edit": edit_view.render, "official": official_view.render,
+          "equity": equity_view.render}
 
 
 def _remember_view() -> None:

@@ -416,6 +416,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.view": ("视图", "View"),
     "view.zones": ("学区划片", "Zoning"),
     "view.edit": ("编辑方案", "Edit plans"),
+    "view.official": ("官方划片", "Official zones"),
+    "view.equity": ("优质均衡", "Balanced development"),
     "edit.title": ("编辑划片方案", "Edit zoning plans"),
     "edit.caption": (
         "在地图上点选小区改划学校、增减学校、调整学位；每一步自动保存，可撤销、重做，并与其他方案对比。",
