@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from io import StringIO
 from datetime import datetime
 
 import folium
@@ -23,7 +24,7 @@ from app.state import Dataset
 from app.zoning_view import school_table
 from geo import export, io
 from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, UNLOCK, Edit, assignment_edit
-from geo.errors import XuequError
+from geo.errors import InputError, XuequError
 from geo.i18n import t
 from geo.maps import base_map, legend, zoning_layers
 from geo.schools import LEVELS, SCHOOL_LEVELS
@@ -87,45 +88,61 @@ def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: s
     st.session_state["scenario_pick"] = sid
     st.selectbox(T("edit.scenario"), ids, format_func=lambda i: f"{names[i]}  ·  {stamp[i]}", key="scenario_pick",
                  on_change=lambda: _open(st.session_state["scenario_pick"]))
+
+    # Actions run as callbacks: they change the store (and the widgets' state) before the page is drawn.
+    def name() -> str:
+        return st.session_state.get("new_name", "").strip()
+
+    def create() -> None:
+        _open(db.create(name() or T("edit.default_name", n=len(ids) + 1), dkey, level, label))
+
+    def duplicate() -> None:
+        _open(db.duplicate(sid, name() or T("edit.copy_of", name=names[sid])))
+
+    def rename() -> None:
+        db.rename(sid, name())
+
+    def delete() -> None:
+        db.delete(sid)
+        st.session_state.pop("scenario_id", None)
+        st.session_state["delete_sure"] = False
+
+    def import_units() -> None:
+        ed, _ = st.session_state["_editor"]
+        up = st.session_state.get("unit_upload")
+        table = read_unit_table(up.getvalue(), up.name)
+        edit = assignment_edit(table, level, ed.compound_ids, ed.result(()).table["school_id"], up.name)
+        new = db.create(T("edit.imported", name=up.name), dkey, level, label)
+        db.push(new, edit, 0)
+        _open(new)
+
     with st.expander(T("edit.manage")):
         c1, c2 = st.columns(2)
-        new_name = c1.text_input(T("edit.new_name"), key="new_name", max_chars=80)
-        if c1.button(T("edit.new"), key="scenario_new"):
-            _guard(lang, lambda: _open(db.create(new_name or T("edit.default_name", n=len(ids) + 1), dkey, level,
-                                                 label)))
-            st.rerun()
-        if c1.button(T("edit.duplicate"), key="scenario_dup"):
-            _guard(lang, lambda: _open(db.duplicate(sid, new_name or T("edit.copy_of", name=names[sid]))))
-            st.rerun()
-        if c1.button(T("edit.rename"), key="scenario_rename", disabled=not new_name.strip()):
-            _guard(lang, lambda: db.rename(sid, new_name))
-            st.rerun()
+        c1.text_input(T("edit.new_name"), key="new_name", max_chars=80)
+        c1.button(T("edit.new"), key="scenario_new", on_click=_guard, args=(create,))
+        c1.button(T("edit.duplicate"), key="scenario_dup", on_click=_guard, args=(duplicate,))
+        c1.button(T("edit.rename"), key="scenario_rename", on_click=_guard, args=(rename,))
         sure = c2.checkbox(T("edit.delete_sure", name=names[sid]), key="delete_sure")
-        if c2.button(T("edit.delete"), key="scenario_delete", disabled=not sure):
-            db.delete(sid)
-            st.session_state.pop("scenario_id", None)
-            st.session_state["delete_sure"] = False
-            st.rerun()
+        c2.button(T("edit.delete"), key="scenario_delete", disabled=not sure, on_click=_guard, args=(delete,))
         up = c2.file_uploader(T("edit.import"), type=["csv"], key="unit_upload", help=T("edit.import.help"))
-        if up is not None and c2.button(T("edit.import.go"), key="unit_import"):
-            ed, _ = st.session_state["_editor"]
-            try:
-                table = io.read_table(up.name, data=up.getvalue(), name=up.name)
-                edit = assignment_edit(pd.DataFrame(table), level, ed.compound_ids,
-                                       ed.result(()).table["school_id"], up.name)
-                new = db.create(T("edit.imported", name=up.name), dkey, level, label)
-                db.push(new, edit, 0)
-                _open(new)
-                st.rerun()
-            except XuequError as err:
-                show_error(err, lang)
+        c2.button(T("edit.import.go"), key="unit_import", disabled=up is None, on_click=_guard, args=(import_units,))
 
 
-def _guard(lang: str, fn) -> None:
+def read_unit_table(data: bytes, name: str) -> pd.DataFrame:
+    """A unit-to-school CSV in any of the encodings Chinese files come in, every cell as text."""
+    try:
+        return pd.read_csv(StringIO(io.decode_text(data, name)), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as err:
+        raise InputError("err.unit_csv", file=name, row=1, problem=str(err).splitlines()[0][:120]) from None
+
+
+def _guard(fn) -> None:
+    """Run a callback; a user's mistake becomes a message on the page and changes nothing."""
     try:
         fn()
+        st.session_state.pop("_edit_error", None)
     except XuequError as err:
-        show_error(err, lang)
+        st.session_state["_edit_error"] = (err.key, err.params)
 
 
 def push(db: Store, sid: int, history, edit: Edit, lang: str) -> bool:
@@ -136,7 +153,7 @@ def push(db: Store, sid: int, history, edit: Edit, lang: str) -> bool:
             ed.result(history.push(edit).active)
     except XuequError as err:
         st.session_state["_edit_error"] = (err.key, err.params)
-        return False
+        st.rerun()  # show the message at the top of the page; nothing was stored
     db.push(sid, edit, history.cursor)
     st.session_state.pop("_edit_error", None)
     return True
@@ -257,7 +274,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     cols[3].metric(T("col.within_radius"), f"{s['within_radius']:.1%}")
     cols[4].metric(T("opt.row.islands"), f"{s['islands']:,}")
     if "_edit_error" in st.session_state:
-        key_, params = st.session_state["_edit_error"]
+        key_, params = st.session_state.pop("_edit_error")
         st.error(t(key_, lang, **params), icon="⚠️")
     for key_, params in result.warnings:  # a half-finished plan is allowed: warn, never block
         st.warning(t(key_, lang, **params), icon="⚠️")

@@ -76,3 +76,46 @@ def test_map_renders_with_catchments(server):
         page.screenshot(path=str(SHOT), full_page=False)
         browser.close()
     assert SHOT.stat().st_size > 10_000
+
+
+def _cell(page, school_id: str, col: int) -> str:
+    """A cell of the school table, read from the grid's accessible rows (school id first)."""
+    row = page.locator('[data-testid="stDataFrame"]').first.locator('[role="row"]', has_text=school_id).first
+    return row.locator('[role="gridcell"]').nth(col).inner_text().strip()
+
+
+def test_click_a_compound_and_reassign_it(server):
+    """Select a compound by clicking it on the map, move it to another school, see the table change."""
+    import geopandas as gpd
+    from playwright.sync_api import expect, sync_playwright
+
+    compounds = gpd.read_file(ROOT / "data" / "demo" / "compounds.geojson")
+    first = compounds.iloc[0]
+    pt = first.geometry.representative_point()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1400})
+        page.goto(f"{server}/?view=edit", wait_until="domcontentloaded")
+        iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+        page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first.locator(
+            "path.leaflet-interactive").first.wait_for(timeout=90_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        before = int(_cell(page, "P05", 3))
+
+        iframe.scroll_into_view_if_needed()
+        frame = iframe.element_handle().content_frame()
+        x, y = frame.evaluate("([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); "
+                              "return [p.x, p.y]; }", [pt.y, pt.x])
+        box = iframe.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        expect(page.get_by_text(f"1 个小区，{int(first['children_primary'])} 名学生")).to_be_visible(timeout=30_000)
+
+        page.locator('[data-testid="stSelectbox"]', has_text="改划到").click()
+        page.get_by_role("option", name="(P05)").click()
+        page.get_by_role("button", name="改划", exact=True).click()
+        expect(page.get_by_text("已生效 1 / 1 步编辑", exact=False)).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(1000)
+        after = int(_cell(page, "P05", 3))
+        browser.close()
+    assert after == before + int(first["children_primary"])
