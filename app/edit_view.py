@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from io import StringIO
 from datetime import datetime
+from io import StringIO
 
 import folium
 import folium.plugins
