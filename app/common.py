@@ -13,7 +13,7 @@ from app.assets import ensure_leaflet
 from app.state import Dataset
 from geo import export, io
 from geo.editor import Editor
-from geo.errors import XuequError
+from geo.errors import InputError, XuequError
 from geo.i18n import t
 from geo.scenario import Inputs, Scenario, ZoningResult, run_scenario
 from geo.store import Store
@@ -26,7 +26,10 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
     if ds.kind == "place":
         return io.inputs_from_place(ds.place, ds.mode)
     name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network).name
-    return io.load_inputs(ds.network, ds.schools or None, ds.compounds or None, ds.mode, name=name)
+    return io.load_inputs(ds.network, ds.schools or None, ds.compounds or None, ds.mode, name=name,
+                          schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
+                          schools_mapping=dict(ds.schools_mapping) or None,
+                          compounds_mapping=dict(ds.compounds_mapping) or None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -54,8 +57,17 @@ def dataset_digest(ds: Dataset) -> str:
 
 
 def save_upload(upload) -> str:
-    """An uploaded file, kept on disk under its content hash (so the network cache can key on it)."""
+    """An uploaded file, kept on disk under its content hash (so the network cache can key on it).
+
+    A file over ``geo.io.MAX_UPLOAD_BYTES`` (the app's upload limit) is refused with an InputError naming it.
+    """
+    size = getattr(upload, "size", None)
+    if size is not None and size > io.MAX_UPLOAD_BYTES:  # refused by its size, before its bytes are read
+        raise InputError("err.too_large", file=upload.name, size_mb=size / 2**20, limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
     data = upload.getvalue()
+    if len(data) > io.MAX_UPLOAD_BYTES:
+        raise InputError("err.too_large", file=upload.name, size_mb=len(data) / 2**20,
+                         limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", upload.name)[-80:]
     path = io.cache_dir() / "uploads" / f"{hashlib.sha256(data).hexdigest()[:16]}-{safe}"
     if not path.is_file():
@@ -67,6 +79,18 @@ def save_upload(upload) -> str:
 def editor(_inputs: Inputs, data_key: str, level: str) -> tuple[Editor, threading.Lock]:
     """The incremental editor of a dataset and level, shared by sessions (its caches are plan-independent)."""
     return Editor(_inputs, level), threading.Lock()
+
+
+def page_header(ds: Dataset | None, lang: str, title: str, caption: str) -> bool:
+    """A view's title and caption, and the dataset notes; False when there is no dataset to show yet."""
+    st.title(t(title, lang))
+    st.caption(t(caption, lang))
+    if ds is None:
+        st.info(t("app.nothing", lang))
+        return False
+    if ds.kind == "demo":
+        st.info(t("app.demo_note", lang), icon="ℹ️")
+    return True
 
 
 def store() -> Store:

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.assets import leaflet_draw
-from app.common import dataset_digest, editor, leaflet_assets, load_dataset, show_error, store
+from app.common import dataset_digest, editor, leaflet_assets, load_dataset, page_header, show_error, store
 from app.state import Dataset
 from app.zoning_view import school_table
 from geo import export, io
@@ -226,13 +226,8 @@ def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool
 
 def render(lang: str, ds: Dataset | None) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    st.title(T("edit.title"))
-    st.caption(T("edit.caption"))
-    if ds is None:
-        st.info(T("app.nothing"))
+    if not page_header(ds, lang, "edit.title", "edit.caption"):
         return
-    if ds.kind == "demo":
-        st.info(T("app.demo_note"), icon="ℹ️")
     digest = dataset_digest(ds)
     level = st.session_state.get("level", LEVELS[0])
     try:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, downloads, leaflet_assets, load_dataset, show_error, zoning
+from app.common import dataset_digest, downloads, leaflet_assets, load_dataset, page_header, show_error, zoning
 from app.state import Dataset, scenario_from_state
 from geo.assignment import NETWORK, OPTIMAL
 from geo.i18n import t
@@ -106,13 +106,8 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
 def render(lang: str, ds: Dataset | None) -> None:
     """The zoning view: nearest-school or capacity-optimal zones of the chosen dataset and level."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    st.title(T("app.title"))
-    st.caption(T("app.caption"))
-    if ds is None:
-        st.info(T("app.nothing"))
+    if not page_header(ds, lang, "app.title", "app.caption"):
         return
-    if ds.kind == "demo":
-        st.info(T("app.demo_note"), icon="ℹ️")
 
     digest = dataset_digest(ds)
     level = st.session_state.get("level", LEVELS[0])

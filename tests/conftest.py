@@ -50,3 +50,18 @@ def chengdu_primary(chengdu_inputs):
 
     return run_scenario(chengdu_inputs, Scenario("primary", "network"))
 
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Everything the page hands to download buttons, by file name."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    captured: dict[str, object] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self, path_or_data, mimetype, kind, filename=None):
+        captured[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return captured

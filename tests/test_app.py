@@ -5,26 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """Everything the page hands to download buttons, by file name."""
-    captured: dict[str, object] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self, path_or_data, mimetype, kind, filename=None):
-        captured[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    return captured
 
 
 def _app() -> AppTest:

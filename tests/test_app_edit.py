@@ -8,7 +8,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
@@ -22,19 +21,6 @@ def data_dir(tmp_path, monkeypatch):
     """A fresh scenario store for each test (the sessions of one test share it, as users of one server do)."""
     monkeypatch.setenv("XUEQU_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data"
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    captured: dict[str, object] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self, path_or_data, mimetype, kind, filename=None):
-        captured[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    return captured
 
 
 def edit_view(query: dict | None = None) -> AppTest:
