@@ -77,6 +77,10 @@ class InfeasibleError(XuequError):
         return "\n".join(t(k, lang, **p) for k, p in self.reasons)
 
 
+class Cancelled(XuequError):
+    """The planner stopped a solve before any plan was found."""
+
+
 def candidates(dist: np.ndarray, *, k_nearest: int = K_NEAREST, max_walk: float = np.inf,
                include: tuple[np.ndarray, ...] = ()) -> Candidates:
     """Candidate pairs from a ``schools x compounds`` walking-distance matrix.
@@ -233,10 +237,12 @@ def _objective(c: Candidates, cost: np.ndarray, label: np.ndarray) -> float:
 
 def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
                 locked: np.ndarray | None = None, stability: float = 0.0, time_limit: float = 10.0,
-                mip_gap: float = 1e-3) -> Allocation:
+                mip_gap: float = 1e-3, should_stop=None) -> Allocation:
     """The optimal plan (or the best found within ``time_limit`` seconds), by HiGHS's MIP solver.
 
-    Raises :class:`InfeasibleError` when no plan exists.
+    ``should_stop``: a function HiGHS asks now and then during the solve; when it answers True the solve
+    stops and the best plan found so far is returned (status "interrupted"), or :class:`Cancelled` raised
+    if there is none yet. Raises :class:`InfeasibleError` when no plan exists.
     """
     t0 = time.perf_counter()
     cost = pair_cost(c, demand, current, stability)
@@ -251,15 +257,25 @@ def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, curr
         pass
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if should_stop is not None:
+        def ask(event) -> None:
+            if should_stop():
+                event.interrupt()
+
+        h.cbMipInterrupt.subscribe(ask)
+        h.cbSimplexInterrupt.subscribe(ask)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
+    interrupted = status == highspy.HighsModelStatus.kInterrupt
+    if interrupted and info.primal_solution_status != 2:
+        raise Cancelled("opt.cancelled")
     if status == highspy.HighsModelStatus.kInfeasible or info.primal_solution_status != 2:
         raise InfeasibleError([("opt.infeasible", {})])
     x = np.asarray(h.getSolution().col_value)
     label = _labels_from(c, x)
     obj = _objective(c, cost, label)
-    done = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
+    done = "optimal" if status == highspy.HighsModelStatus.kOptimal else "interrupted" if interrupted else "time_limit"
     return Allocation(label, obj, min(float(info.mip_dual_bound), obj), done, time.perf_counter() - t0)
 
 

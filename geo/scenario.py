@@ -126,8 +126,12 @@ def _row_name(df: pd.DataFrame, i: int) -> str:
     return str(df["name"].iloc[i]) or str(df.iloc[i, 0])
 
 
-def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
-    """Zone the compounds of ``inputs`` for ``scenario`` and build catchments and figures."""
+def run_scenario(inputs: Inputs, scenario: Scenario, *, should_stop=None) -> ZoningResult:
+    """Zone the compounds of ``inputs`` for ``scenario`` and build catchments and figures.
+
+    ``should_stop`` (optional): asked during an exact solve; True stops it with the best plan found so far
+    (see :func:`geo.allocation.solve_exact`).
+    """
     net = inputs.network
     level = scenario.level
     # Keep each school's row in the user's file: messages must name that row, not its place among the level's.
@@ -151,7 +155,7 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
     plan: dict = {}
     if scenario.method == OPTIMAL:
         node_label, node_dist, label, dist, plan = _optimal(inputs, schools, scenario, s_node, s_off, children,
-                                                            warnings)
+                                                            warnings, should_stop)
     elif scenario.method == NETWORK:
         node_label, node_dist, label, dist = nearest_by_network(net, s_node, s_off, u_node, u_off)
     else:
@@ -209,7 +213,7 @@ def run_scenario(inputs: Inputs, scenario: Scenario) -> ZoningResult:
 
 
 def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_node: np.ndarray, s_off: np.ndarray,
-             children: np.ndarray, warnings: list[Warning_]):
+             children: np.ndarray, warnings: list[Warning_], should_stop=None):
     """Capacity-optimal zoning (geo.allocation) with the starting plan = nearest-school zones."""
     net = inputs.network
     u_node, u_off = inputs.compound_snap
@@ -236,11 +240,11 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
     def solve(lock: np.ndarray, pairs: Candidates, exact: bool):
         kw = dict(current=current, locked=lock, stability=stability)
         if exact:
-            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, **kw)
+            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, should_stop=should_stop, **kw)
         try:
             return solve_heuristic(pairs, children, seats, **kw)
         except InfeasibleError:  # the fast repair got stuck: let the MIP find a plan
-            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, **kw)
+            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, should_stop=should_stop, **kw)
 
     try:
         alloc = solve(locked, cands, scenario.solver == EXACT)

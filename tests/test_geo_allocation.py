@@ -163,3 +163,22 @@ def test_chengdu_overflows_fixed(chengdu_inputs):
     plan = run_scenario(chengdu_inputs, Scenario("primary", "optimal"))
     assert plan.summary["over_capacity"] == 0
     assert (plan.table["children"] <= plan.table["seats"]).all()
+
+
+def test_a_stopped_exact_solve_returns_its_best_plan_or_says_it_was_cancelled():
+    rng = np.random.default_rng(4)
+    dist = rng.uniform(100, 3000, (12, 400))
+    demand = rng.integers(5, 60, 400).astype(float)
+    capacity = np.full(12, demand.sum() / 12 * 1.02)
+    c = candidates(dist)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    out = solve_exact(c, demand, capacity, time_limit=60, should_stop=stop)
+    assert asked and out.status == "interrupted"  # the fast plan it started from is kept
+    assert (np.bincount(out.label, weights=demand, minlength=12) <= capacity + 1e-6).all()
+    full = solve_exact(c, demand, capacity, time_limit=60, should_stop=lambda: False)
+    assert full.status == "optimal" and full.objective <= out.objective + 1e-6
