@@ -161,3 +161,216 @@ def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected=(), change
         ).add_to(fg)
     groups.append(fg)
     return groups
+
+
+def groups_layer(schools, groups, *, lang: str = "zh") -> folium.FeatureGroup:
+    """Education groups (集团化办学) as one layer: schools coloured by group (grey: in none), each lead drawn
+    larger with a line to every member of its group.
+
+    ``schools``: a GeoDataFrame with ``school_id``, ``name`` and point geometry (any CRS); ``groups``: a table
+    with ``group_id``, ``group_name``, ``school_id`` and ``role`` (``lead`` / ``member``), as validated by the
+    page. Rows naming unknown schools are skipped. Every name is escaped: user data is never HTML.
+    """
+    pts = schools.to_crs("EPSG:4326")
+    where = {str(s): (g.y, g.x) for s, g in zip(pts["school_id"], pts.geometry)}
+    names = {str(s): n for s, n in zip(pts["school_id"], pts["name"])}
+    order = list(dict.fromkeys(str(g) for g in groups["group_id"]))
+    colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}
+    member_of = {str(s): (str(g), gn, str(r)) for g, gn, s, r in
+                 zip(groups["group_id"], groups["group_name"], groups["school_id"], groups["role"])}
+    fg = folium.FeatureGroup(name=t("equity.groups.layer", lang))
+    for g in order:
+        rows = groups[groups["group_id"].astype(str) == g]
+        leads = [str(s) for s, r in zip(rows["school_id"], rows["role"]) if str(r) == "lead" and str(s) in where]
+        if not leads:
+            continue
+        tip = _esc(rows["group_name"].iloc[0])
+        for s, r in zip(rows["school_id"], rows["role"]):
+            if str(r) != "lead" and str(s) in where:
+                folium.PolyLine([where[leads[0]], where[str(s)]], color=colour[g], weight=3, opacity=0.8,
+                                tooltip=folium.Tooltip(tip)).add_to(fg)
+    for sid, (lat, lon) in where.items():
+        g, gname, role = member_of.get(sid, (None, None, None))
+        lead = role == "lead"
+        group_text = _esc(gname) if g is not None else _esc(t("equity.groups.none", lang))
+        role_text = _esc(t(f"equity.role.{role}", lang)) if g is not None else ""
+        tip = f"<b>{_esc(names[sid])}</b><br>{group_text}" + (f" · {role_text}" if role_text else "")
+        folium.CircleMarker(
+            location=[lat, lon], radius=11.0 if lead else 7.0, color="#111111" if lead else "#444444",
+            weight=3.0 if lead else 1.0, fill=True, fill_color=colour.get(g, "#bdbdbd"),
+            fill_opacity=0.95 if g is not None else 0.6, tooltip=folium.Tooltip(tip),
+        ).add_to(fg)
+    return fg
+
+
+def groups_legend(groups, lang: str = "zh") -> MacroElement:
+    """The legend of :func:`groups_layer`: one colour per group (same order), and the schools in none."""
+    order = list(dict.fromkeys(str(g) for g in groups["group_id"]))
+    first = {str(g): n for g, n in zip(groups["group_id"][::-1], groups["group_name"][::-1])}
+    dot = ('<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{c};'
+           'margin-right:6px;border:1px solid #222"></span>{n}</div>')
+    rows = "".join(dot.format(c=PALETTE[i % len(PALETTE)], n=_esc(first[g])) for i, g in enumerate(order))
+    rows += dot.format(c="#bdbdbd", n=_esc(t("equity.groups.none", lang)))
+    return _Legend(f"<b>{_esc(t('equity.groups.legend', lang))}</b>{rows}")
+
+
+def listed_streets_layer(network, edge_school: np.ndarray, school_names, colours=None, *, lang: str = "zh"
+                         ) -> folium.FeatureGroup:
+    """The streets an official list names, one coloured line layer per school (each street once, both
+    directions together); ``edge_school`` is per network edge (-1 = not listed), ``school_names`` and
+    ``colours`` per school index. Names are escaped."""
+    import geopandas as gpd
+    import shapely
+
+    edge_school = np.asarray(edge_school, np.int64)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    keep = edge_school >= 0
+    lo, hi = np.minimum(u, v)[keep], np.maximum(u, v)[keep]
+    school = edge_school[keep]
+    _, first = np.unique(np.stack([lo, hi, school]), axis=1, return_index=True)
+    lo, hi, school = lo[first], hi[first], school[first]
+    xy = network.xy
+    fg = folium.FeatureGroup(name=t("layer.listed_streets", lang))
+    if school.size == 0:
+        return fg
+    rows = []
+    for s in np.unique(school):
+        m = school == s
+        segs = np.stack([xy[lo[m]], xy[hi[m]]], axis=1)
+        name = school_names[s] if s < len(school_names) else ""
+        colour = colours[s] if colours is not None and s < len(colours) else PALETTE[int(s) % len(PALETTE)]
+        rows.append({"school_name": _esc(name), "colour": colour, "geometry": shapely.multilinestrings(segs)})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
+    folium.GeoJson(
+        json.loads(to_geojson(gdf, precision=6)),
+        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 4, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["school_name"], aliases=[_esc(t("col.school_name", lang))]),
+    ).add_to(fg)
+    return fg
+
+
+def official_map(result: ZoningResult, network, edge_school: np.ndarray, *, farther=None, lang: str = "zh",
+                 tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None, leaflet_css: str | None = None,
+                 height: str = "100%") -> folium.Map:
+    """A map of official zones (``geo.zonetext.official_plan``): catchments, compounds (``farther``: a mask
+    of compounds the zones send farther than their nearest school, outlined red), schools, and the listed
+    streets in their school's colour."""
+    m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,
+                 leaflet_css=leaflet_css, height=height)
+    for group in zoning_layers(result, lang=lang, changed=farther):
+        group.add_to(m)
+    names = list(result.catchments["school_name"])
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    listed_streets_layer(network, edge_school, names, colours, lang=lang).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(legend(lang))
+    return m
+
+
+# --- alliances (学区) and the lottery's access to strong schools (app.alliance_view) ------------------------------
+
+ACCESS_COLOURS = ((0.2, "#d73027"), (0.4, "#fc8d59"), (0.6, "#fee08b"), (0.8, "#91cf60"), (np.inf, "#1a9850"))
+
+
+def access_colour(p: float) -> str:
+    """The colour of a chance of a place at a strong school (grey: unknown)."""
+    if p is None or not np.isfinite(p):
+        return "#bdbdbd"
+    for upper, colour in ACCESS_COLOURS:
+        if p < upper:
+            return colour
+    return ACCESS_COLOURS[-1][1]
+
+
+def alliance_layers(result: ZoningResult, labels, alliance_names, strong, *, lang: str = "zh"
+                    ) -> list[folium.FeatureGroup]:
+    """Alliances as two layers: each alliance's zone (the union of its schools' catchments) in its colour, and
+    the schools in their alliance's colour (strong schools larger with a thick outline). ``labels``: alliance
+    index per school of ``result.schools``; names are escaped."""
+    import geopandas as gpd
+    import shapely
+
+    labels = np.asarray(labels, np.int64)
+    strong = np.asarray(strong, bool)
+    ids = result.schools["school_id"].astype(str).tolist()
+    poly = dict(zip(result.catchments["school_id"].astype(str), result.catchments.geometry))
+    rows = []
+    for g, name in enumerate(alliance_names):
+        members = [ids[i] for i in np.flatnonzero(labels == g)]
+        if not members:
+            continue
+        rows.append({"alliance": _esc(name), "schools": int(len(members)),
+                     "colour": PALETTE[g % len(PALETTE)],
+                     "geometry": shapely.union_all([poly[s] for s in members if s in poly])})
+    zones = folium.FeatureGroup(name=t("alliance.layer.zones", lang))
+    if rows:
+        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=result.catchments.crs).to_crs("EPSG:4326")
+        folium.GeoJson(
+            json.loads(to_geojson(gdf, precision=6)),
+            style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#222222", "weight": 2.5,
+                                      "fillOpacity": 0.35},
+            tooltip=folium.GeoJsonTooltip(fields=["alliance", "schools"],
+                                          aliases=[_esc(t(k, lang)) for k in ("alliance.col.alliance",
+                                                                              "alliance.col.n_schools")]),
+        ).add_to(zones)
+    pts = result.schools.to_crs("EPSG:4326")
+    marks = folium.FeatureGroup(name=t("alliance.layer.schools", lang))
+    for i, (name, geom) in enumerate(zip(pts["name"], pts.geometry)):
+        g = int(labels[i])
+        kind = t("alliance.strong" if strong[i] else "alliance.weak", lang)
+        tip = (f"<b>{_esc(name)}</b><br>{_esc(t('alliance.col.alliance', lang))}: "
+               f"{_esc(alliance_names[g]) if 0 <= g < len(alliance_names) else ''}<br>{_esc(kind)}")
+        folium.CircleMarker(
+            location=[geom.y, geom.x], radius=10.0 if strong[i] else 6.0, color="#111111",
+            weight=3.0 if strong[i] else 1.0, fill=True, fill_color=PALETTE[g % len(PALETTE)], fill_opacity=0.95,
+            tooltip=folium.Tooltip(tip),
+        ).add_to(marks)
+    return [zones, marks]
+
+
+def alliance_legend(alliance_names, lang: str = "zh") -> MacroElement:
+    """The legend of :func:`alliance_layers`: one colour per alliance, and the two school sizes."""
+    dot = ('<div><span style="display:inline-block;width:{w}px;height:{w}px;border-radius:{r}px;background:{c};'
+           'margin-right:6px;border:{b}px solid #111"></span>{n}</div>')
+    rows = "".join(dot.format(w=12, r=6, b=1, c=PALETTE[g % len(PALETTE)], n=_esc(name))
+                   for g, name in enumerate(alliance_names))
+    rows += dot.format(w=14, r=7, b=3, c="#ffffff", n=_esc(t("alliance.strong", lang)))
+    rows += dot.format(w=9, r=5, b=1, c="#ffffff", n=_esc(t("alliance.weak", lang)))
+    return _Legend(f"<b>{_esc(t('alliance.legend.title', lang))}</b>{rows}")
+
+
+def access_layer(result: ZoningResult, p_strong, expected_m, *, lang: str = "zh") -> folium.FeatureGroup:
+    """Compounds coloured by their children's chance of a place at a strong school (``p_strong``, per compound
+    of ``result.assignments``), with the expected walk in the tooltip. Names are escaped."""
+    a = result.assignments[["name", "children", "geometry"]].copy()
+    p = np.asarray(p_strong, float)
+    walk = np.asarray(expected_m, float)
+    a["name"] = a["name"].map(_esc)
+    a["p_strong"] = [f"{x:.0%}" if np.isfinite(x) else "–" for x in p]
+    a["expected_m"] = [f"{x:,.0f}" if np.isfinite(x) else "–" for x in walk]
+    a["colour"] = [access_colour(x) for x in p]
+    a = a.to_crs("EPSG:4326")
+    fg = folium.FeatureGroup(name=t("alliance.layer.access", lang))
+    folium.GeoJson(
+        json.loads(to_geojson(a, precision=6)),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#444444", "weight": 0.6,
+                                  "fillOpacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "children", "p_strong", "expected_m"],
+            aliases=[_esc(t(k, lang)) for k in ("col.compound", "col.children", "alliance.col.p_strong",
+                                                "alliance.col.expected_m")]),
+    ).add_to(fg)
+    return fg
+
+
+def access_legend(lang: str = "zh") -> MacroElement:
+    """The legend of :func:`access_layer`: the bins of the chance of a strong school."""
+    dot = ('<div><span style="display:inline-block;width:12px;height:12px;background:{c};margin-right:6px;'
+           'border:1px solid #444"></span>{n}</div>')
+    rows, lower = [], 0.0
+    for upper, colour in ACCESS_COLOURS:
+        label = f"{lower:.0%}–{upper:.0%}" if np.isfinite(upper) else f"≥ {lower:.0%}"
+        rows.append(dot.format(c=colour, n=_esc(label)))
+        lower = upper
+    rows.append(dot.format(c="#bdbdbd", n=_esc(t("alliance.legend.unknown", lang))))
+    return _Legend(f"<b>{_esc(t('alliance.legend.access', lang))}</b>{''.join(rows)}")
