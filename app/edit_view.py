@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from io import StringIO
 
 import folium
 import folium.plugins
@@ -24,7 +23,7 @@ from app.state import Dataset
 from app.zoning_view import school_table
 from geo import export, io
 from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, UNLOCK, Edit, assignment_edit
-from geo.errors import InputError, XuequError
+from geo.errors import XuequError
 from geo.i18n import t
 from geo.maps import base_map, legend, zoning_layers
 from geo.schools import LEVELS, SCHOOL_LEVELS
@@ -130,10 +129,7 @@ def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: s
 
 def read_unit_table(data: bytes, name: str) -> pd.DataFrame:
     """A unit-to-school CSV in any of the encodings Chinese files come in, every cell as text."""
-    try:
-        return pd.read_csv(StringIO(io.decode_text(data, name)), dtype=str, keep_default_na=False)
-    except (ValueError, pd.errors.ParserError) as err:
-        raise InputError("err.unit_csv", file=name, row=1, problem=str(err).splitlines()[0][:120]) from None
+    return io.read_plain_table(name, name=name, data=data).astype(str)
 
 
 def _guard(fn) -> None:

@@ -87,18 +87,7 @@ def _effect(_schools: pd.DataFrame, key: str, moves: str) -> exchange.ExchangeEf
 
 def read_plain_table(name: str, data: bytes) -> pd.DataFrame:
     """A user's CSV / XLSX table read by geo.io (encodings, XLSX); coordinates are not needed here."""
-    try:
-        gdf = io.read_table(name, data=data, name=name)
-        return pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    except InputError as err:  # read_table places rows on a map and wants lon/lat: statistics need none
-        if err.key != "err.missing_column" or err.params.get("field") not in (io.LON_ALIASES[0],
-                                                                                io.LAT_ALIASES[0]):
-            raise
-    label, raw = io._table_bytes(name, name, data)
-    frame = io._read_frame(label, raw, [])
-    if frame is None:
-        raise InputError("err.format", file=name, formats=".csv / .xlsx")
-    return frame
+    return io.read_plain_table(name, name=name, data=data)
 
 
 def _is_blank(v) -> bool:

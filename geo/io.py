@@ -513,6 +513,17 @@ def read_table_checked(path: str | Path, *, name: str | None = None, data: bytes
     return gdf, warns
 
 
+def read_plain_table(path: str | Path, *, name: str | None = None, data: bytes | None = None) -> pd.DataFrame:
+    """A CSV or XLSX table with no coordinates (school statistics, education groups, unit-to-school plans),
+    with the same checks as :func:`read_table`: size, encoding (UTF-8, GBK, GB18030), empty files. Every
+    cell is kept as read."""
+    label, raw = _table_bytes(path, name, data)
+    frame = _read_frame(label, raw, [])
+    if frame is None:
+        raise InputError("err.format", file=label, formats=".csv / .xlsx")
+    return frame
+
+
 def read_table(path: str | Path, *, name: str | None = None, data: bytes | None = None,
                coords: str = "wgs84", mapping: dict | None = None) -> gpd.GeoDataFrame:
     """A user's table as a GeoDataFrame in WGS-84: GeoJSON, GeoPackage, KML, zipped Shapefile, or CSV / XLSX
