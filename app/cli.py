@@ -2,6 +2,9 @@
 
     xuequ zones --network FILE [--schools FILE] [--demand FILE] --level primary --method network --out DIR
     xuequ demo --out DIR
+    xuequ zonetext read --network FILE --zones FILE [--schools FILE] [--demand FILE] --out DIR
+    xuequ zonetext write --network FILE --schools FILE --demand FILE --level primary --method network \
+        --format text|markdown|csv --out FILE
 """
 
 from __future__ import annotations
@@ -44,6 +47,23 @@ class Lang(str, Enum):
     en = "en"
 
 
+class Coords(str, Enum):
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+    bd09 = "bd09"
+
+
+class TextFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    csv = "csv"
+
+
+zonetext = typer.Typer(no_args_is_help=True, help="Official zone lists (划片范围): read one against a network, "
+                                                  "or write a plan as one.")
+cli.add_typer(zonetext, name="zonetext")
+
+
 def _fail(err: Exception, lang: str) -> None:
     from geo.errors import XuequError
 
@@ -69,13 +89,15 @@ def zones(
     mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
     out: Path = typer.Option(Path("out"), help="Folder for catchments.geojson, assignments.geojson, schools.csv"),
     lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+    coords: Coords = typer.Option(Coords.wgs84, help="Coordinate system of the schools and compounds tables: "
+                                                     "wgs84 (GPS, OSM), gcj02 (AMap, Tencent) or bd09 (Baidu)"),
 ) -> None:
     """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv."""
     from geo import export, io
     from geo.scenario import Scenario, run_scenario
 
     try:
-        inputs = io.load_inputs(network, schools, demand, mode.value)
+        inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
         result = run_scenario(inputs, Scenario(level.value, method.value, solver=solver.value, tolerance=tolerance,
                                                max_walk_m=max_walk, stability=stability, contiguous=contiguous,
                                                time_limit_s=time_limit))
@@ -101,6 +123,84 @@ def demo(out: Path = typer.Option(Path("data/demo"), help="Folder to write the d
     from geo import io
 
     typer.echo(t("cli.demo", lang.value, path=io.write_demo(out, seed)))
+
+
+@zonetext.command("read")
+def zonetext_read(
+    network: Path = typer.Option(..., help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf"),
+    zones: Path = typer.Option(..., help="Zone list: .md / .csv / .txt, or a folder of them"),
+    schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
+    demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
+    level: Level = typer.Option(Level.primary, help="School level of the list"),
+    mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords.wgs84, help="Coordinate system of the schools and compounds tables"),
+    out: Path = typer.Option(Path("out"), help="Folder for the reports and the official zones"),
+    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+) -> None:
+    """Read a zone list against a network: writes street-matches.csv, school-matches.csv, issues.csv,
+    official-catchments.geojson, official-assignments.geojson and comparison.csv (official vs nearest)."""
+    from geo import export, io
+    from geo.zonetext import load_zone_source, official_plan, report_csv
+
+    try:
+        zone = load_zone_source(zones)
+        inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
+        result, report = official_plan(inputs, zone, level.value)
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    for key, params in inputs.warnings:
+        typer.echo(t(key, lang.value, **params), err=True)
+    for r in report.issues.itertuples():
+        typer.echo(t("zone.issue", lang.value, source=r.source, line=r.line, text=r.text,
+                     reason=t(f"zone.reason.{r.reason}", lang.value)), err=True)
+    files = {"street-matches.csv": report_csv(report.streets), "school-matches.csv": report_csv(report.schools),
+             "issues.csv": report_csv(report.issues)}
+    if result is not None:
+        files |= {"official-catchments.geojson": export.catchments_geojson(result).encode("utf-8"),
+                  "official-assignments.geojson": export.assignments_geojson(result).encode("utf-8"),
+                  "comparison.csv": report_csv(report.comparison)}
+    for name, data in files.items():
+        typer.echo(t("cli.wrote", lang.value, path=io.write_bytes(out / name, data)))
+    s = report.summary
+    typer.echo(t("cli.zonetext.matches", lang.value, streets=s["streets"], matched=s["streets_matched"],
+                 loose=s["streets_loose"], unmatched=s["streets_unmatched"], issues=s["issues"]))
+    if result is None:
+        typer.echo(t("official.nothing_on_network", lang.value), err=True)
+        raise typer.Exit(code=1)
+    typer.echo(t("cli.zonetext.compare", lang.value, covered=s["covered"], compounds=s["compounds"],
+                 farther=s["farther"]))
+
+
+@zonetext.command("write")
+def zonetext_write(
+    network: Path = typer.Option(..., help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf"),
+    schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
+    demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
+    level: Level = typer.Option(Level.primary, help="School level"),
+    method: Method = typer.Option(Method.network, help="Plan to write: network, straight or optimal (fast)"),
+    mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords.wgs84, help="Coordinate system of the schools and compounds tables"),
+    format: TextFormat = typer.Option(TextFormat.text, "--format", help="text, markdown or csv"),
+    out: Path = typer.Option(Path("zones.txt"), help="File to write the zone list to"),
+    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+) -> None:
+    """Write a plan as a zone list in the bureau's style (each school's streets, split streets as
+    ``街道(A口至B口)``), which reads back to the same streets."""
+    from geo import io
+    from geo.scenario import Scenario, run_scenario
+    from geo.zonetext import plan_zone_text
+
+    try:
+        inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
+        result = run_scenario(inputs, Scenario(level.value, method.value))
+        written = plan_zone_text(inputs.network, result, format.value)
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    typer.echo(t("cli.wrote", lang.value, path=io.write_text(out, written.text)))
+    if len(written.unwritten):
+        typer.echo(t("cli.zonetext.unwritten", lang.value, count=len(written.unwritten)), err=True)
 
 
 def main() -> None:

@@ -29,6 +29,12 @@ class Dataset:
     compounds: str = ""
     place: str = ""
     mode: str = WALK
+    # The coordinate system of each table (geo.coords.SYSTEMS) and its column mapping as sorted
+    # (field, column) pairs (tuples, so a Dataset stays hashable and can key the caches).
+    schools_coords: str = "wgs84"
+    compounds_coords: str = "wgs84"
+    schools_mapping: tuple[tuple[str, str], ...] = ()
+    compounds_mapping: tuple[tuple[str, str], ...] = ()
 
 
 def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str], ...] = ()) -> Scenario:

@@ -119,7 +119,7 @@ def parse_zone_text(text: str, source: str = "<text>", fmt: str | None = None) -
                     pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"line": int}))
 
 
-_SCHOOL_RE = re.compile(r"(小学|学校|中学|小学校|校区|分校|附小|学院|学校（小学）|学校\(小学\))([(（][^)）]*[)）])?$")
+_SCHOOL_RE = re.compile(r"(小学|学校|中学|初中|小学校|校区|分校|附小|学院|学校（小学）|学校\(小学\))([(（][^)）]*[)）])?$")
 _HEADING_RE = re.compile(r"^#{2,6}\s*(?:\d+\s*[.、．]\s*)?(?P<name>.+?)\s*$")
 _LIST_MARK_RE = re.compile(r"^(?:[-*+•]\s+|\d+\s*[.、．)]\s*)")
 
@@ -128,7 +128,7 @@ def _looks_like_school(s: str) -> bool:
     s = s.strip()
     if not 2 < len(s) <= 40 or re.search(r"[、，,；;]", s):
         return False
-    return bool(_SCHOOL_RE.search(s)) or (bool(re.search(r"小学|学校|中学|附小|学院|校区|分校", s))
+    return bool(_SCHOOL_RE.search(s)) or (bool(re.search(r"小学|学校|中学|初中|附小|学院|校区|分校", s))
                                           and not re.search(r"[路街巷道]$", s))
 
 
@@ -158,8 +158,11 @@ def _markdown_records(text: str, source: str) -> tuple[list[tuple[str, int, str]
             cells = [c.strip() for c in s.strip("|").split("|")]
             if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
                 continue
+            header = [c for c in cells if c and not re.fullmatch(r"序号|编号|#", c)]
+            if header and all(re.search(r"名称|范围|学校$|^学校|片区", c) for c in header):
+                continue  # the header: every cell names a column (小学名称 | 划片范围)
             if any(re.search(r"名称|范围", c) for c in cells) and not any(_looks_like_school(c) for c in cells):
-                continue  # the header
+                continue
             if cells and re.fullmatch(r"\d+", cells[0]) and len(cells) >= 3:
                 cells = cells[1:]
             if len(cells) < 2 or not cells[0]:
@@ -1128,3 +1131,287 @@ def match_table(zone_dir: str | Path, network: Network) -> pd.DataFrame:
             "issues": int(sum(len(z.issues) for _, z in files)),
         })
     return pd.DataFrame(rows).sort_values("district", ignore_index=True)
+
+
+# --- an official list as a plan --------------------------------------------------------------------------
+
+OFFICIAL = "official"
+SCHOOL_LINK_MIN = 90.0  # a school name matched only by a fuzzy score below this is not linked to the table
+
+
+@dataclass(frozen=True, eq=False)
+class OfficialReport:
+    """What reading an official list against a dataset found.
+
+    entries: the parsed entries with their street match (:func:`match_entries`); issues: what was not
+    parsed (file and line); streets: one row per listed street name (:func:`match_report`); schools: one
+    row per listed school with the table school it stands for (``school_id`` empty and ``linked`` False
+    when none: its zone is drawn but it has no place to measure walks to); edges: the listed edges per
+    zone school (in the order of the plan's ``catchments``); comparison: one row per compound, the
+    official school against the nearest one (:func:`compare_with_nearest`, plus ``compound_id``,
+    ``children``, ``zone_school`` and ``listed``: whether any listed street is within reach); summary:
+    the counts.
+    """
+
+    entries: pd.DataFrame
+    issues: pd.DataFrame
+    streets: pd.DataFrame
+    schools: pd.DataFrame
+    edges: EdgeAssignment | None
+    comparison: pd.DataFrame
+    summary: dict
+
+
+def load_zone_source(path: str | Path) -> ZoneText:
+    """A zone list from a file (``.md`` / ``.csv`` / ``.txt``) or every list in a folder; a missing,
+    oversized or unsupported file is an :class:`~geo.errors.InputError` naming it."""
+    from geo.errors import InputError
+
+    p = Path(path)
+    if p.is_dir():
+        files = read_zone_dir(p)
+        if not files:
+            raise InputError("err.format", file=p.name, formats=".md / .csv / .txt")
+        out = None
+        for z in files.values():
+            out = z if out is None else out + z
+        return out
+    if not p.is_file():
+        raise InputError("err.file_missing", file=str(path))
+    if p.suffix.lower() not in (".md", ".csv", ".txt"):
+        raise InputError("err.format", file=p.name, formats=".md / .csv / .txt")
+    _check_size(p.name, p.stat().st_size)
+    return read_zone_file(p)
+
+
+def read_zone_upload(name: str, data: bytes) -> ZoneText:
+    """A zone list given as bytes (an upload), refused with an InputError naming it when it is over the
+    upload limit (:data:`geo.io.MAX_UPLOAD_BYTES`) or not a ``.md`` / ``.csv`` / ``.txt`` file."""
+    from geo.errors import InputError
+
+    if Path(name).suffix.lower() not in (".md", ".csv", ".txt"):
+        raise InputError("err.format", file=name, formats=".md / .csv / .txt")
+    _check_size(name, len(data))
+    return read_zone_file(name, data=data, name=name)
+
+
+def _check_size(name: str, size: int) -> None:
+    from geo import io
+    from geo.errors import InputError
+
+    if size > io.MAX_UPLOAD_BYTES:
+        raise InputError("err.too_large", file=name, size_mb=size / 2**20, limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
+
+
+def _link_schools(listed: list[str], table_names: list[str]) -> pd.DataFrame:
+    """Each listed school's row in the schools table: the name as written by :func:`write_zone_text`
+    (``泡桐树小学(2)``) first, then :func:`~geo.streets.match_schools` (exact, or fuzzy with a score of at
+    least :data:`SCHOOL_LINK_MIN`)."""
+    labels = {lab: i for i, lab in enumerate(_unique_labels(table_names))}
+    rows = []
+    m = match_schools(listed, table_names).set_index("name") if listed and table_names else None
+    for name in listed:
+        if name in labels:
+            rows.append({"name": name, "status": MATCHED, "table_name": table_names[labels[name]], "score": 100.0,
+                         "candidates": "", "index": labels[name]})
+            continue
+        if m is None:
+            rows.append({"name": name, "status": UNMATCHED, "table_name": "", "score": 0.0, "candidates": "",
+                         "index": -1})
+            continue
+        r = m.loc[name]
+        ok = int(r["index"]) >= 0 and (r["status"] == MATCHED or (r["status"] == LOOSE and r["score"] >= SCHOOL_LINK_MIN))
+        rows.append({"name": name, "status": r["status"], "table_name": table_names[int(r["index"])] if ok else "",
+                     "score": float(r["score"]), "candidates": r["candidates"], "index": int(r["index"]) if ok else -1})
+    return pd.DataFrame(rows, columns=["name", "status", "table_name", "score", "candidates", "index"])
+
+
+def official_plan(inputs, zone: ZoneText | str, level: str = "primary", address: str = "street"):
+    """An official zone list read against a dataset, as a plan: ``(result, report)``.
+
+    ``result`` is a :class:`~geo.scenario.ZoningResult` (``summary["method"] == "official"``) with one
+    catchment per listed school (in order of listing; two names for one table school are one zone),
+    each compound in the zone of its nearest listed street (-1 / empty where none is within reach), the
+    walk to its official school where that school is in the schools table, and polygons drawn as for
+    nearest-school zones; ``result.schools`` holds the listed schools found in the table. ``result`` is
+    ``None`` when no listed street is on the network (the report still says why). ``report`` is an
+    :class:`OfficialReport`, including the comparison with nearest-school zoning. ``zone`` is a parsed
+    list or its text; ``address`` is as for :func:`assign_edges`.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from geo.assignment import NETWORK
+    from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+    from geo.demand import children_column
+    from geo.distances import distance_matrix, snap
+    from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
+    from geo.scenario import Scenario, ZoningResult
+    from geo.schools import schools_for_level
+
+    if isinstance(zone, str):
+        zone = parse_zone_text(zone)
+    net = inputs.network
+    index = street_index(net)
+    entries = match_entries(zone.entries, index) if len(zone.entries) else zone.entries.assign(
+        status=pd.Series(dtype=object), names=pd.Series(dtype=object), score=pd.Series(dtype=float),
+        candidates=pd.Series(dtype=object))
+    streets = match_report(entries) if len(entries) else pd.DataFrame(
+        columns=["street", "status", "names", "score", "candidates", "entries"])
+    table = schools_for_level(inputs.schools, level)
+    table_names = [str(n) for n in table["name"]]
+    listed = [str(s) for s in dict.fromkeys(entries["school"])]
+    links = _link_schools(listed, table_names)
+    links["entries"] = links["name"].map(entries["school"].value_counts()).fillna(0).astype(int)
+    links["linked"] = links["index"] >= 0
+    links["school_id"] = [str(table["school_id"].iloc[i]) if i >= 0 else "" for i in links["index"]]
+
+    # Zone schools: one per table school linked to, and one per listed school found nowhere.
+    zone_of_key: dict = {}
+    zone_listed = np.full(len(listed), -1, np.int64)
+    for j, (name, i) in enumerate(zip(links["name"], links["index"], strict=True)):
+        key = ("t", int(i)) if i >= 0 else ("n", name)
+        zone_listed[j] = zone_of_key.setdefault(key, len(zone_of_key))
+    zones = list(zone_of_key)
+    k = len(zones)
+    zone_table = np.array([i if kind == "t" else -1 for kind, i in zones], np.int64)
+    zone_name = [table_names[i] if kind == "t" else i for kind, i in zones]
+    taken = set(map(str, table["school_id"]))
+    zone_id = []
+    for z, (kind, i) in enumerate(zones):
+        if kind == "t":
+            zone_id.append(str(table["school_id"].iloc[i]))
+        else:
+            sid, n = f"zone-{z + 1}", 1
+            while sid in taken:
+                n += 1
+                sid = f"zone-{z + 1}-{n}"
+            taken.add(sid)
+            zone_id.append(sid)
+
+    children = inputs.compounds[children_column(level)].to_numpy(float)
+    u_node, u_off = inputs.compound_snap
+    counts = streets["status"].value_counts() if len(streets) else pd.Series(dtype=int)
+    ecounts = entries["status"].value_counts() if len(entries) else pd.Series(dtype=int)
+    totals = {"method": OFFICIAL, "entries": len(entries), "issues": len(zone.issues), "streets": len(streets),
+              "streets_matched": int(counts.get(MATCHED, 0)), "streets_loose": int(counts.get(LOOSE, 0)),
+              "streets_unmatched": int(counts.get(UNMATCHED, 0)), "entries_matched": int(ecounts.get(MATCHED, 0)),
+              "entries_loose": int(ecounts.get(LOOSE, 0)), "entries_unmatched": int(ecounts.get(UNMATCHED, 0)),
+              "listed_schools": len(listed), "linked_schools": int(links["linked"].sum()), "zones": k}
+
+    if len(table):
+        school_xy = shapely.get_coordinates(table.geometry.to_crs(net.crs).to_numpy())
+        s_node, s_off = snap(net, school_xy)
+        dist = distance_matrix(net, s_node, s_off, u_node, u_off)
+    else:
+        school_xy, dist = np.zeros((0, 2)), np.zeros((0, len(children)))
+
+    edges = None
+    if len(entries) and (entries["status"] != UNMATCHED).any():
+        edges = assign_edges(net, entries, None, address=address, index=index)
+        remap = np.append(zone_listed, -1)  # -1 stays -1
+        edges = EdgeAssignment(remap[edges.edge_school], tuple(zone_name), edges.flags, edges.conflicts,
+                               edges.skipped)
+    if edges is None or not (edges.edge_school >= 0).any():
+        comparison = pd.DataFrame(columns=["compound_id", "compound", "children", "zone_school", "listed",
+                                           "official", "official_name", "nearest", "nearest_name", "official_m",
+                                           "nearest_m", "extra_m", "farther"])
+        return None, OfficialReport(entries, zone.issues, streets, links, edges, comparison,
+                                    totals | {"compounds": len(children), "listed_compounds": 0, "covered": 0,
+                                              "farther": 0, "children_farther": 0.0})
+
+    node_label, node_dist = node_labels_from_edges(net, edges.edge_school)
+    comp_zone = node_label[u_node]
+    listed_m = node_dist[u_node] + u_off
+    official = np.where(comp_zone >= 0, zone_table[np.maximum(comp_zone, 0)], -1)
+    cols = np.arange(len(children))
+    located = official >= 0
+    walk = np.where(located, dist[np.maximum(official, 0), cols] if len(table) else np.nan, np.nan)
+    straight = np.where(located, np.hypot(*(inputs.compound_xy - school_xy[np.maximum(official, 0)]).T)
+                        if len(table) else np.nan, np.nan)
+
+    names = inputs.compounds["name"].to_numpy()
+    zone_names = np.asarray(zone_name + [""], dtype=object)
+    zone_ids = np.asarray(zone_id + [""], dtype=object)
+    if len(table):
+        comparison = compare_with_nearest(official, dist, names=list(names), school_names=table_names)
+    else:
+        comparison = pd.DataFrame({"compound": names, "official": official, "official_name": "", "nearest": -1,
+                                   "nearest_name": "", "official_m": np.nan, "nearest_m": np.nan, "extra_m": np.nan,
+                                   "farther": False})
+    comparison.insert(0, "compound_id", inputs.compounds["compound_id"].to_numpy())
+    comparison.insert(2, "children", children)
+    comparison.insert(3, "zone_school", zone_names[comp_zone])
+    comparison.insert(4, "listed", comp_zone >= 0)
+    comparison["listed_street_m"] = listed_m
+
+    geoms = inputs.compounds_projected.to_numpy()
+    assignments = gpd.GeoDataFrame({
+        "compound_id": inputs.compounds["compound_id"].to_numpy(), "name": names, "children": children,
+        "school_id": zone_ids[comp_zone], "school_name": zone_names[comp_zone], "distance_m": walk,
+        "straight_m": straight, "snap_m": u_off, "listed_street_m": listed_m,
+        "farther": comparison["farther"].to_numpy(bool), "extra_m": comparison["extra_m"].to_numpy(float),
+    }, geometry=geoms, crs=net.crs)
+
+    xy, lab = edge_samples(net, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12))
+    inside = comp_zone >= 0
+    oxy, olab = outline_samples(geoms[inside], comp_zone[inside])
+    polys = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), k, inputs.area)
+    zone_xy = school_xy[zone_table[zone_table >= 0]] if len(table) else np.zeros((0, 2))
+    polys = absorb_fragments(polys, np.concatenate([zone_xy, inputs.compound_xy[inside]]),
+                             np.concatenate([np.flatnonzero(zone_table >= 0), comp_zone[inside]]))
+
+    seats = np.where(zone_table >= 0, table["seats"].to_numpy(float)[np.maximum(zone_table, 0)]
+                     if len(table) else np.nan, np.nan)
+    radius = RADIUS_M[level]
+    tab = school_table(comp_zone, np.nan_to_num(walk, nan=0.0), children, np.asarray(zone_id, dtype=object),
+                       np.asarray(zone_name, dtype=object), np.nan_to_num(seats, nan=0.0), radius)
+    unlocated = zone_table < 0
+    tab["seats"] = pd.array(np.where(unlocated, 0, np.nan_to_num(seats)).astype(np.int64), dtype="Int64")
+    tab.loc[unlocated, "seats"] = pd.NA
+    for c in ("utilisation", "mean_m", "median_m", "p90_m", "within_radius"):
+        tab[c] = tab[c].astype(float)
+        tab.loc[unlocated, c] = np.nan
+    tab.loc[unlocated, "over_capacity"] = 0
+    tab["compactness"] = polsby_popper(polys)
+    tab["parts"] = shapely.get_num_geometries(polys)
+    tab["located"] = ~unlocated
+    catchments = gpd.GeoDataFrame({"school_id": zone_id, "school_name": zone_name}, geometry=list(polys), crs=net.crs)
+    catchments = catchments.merge(tab[["school_id", "children", "seats", "utilisation"]], on="school_id")
+    schools = table.iloc[zone_table[zone_table >= 0]].reset_index(drop=True).to_crs(net.crs)
+
+    comp = comparison_summary(comparison.assign(official=official), children)
+    totals |= summary(np.where(located, official, -1), np.nan_to_num(walk, nan=0.0), children, radius)
+    totals |= {"schools": len(schools), "compounds": len(children), "listed_compounds": int(inside.sum()),
+               "unlisted_children": float(children[~inside].sum()),
+               "unlocated_compounds": int((inside & ~located).sum()),
+               "over_capacity": int(tab["over_capacity"].sum()),
+               "compactness": float(np.nanmean(tab["compactness"])) if len(tab) else float("nan"),
+               "listed_m": float(net.edge_length[edges.edge_school >= 0].sum()) / (2 if net.mode == "walk" else 1)}
+    totals |= {"covered": comp["covered"], "farther": comp["farther"], "children_farther": comp["children_farther"],
+               "mean_extra_m": comp["mean_extra_m"], "max_extra_m": comp["max_extra_m"],
+               "child_mean_extra_m": comp["child_mean_extra_m"]}
+    result = ZoningResult(Scenario(level, NETWORK), schools, assignments, catchments, tab, node_label, node_dist,
+                          totals, tuple(inputs.warnings))
+    return result, OfficialReport(entries, zone.issues, streets, links, edges, comparison, totals)
+
+
+def plan_zone_text(network: Network, result, fmt: str = "text", index: NameIndex | None = None) -> WrittenZones:
+    """Any plan (a :class:`~geo.scenario.ZoningResult`, nearest-school, optimal or official) written as a
+    zone list in the bureau's style (:func:`write_zone_text`), its schools named as in its catchments."""
+    edges = plan_edges(network, result.node_label, result.node_dist)
+    return write_zone_text(network, edges, [str(n) for n in result.catchments["school_name"]], fmt=fmt, index=index)
+
+
+def report_csv(table: pd.DataFrame) -> bytes:
+    """A report table (issues, street matches, comparison) as formula-safe UTF-8 CSV with a BOM; tuples
+    of names are joined with ``|``."""
+    from geo.export import table_csv
+
+    t = pd.DataFrame(table).copy()
+    if "geometry" in t:
+        t = t.drop(columns="geometry")
+    for c in t.columns:
+        if t[c].dtype == object:
+            t[c] = t[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
+    return table_csv(t)

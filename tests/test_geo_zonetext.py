@@ -323,3 +323,12 @@ def test_jinjiang_list_on_the_map(chengdu_network):
     # 红星路 is listed by odd and even numbers for different schools: the same edges twice.
     assert a.conflicts["street"].str.startswith("红星路").any()
     assert "junction_not_found" in set(a.flags["flag"])  # 清安街 is not in the 2018 OSM
+
+
+def test_a_table_header_is_not_a_school_and_junior_schools_are_headings():
+    from geo.zonetext import parse_zone_text
+
+    z = parse_zone_text("| 小学名称 | 划片范围 |\n|---|---|\n| 成都市第一小学 | 宏星路、东大街 |\n", "t.md")
+    assert set(z.entries["school"]) == {"成都市第一小学"}
+    z = parse_zone_text("某初中：宏星路、东大街", "t.txt")
+    assert list(z.entries["school"]) == ["某初中", "某初中"] and len(z.issues) == 0
