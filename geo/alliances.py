@@ -476,3 +476,86 @@ __all__ = [
     "brute_force", "partition_cost", "plan_alliances", "school_distances", "suggest_alliances",
     "validate_alliances",
 ]
+
+
+# --- the app's steps, one at a time ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class AllianceContext:
+    """What alliances of a zoning are judged on (the first half of :func:`plan_alliances`): school ids and
+    names (in ``result.schools`` order), strength (NaN: unknown, e.g. a school opened in the editing view),
+    strong flags, the schools x schools walks, the neighbour links, and each compound's school index."""
+
+    ids: np.ndarray
+    names: np.ndarray
+    strength: np.ndarray
+    strong: np.ndarray
+    dist: np.ndarray
+    adjacency: sp.csr_matrix
+    label: np.ndarray
+
+
+def alliance_context(inputs, result, *, measure: str = DEFAULT_MEASURE, threshold: float | None = None,
+                     top_k: int | None = None, neighbours: str = "catchments", radius_m: float = 1500.0
+                     ) -> AllianceContext:
+    """Strength, walks and neighbours of the schools of ``result``, as :func:`plan_alliances` computes them
+    (schools without any figures get NaN strength, never strong, instead of an error)."""
+    from geo.lottery import known_strength
+
+    schools = result.schools
+    ids = schools["school_id"].astype(str).to_numpy()
+    names = schools["name"].astype(str).to_numpy()
+    strength = known_strength(schools, result.scenario.level, measure)
+    strong = strong_schools(strength, threshold=threshold, top_k=top_k)
+    dist = school_distances(inputs.network, shapely.get_coordinates(schools.geometry.to_numpy()))
+    index = {sid: j for j, sid in enumerate(ids)}
+    label = np.array([index[s] for s in result.assignments["school_id"].astype(str)], np.int64)
+    if neighbours == "catchments":
+        order = {sid: j for j, sid in enumerate(result.catchments["school_id"].astype(str))}
+        adj = adjacency_from_catchments(result.catchments.geometry.to_numpy()[[order[s] for s in ids]])
+    elif neighbours == "network":
+        adj = adjacency_from_units(label, inputs.unit_graph.adjacency, len(ids))
+    elif neighbours == "distance":
+        adj = adjacency_from_distance(dist, radius_m)
+    else:
+        raise ValueError("neighbours must be 'catchments', 'network' or 'distance'")
+    return AllianceContext(ids, names, strength, strong, dist, adj, label)
+
+
+def context_plan(inputs, result, ctx: AllianceContext, labels, names, suggestion: Suggestion | None = None
+                 ) -> AlliancePlan:
+    """The :class:`AlliancePlan` of alliances ``labels`` (index per school) named ``names``."""
+    labels = np.asarray(labels, np.int64)
+    children = result.table.set_index(result.table["school_id"].astype(str))["children"].reindex(ctx.ids)
+    table = alliance_table(labels, names, ctx.ids, ctx.names, result.schools["seats"].to_numpy(), ctx.strength,
+                           ctx.strong, ctx.dist, children.fillna(0).to_numpy())
+    zones = _zones(labels[ctx.label], labels, len(names), inputs.unit_graph.adjacency, names)
+    return AlliancePlan(labels, tuple(names), table, zones, ctx.strength, ctx.strong, ctx.adjacency, ctx.dist,
+                        suggestion)
+
+
+def suggest_plan(inputs, result, ctx: AllianceContext, rules: AllianceRules = AllianceRules(), *,
+                 time_limit: float = 30.0) -> AlliancePlan:
+    """:func:`suggest_alliances` on ``ctx`` as a plan (alliances named 1, 2, ...; same as :func:`plan_alliances`)."""
+    s = suggest_alliances(ctx.adjacency, ctx.strong, ctx.dist, rules, time_limit=time_limit)
+    return context_plan(inputs, result, ctx, s.labels, tuple(str(i + 1) for i in range(int(s.labels.max()) + 1)), s)
+
+
+def check_alliances(inputs, result, ctx: AllianceContext, mapping: Mapping, rules: AllianceRules = AllianceRules(),
+                    ) -> tuple[AlliancePlan | None, list[tuple[str, dict]]]:
+    """A user's alliances (school id -> alliance id) with EVERY issue listed, never raised: the plan (None only
+    when a school is unknown or unassigned, the one issue then) and the issues of :func:`alliance_issues`
+    (sizes included), naming the schools."""
+    try:
+        labels, names = alliance_labels(mapping, ctx.ids)
+    except InputError as err:
+        return None, [(err.key, err.params)]
+    # Alliances in name order (numbers by value), so the same names keep the same colours and rows.
+    order = sorted(range(len(names)), key=lambda g: (0, int(names[g]), "") if names[g].isdecimal()
+                   else (1, 0, names[g]))
+    rank = np.empty(len(names), np.int64)
+    rank[order] = np.arange(len(names))
+    labels, names = rank[labels], tuple(names[g] for g in order)
+    issues = alliance_issues(labels, ctx.adjacency, ctx.strong, ctx.dist, rules, school_names=ctx.names,
+                             alliance_names=names, check_size=True)
+    return context_plan(inputs, result, ctx, labels, names), issues

@@ -469,3 +469,28 @@ def compare_summary(diff: pd.DataFrame) -> dict:
         "children_gaining": int(w[diff["delta_p_strong"].to_numpy() > 1e-9].sum()),
         "children_losing": int(w[diff["delta_p_strong"].to_numpy() < -1e-9].sum()),
     }
+
+
+def unplaced_children(prob: Probabilities, children) -> float:
+    """Expected number of children left without a seat (children x each compound's chance of no place)."""
+    c = np.asarray(children, float)
+    return float(c @ np.nan_to_num(prob.unplaced)) if c.size else 0.0
+
+
+# Columns of a schools table that every school has, whatever its data: a school opened in the editing view has
+# only these, so its resource figures (and its strength) are unknown.
+_IDENTITY_COLUMNS = ("school_id", "id", "name", "level", "capacity", "capacity_estimated", "capacity_primary",
+                     "capacity_junior", "seats", "geometry", "lon", "lat")
+
+
+def known_strength(schools: pd.DataFrame, level: str, measure: str = DEFAULT_MEASURE, *,
+                   file: str = "schools") -> np.ndarray:
+    """:func:`school_strength`, with NaN (never strong) for schools that have no figures at all beyond their
+    identity and seats (e.g. a school opened in the editing view) instead of an error for the whole table."""
+    df = pd.DataFrame(schools).reset_index(drop=True)
+    rest = [c for c in df.columns if str(c) not in _IDENTITY_COLUMNS]
+    bare = df[rest].isna().all(axis=1).to_numpy() if rest else np.zeros(len(df), bool)
+    out = np.full(len(df), np.nan)
+    if (~bare).any():
+        out[~bare] = school_strength(df[~bare], level, measure, file=file)
+    return out
