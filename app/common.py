@@ -32,9 +32,37 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
                           compounds_mapping=dict(ds.compounds_mapping) or None)
 
 
+class Interrupted(Exception):
+    """A solve the planner cut short: its best plan so far is shown once and never cached."""
+
+    def __init__(self, result: ZoningResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def zoning(_inputs: Inputs, data_key: str, scenario: Scenario) -> ZoningResult:
-    return run_scenario(_inputs, scenario)
+def zoning(_inputs: Inputs, data_key: str, scenario: Scenario, _should_stop=None) -> ZoningResult:
+    result = run_scenario(_inputs, scenario, should_stop=_should_stop)
+    if result.summary.get("solver") == "interrupted":
+        raise Interrupted(result)
+    return result
+
+
+def rerun_requested():
+    """A function that says whether the page has been asked to run again (a click on Cancel or on any
+    widget, or Streamlit's Stop) while a long solve runs, so the solver can stop instead of finishing a
+    plan nobody will see. It reads Streamlit's script-request state, which has no public API; if that
+    changes, solves simply run to their time limit."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    requests = getattr(get_script_run_ctx(), "script_requests", None)
+
+    def asked() -> bool:
+        state = getattr(requests, "_state", ScriptRequestType.CONTINUE)
+        return state != ScriptRequestType.CONTINUE
+
+    return asked
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -68,8 +96,10 @@ def save_upload(upload) -> str:
     if len(data) > io.MAX_UPLOAD_BYTES:
         raise InputError("err.too_large", file=upload.name, size_mb=len(data) / 2**20,
                          limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", upload.name)[-80:]
-    path = io.cache_dir() / "uploads" / f"{hashlib.sha256(data).hexdigest()[:16]}-{safe}"
+    # Kept under its own name (in a folder named by its content hash), so messages name the user's file.
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", upload.name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = name.lstrip(".")[-80:] or "upload"
+    path = io.cache_dir() / "uploads" / hashlib.sha256(data).hexdigest()[:16] / name
     if not path.is_file():
         io.write_bytes(path, data)
     return str(path)

@@ -6,12 +6,16 @@ each view lives in its own module (``zoning_view``, ``edit_view``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app import edit_view, equity_view, official_view, zoning_view
+from app import alliance_view, edit_view, equity_view, official_view, zoning_view
 from app.common import save_upload
 from app.state import DATASETS, Dataset, demo_dataset
+from app.tables import TABLE_TYPES, table_options
 from geo.assignment import METHODS, OPTIMAL
+from geo.errors import XuequError
 from geo.i18n import t
 from geo.network import MODES
 from geo.scenario import EXACT, FAST
@@ -19,9 +23,26 @@ from geo.schools import LEVELS
 
 st.set_page_config(page_title="学区 Xuequ", page_icon="🏫", layout="wide")
 
-VIEWS = ("zones", "edit", "official", "equity")
+VIEWS = ("zones", "edit", "official", "equity", "alliances")
 RENDER = {"zones": zoning_view.render, "edit": edit_view.render, "official": official_view.render,
-          "equity": equity_view.render}
+          "equity": equity_view.render, "alliances": alliance_view.render}
+
+
+# Choices that survive a change of language: their widgets' labels change with it, and a browser would
+# otherwise draw them afresh with their defaults.
+KEPT = ("view", "dataset", "mode", "level", "method", "basemap", "solver", "tolerance", "max_walk", "stability",
+        "contiguous", "time_limit", "osm_path", "schools_path", "compounds_path", "place", "click_mode",
+        "zone_source", "zone_paste", "zone_path", "zone_write_plan", "zone_write_format", "s_up_coords",
+        "c_up_coords", "s_path_coords", "c_path_coords")
+
+
+def _keep_choices() -> None:
+    st.session_state["_kept"] = {k: st.session_state[k] for k in KEPT if k in st.session_state}
+
+
+def _restore_choices() -> None:
+    for k, v in st.session_state.pop("_kept", {}).items():
+        st.session_state[k] = v
 
 
 def _remember_view() -> None:
@@ -34,7 +55,7 @@ def _remember_view() -> None:
 def sidebar() -> tuple[str, str, Dataset | None]:
     sb = st.sidebar
     lang = sb.radio("语言 / Language", ["zh", "en"], format_func={"zh": "中文", "en": "English"}.get,
-                    horizontal=True, key="lang")
+                    horizontal=True, key="lang", on_change=_keep_choices)
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     view = sb.radio(T("app.view"), VIEWS, format_func=lambda k: T(f"view.{k}"), key="view",
                     on_change=_remember_view)
@@ -47,16 +68,26 @@ def sidebar() -> tuple[str, str, Dataset | None]:
     elif kind == "path":
         net = sb.text_input(T("app.osm_path"), key="osm_path").strip()
         schools = sb.text_input(T("app.schools_file"), key="schools_path").strip()
+        s_coords, s_map = table_options(sb, "schools", schools, Path(schools).name, lang, "s_path")
         compounds = sb.text_input(T("app.demand_file"), key="compounds_path").strip()
+        c_coords, c_map = table_options(sb, "compounds", compounds, Path(compounds).name, lang, "c_path")
         if net:
-            ds = Dataset("path", net, schools, compounds, mode=mode)
+            ds = Dataset("path", net, schools, compounds, mode=mode, schools_coords=s_coords,
+                         compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
     elif kind == "upload":
         up = sb.file_uploader(T("app.osm_upload"), type=["osm", "bz2", "pbf", "xml"], key="osm_upload")
-        s_up = sb.file_uploader(T("app.schools_file"), type=["csv", "geojson", "json", "gpkg", "zip"], key="s_up")
-        c_up = sb.file_uploader(T("app.demand_file"), type=["csv", "geojson", "json", "gpkg", "zip"], key="c_up")
-        if up is not None:
-            ds = Dataset("upload", save_upload(up), save_upload(s_up) if s_up else "",
-                         save_upload(c_up) if c_up else "", mode=mode)
+        s_up = sb.file_uploader(T("app.schools_file"), type=TABLE_TYPES, key="s_up")
+        c_up = sb.file_uploader(T("app.demand_file"), type=TABLE_TYPES, key="c_up")
+        try:  # an upload over the size limit is refused with a message naming it
+            net, schools, compounds = (save_upload(u) if u is not None else "" for u in (up, s_up, c_up))
+        except XuequError as err:
+            sb.error(err.message(lang), icon="⚠️")
+            net = schools = compounds = ""
+        s_coords, s_map = table_options(sb, "schools", schools, s_up.name if s_up else "", lang, "s_up")
+        c_coords, c_map = table_options(sb, "compounds", compounds, c_up.name if c_up else "", lang, "c_up")
+        if net:
+            ds = Dataset("upload", net, schools, compounds, mode=mode, schools_coords=s_coords,
+                         compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
     else:
         place = sb.text_input(T("app.place"), key="place").strip()
         if place and sb.button(T("app.load"), key="load_place"):
@@ -81,6 +112,7 @@ def sidebar() -> tuple[str, str, Dataset | None]:
 
 
 def main() -> None:
+    _restore_choices()
     if "view" not in st.session_state and st.query_params.get("view") in VIEWS:
         st.session_state["view"] = st.query_params["view"]
     lang, view, ds = sidebar()

@@ -8,7 +8,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, downloads, leaflet_assets, load_dataset, page_header, show_error, zoning
+from app.common import (
+    Interrupted,
+    dataset_digest,
+    downloads,
+    leaflet_assets,
+    load_dataset,
+    page_header,
+    rerun_requested,
+    show_error,
+    zoning,
+)
 from app.state import Dataset, scenario_from_state
 from geo.assignment import NETWORK, OPTIMAL
 from geo.i18n import t
@@ -117,9 +127,21 @@ def render(lang: str, ds: Dataset | None) -> None:
             status.update(label=T("app.computing"))
             nearest = zoning(inputs, digest, Scenario(level, NETWORK))
             scenario = scenario_from_state(st.session_state, locked_pairs(nearest))
-            if scenario.method == OPTIMAL:
+            result = nearest
+            solve_key = f"{digest}-{hash(scenario)}"
+            if scenario.method == OPTIMAL and st.session_state.get("cancelled") == solve_key:
+                result = st.session_state.get("interrupted", {}).get(solve_key, nearest)
+            elif scenario.method == OPTIMAL:
                 status.update(label=T("opt.solving"))
-            result = zoning(inputs, digest, scenario)
+                st.button(T("opt.cancel"), key="cancel_solve", on_click=st.session_state.update,
+                          kwargs={"cancelled": solve_key})
+                try:
+                    result = zoning(inputs, digest, scenario, rerun_requested())
+                except Interrupted as cut:  # the planner pressed Cancel (or changed a setting) mid-solve
+                    st.session_state["interrupted"] = {solve_key: cut.result}
+                    result = cut.result
+            else:
+                result = zoning(inputs, digest, scenario)
             status.update(label=T("app.ready"), state="complete")
     except Exception as err:  # every failure is shown in the page, never as a traceback
         show_error(err, lang)
@@ -138,7 +160,11 @@ def render(lang: str, ds: Dataset | None) -> None:
     st_folium(m, height=620, use_container_width=True, returned_objects=[], key="map")
 
     if scenario.method == OPTIMAL:
-        compare_panel(nearest, result, lang)
+        if st.session_state.get("cancelled") == solve_key:
+            st.info(T("opt.cancelled_note"), icon="⏹️")
+            st.button(T("opt.solve_again"), key="solve_again", on_click=st.session_state.pop, args=("cancelled", None))
+        if result is not nearest:
+            compare_panel(nearest, result, lang)
         lock_panel(nearest, lang)
 
     left, right = st.columns([3, 2])

@@ -1070,7 +1070,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "alliance.fig.expected_m": ("平均期望步行距离（米）", "Mean expected walk (m)"),
     "alliance.fig.unplaced": ("未安置学生（期望）", "Unplaced children (expected)"),
     "alliance.fig.gaining": ("进入优质学校机会增加的学生", "Children whose chance of a strong school rises"),
-    "alliance.fig.losing": ("减少 {count:,}", "{count:,} see it fall"),
+    "alliance.fig.losing": ("进入优质学校机会减少的学生", "Children whose chance of a strong school falls"),
     "alliance.fig.help": (
         "与单校划片（每个小区对应一所学校，概率为 0 或 1）对比；期望步行距离只计获得学位的学生。",
         "Against single-school zoning (each compound to one school, chances 0 or 1); the expected walk counts "
@@ -1099,7 +1099,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "alliance.unplaced": ("未安置", "No place"),
     "alliance.col.probability": ("概率", "Probability"),
-    "alliance.changes": ("**变化最大的 {n} 个小区**（进入优质学校的概率）", "**The {n} compounds that change most** (chance of a strong school)"),
+    "alliance.changes": (
+        "**变化最大的小区**（进入优质学校的概率升幅、降幅最大的各 {n} 个）",
+        "**The compounds that change most**: the {n} largest rises and the {n} largest falls in the chance of a "
+        "strong school",
+    ),
+    "alliance.changes.none": ("没有小区的机会发生变化。", "No compound's chance changes."),
     "alliance.col.home_school": ("单校划片学校", "Single-school zone school"),
     "alliance.col.p_before": ("单校：优质概率", "Single: strong chance"),
     "alliance.col.p_after": ("多校：优质概率", "Multi: strong chance"),

@@ -127,3 +127,18 @@ def test_optimal_zoning_panel_and_locks():
     assert not at.exception
     assert at.error and "最远步行距离" in at.error[0].value  # explained, not a traceback
     assert at.multiselect(key="locked").value == ["C001", "C002"]  # the planner's locks are kept
+
+
+def test_cancel_keeps_the_page_and_solve_again_restarts():
+    at = _app().run()
+    at.sidebar.radio(key="method").set_value("optimal").run()
+    at.sidebar.radio(key="solver").set_value("exact").run()
+    assert not at.exception and not at.error
+    at.button(key="cancel_solve").click().run()
+    assert not at.exception and not at.error
+    assert any("取消" in i.value for i in at.info)  # said so, with the nearest-school zones still on show
+    assert at.dataframe[0].value["children"].sum() == 20000
+    at.button(key="solve_again").click().run()
+    assert not at.exception and not at.error
+    assert not any("取消" in i.value for i in at.info)
+    assert at.dataframe[0].value.iloc[0, 2] == "0"  # the comparison is back: no child over capacity
