@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, leaflet_assets, load_dataset, show_error, zoning
+from app.common import dataset_digest, leaflet_assets, load_dataset, page_header, show_error, zoning
 from app.state import DEMO, Dataset
 from geo import equity, exchange, io
 from geo._table import find_column
@@ -828,13 +828,8 @@ def _guarded(fn, lang: str, *args) -> None:
 def render(lang: str, ds: Dataset | None) -> None:
     """The balanced-development view of the chosen dataset and level."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    st.title(T("equity.title"))
-    st.caption(T("equity.caption"))
-    if ds is None:
-        st.info(T("app.nothing"))
+    if not page_header(ds, lang, "equity.title", "equity.caption"):
         return
-    if ds.kind == "demo":
-        st.info(T("app.demo_note"), icon="ℹ️")
     digest = dataset_digest(ds)
     level = st.session_state.get("level", LEVELS[0])
     try:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, leaflet_assets, load_dataset, show_error, zoning
+from app.common import dataset_digest, leaflet_assets, load_dataset, page_header, show_error, zoning
 from app.state import Dataset
 from geo import export
 from geo.assignment import NETWORK
@@ -263,13 +263,8 @@ def render(lang: str, ds: Dataset | None) -> None:
     """Official zones: bring a zone list, see what matched, the zones on the map, the comparison with
     nearest-school zoning, and download the zones (or any plan written as a zone list)."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    st.title(T("view.official"))
-    st.caption(T("official.caption"))
-    if ds is None:
-        st.info(T("app.nothing"))
+    if not page_header(ds, lang, "view.official", "official.caption"):
         return
-    if ds.kind == "demo":
-        st.info(T("app.demo_note"), icon="ℹ️")
     digest = dataset_digest(ds)
     level = st.session_state.get("level", LEVELS[0])
     inputs = nearest = None

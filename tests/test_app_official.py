@@ -8,9 +8,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from geo.zonetext import parse_zone_text
@@ -18,20 +16,6 @@ from geo.zonetext import parse_zone_text
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
 JINJIANG = SHARED_DATA / "chengdu-zones-2025" / "2025_锦江区_小学划片.md"
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """Everything the page hands to download buttons, by file name."""
-    captured: dict[str, object] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self, path_or_data, mimetype, kind, filename=None):
-        captured[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    return captured
 
 
 def _official() -> AppTest:
