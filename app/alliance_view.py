@@ -115,7 +115,7 @@ def strength_panel(result, key: str, lang: str) -> tuple[dict, np.ndarray, np.nd
         threshold = float(c3.number_input(T("alliance.threshold"), value=default, key=f"al_threshold_{measure}"))
     strong = lottery.strong_schools(strength, threshold=threshold, top_k=top_k)
     if not known.size:
-        st.warning(T("alliance.no_strength"), icon="⚠️")
+        st.warning(T("alliance.no_strength"), icon=":material/warning:")
     elif not np.isfinite(strength).all():
         st.caption(T("alliance.unknown_strength", count=int((~np.isfinite(strength)).sum())))
     tab = pd.DataFrame({"school_id": schools["school_id"].astype(str).to_numpy(),
@@ -207,7 +207,7 @@ def alliances_panel(inputs, result, key: str, settings: dict, lang: str):
     suggestion, failure = _suggest(inputs, result, ctx, ckey, rules)
     if mode == "suggest":
         if failure is not None:
-            st.error(t(failure[0], lang, **failure[1]), icon="⚠️")
+            st.error(t(failure[0], lang, **failure[1]), icon=":material/warning:")
             return None
         s = suggestion.suggestion
         st.caption(T("alliance.solved", n=len(suggestion.names), status=T(f"alliance.status.{s.status}"),
@@ -220,7 +220,7 @@ def alliances_panel(inputs, result, key: str, settings: dict, lang: str):
         mapping = _hand_mapping(ctx, seed, lang)
         plan, issues = al.check_alliances(inputs, result, ctx, mapping, rules)
         for key_, params in issues:
-            st.warning(t(key_, lang, **params), icon="⚠️")
+            st.warning(t(key_, lang, **params), icon=":material/warning:")
         if plan is None:
             return None
         if issues:
@@ -291,13 +291,13 @@ def lottery_panel(inputs, result, key: str, plan, lang: str) -> None:
     lost_before, lost_after = lottery.unplaced_children(single, children), lottery.unplaced_children(prob, children)
 
     for key_, params in prob.warnings:
-        st.warning(t(key_, lang, **params), icon="⚠️")
+        st.warning(t(key_, lang, **params), icon=":material/warning:")
     n_exact = int(prob.exact.sum())
     if n_exact == len(ids):
-        st.info(T("alliance.exact.all"), icon="ℹ️")
+        st.info(T("alliance.exact.all"), icon=":material/info:")
     else:
         st.info(T("alliance.exact.some", exact=n_exact, compounds=len(ids), draws=prob.draws,
-                  bound=float(np.max(prob.error_bound)), confidence=1 - prob.delta), icon="ℹ️")
+                  bound=float(np.max(prob.error_bound)), confidence=1 - prob.delta), icon=":material/info:")
 
     def delta(x: float, fmt: str) -> str | None:  # no arrow for no change
         return fmt.format(x) if np.isfinite(x) and round(x, 1) != 0 else None
@@ -311,17 +311,20 @@ def lottery_panel(inputs, result, key: str, plan, lang: str) -> None:
                 delta_color="inverse")
     c[3].metric(T("alliance.fig.gaining"), f"{summary['children_gaining']:,}")
     c[4].metric(T("alliance.fig.losing"), f"{summary['children_losing']:,}")
+    # One column per figure, so each keeps its own unit: a chance in %, a walk in metres, children.
     figures = pd.DataFrame({
-        "figure": [T("alliance.fig.p_strong"), T("alliance.fig.expected_m"), T("alliance.fig.unplaced")],
-        "single": [summary["p_strong_before"], summary["expected_m_before"], lost_before],
-        "multi": [summary["p_strong_after"], summary["expected_m_after"], lost_after]})
-    figures["change"] = figures["multi"] - figures["single"]
+        "plan": [T("alliance.single"), T("alliance.multi"), T("alliance.change")],
+        "p_strong": [summary["p_strong_before"], summary["p_strong_after"],
+                     summary["p_strong_after"] - summary["p_strong_before"]],
+        "expected_m": [summary["expected_m_before"], summary["expected_m_after"],
+                       summary["expected_m_after"] - summary["expected_m_before"]],
+        "unplaced": [lost_before, lost_after, lost_after - lost_before]})
     num = st.column_config.NumberColumn
     st.dataframe(figures, hide_index=True, width="stretch", key="al_figures",
-                 column_config={"figure": st.column_config.TextColumn(T("alliance.fig")),
-                                "single": num(T("alliance.single"), format="%.3f"),
-                                "multi": num(T("alliance.multi"), format="%.3f"),
-                                "change": num(T("alliance.change"), format="%+.3f")})
+                 column_config={"plan": st.column_config.TextColumn(T("alliance.fig")),
+                                "p_strong": num(T("alliance.fig.p_strong"), format="percent"),
+                                "expected_m": num(T("alliance.fig.expected_m"), format="%.0f"),
+                                "unplaced": num(T("alliance.fig.unplaced"), format="%.0f")})
     st.caption(T("alliance.fig.help"))
 
     left, right = st.columns([3, 2])
@@ -366,7 +369,7 @@ def compound_panel(result, plan, prob, dist, ids, lang: str) -> None:
     st.dataframe(tab, hide_index=True, width="stretch", key="al_compound_probs",
                  column_config={"school": st.column_config.TextColumn(T("col.school_name")),
                                 "strong": st.column_config.TextColumn(T("alliance.col.strong")),
-                                "probability": num(T("alliance.col.probability"), format="%.4f"),
+                                "probability": num(T("alliance.col.probability"), format="percent"),
                                 "walk_m": num(T("col.distance_m"), format="%.0f")})
     if np.isnan(row).any():
         st.caption(T("alliance.compound.none"))
@@ -410,7 +413,7 @@ def changes_table(result, plan, diff: pd.DataFrame, lang: str) -> None:
            "expected_m_before": num(T("alliance.col.m_before"), format="%.0f"),
            "expected_m_after": num(T("alliance.col.m_after"), format="%.0f"),
            "delta_expected_m": num(T("alliance.col.m_delta"), format="%+.0f"),
-           "p_unplaced_after": num(T("alliance.col.unplaced"), format="%.3f")}
+           "p_unplaced_after": num(T("alliance.col.unplaced"), format="percent")}
     st.dataframe(out, column_config=cfg, column_order=[c for c, v in cfg.items() if v is not None],
                  hide_index=True, width="stretch", key="al_changes")
 

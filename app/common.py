@@ -119,7 +119,7 @@ def page_header(ds: Dataset | None, lang: str, title: str, caption: str) -> bool
         st.info(t("app.nothing", lang))
         return False
     if ds.kind == "demo":
-        st.info(t("app.demo_note", lang), icon="ℹ️")
+        st.info(t("app.demo_note", lang), icon=":material/info:")
     return True
 
 
@@ -129,8 +129,8 @@ def store() -> Store:
 
 def show_error(err: Exception, lang: str) -> None:
     if isinstance(err, XuequError):
-        st.error(err.message(lang), icon="⚠️")
+        st.error(err.message(lang), icon=":material/warning:")
     else:
-        st.error(f"{type(err).__name__}: {err}", icon="⚠️")
+        st.error(f"{type(err).__name__}: {err}", icon=":material/warning:")
 
 

@@ -75,7 +75,7 @@ def set_selection(ids: list[str]) -> None:
 
 
 def _selection_widget_changed(key: str) -> None:
-    st.session_state["sel"] = list(st.session_state[key])
+    st.session_state["sel"] = [str(c) for c in st.session_state[key]]
 
 
 def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: str) -> None:
@@ -266,9 +266,9 @@ def render(lang: str, ds: Dataset | None) -> None:
     cols[4].metric(T("opt.row.islands"), f"{s['islands']:,}")
     if "_edit_error" in st.session_state:
         key_, params = st.session_state.pop("_edit_error")
-        st.error(t(key_, lang, **params), icon="⚠️")
+        st.error(t(key_, lang, **params), icon=":material/warning:")
     for key_, params in result.warnings:  # a half-finished plan is allowed: warn, never block
-        st.warning(t(key_, lang, **params), icon="⚠️")
+        st.warning(t(key_, lang, **params), icon=":material/warning:")
 
     left, right = st.columns([3, 2])
     with left:
@@ -292,15 +292,16 @@ def render(lang: str, ds: Dataset | None) -> None:
 def selection_panel(db: Store, sid: int, history, result, level: str, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     a = result.assignments
-    labels = dict(zip(a["compound_id"], a["name"].astype(str) + " → " + a["school_name"].astype(str)))
+    labels = {str(c): f"{n} ({c}) → {s}" for c, n, s in zip(a["compound_id"], a["name"], a["school_name"])}
     sel = [c for c in selection() if c in labels]
     key = f"selection_{st.session_state.get('sel_version', 0)}"
-    st.multiselect(T("edit.selection"), list(labels), default=sel, format_func=labels.get, key=key,
+    st.multiselect(T("edit.selection"), list(labels), default=sel, format_func=lambda c: labels.get(c, str(c)),
+                   key=key, placeholder=T("app.choose"),
                    help=T("edit.selection.help"), on_change=_selection_widget_changed, args=(key,))
     kids = int(a.loc[a["compound_id"].isin(sel), "children"].sum())
     st.caption(T("edit.selected", count=len(sel), children=kids))
-    schools = dict(zip(result.table["school_id"], result.table["name"]))
-    target = st.selectbox(T("edit.target"), list(schools), format_func=lambda s: f"{schools[s]} ({s})",
+    schools = {str(k): str(v) for k, v in zip(result.table["school_id"], result.table["name"])}
+    target = st.selectbox(T("edit.target"), list(schools), format_func=lambda s: f"{schools.get(s, s)} ({s})",
                           key="target_school")
     b1, b2, b3, b4 = st.columns(4)
     current = dict(zip(a["compound_id"], a["school_id"]))
@@ -319,9 +320,9 @@ def selection_panel(db: Store, sid: int, history, result, level: str, lang: str)
 def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     with st.expander(T("edit.schools"), expanded=st.session_state.get("click_mode") != "select"):
-        schools = dict(zip(result.table["school_id"], result.table["name"]))
+        schools = {str(k): str(v) for k, v in zip(result.table["school_id"], result.table["name"])}
         seats = dict(zip(result.table["school_id"], result.table["seats"]))
-        pick = st.selectbox(T("edit.school"), list(schools), format_func=lambda s: f"{schools[s]} ({s})",
+        pick = st.selectbox(T("edit.school"), list(schools), format_func=lambda s: f"{schools.get(s, s)} ({s})",
                             key="school_pick", help=T("edit.move.help"))
         c1, c2 = st.columns(2)
         raw = inputs.schools.set_index(inputs.schools["school_id"].astype(str))

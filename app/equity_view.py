@@ -185,7 +185,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
                 st.caption(T("equity.stats.unchanged"))
         stored = st.session_state.get(state)
         if stored is not None:
-            st.success(T("equity.stats.using", file=stored["file"], rows=len(stored["table"])), icon="✅")
+            st.success(T("equity.stats.using", file=stored["file"], rows=len(stored["table"])), icon=":material/check_circle:")
             if st.button(T("equity.stats.remove"), key=f"eq_stats_remove_{dkey}"):
                 st.session_state.pop(state, None)
                 st.rerun()
@@ -197,7 +197,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
         show_error(err, lang)
         return inputs.schools, "-"
     if missing:
-        st.warning(T("equity.stats.not_covered", count=len(missing), total=len(schools)), icon="⚠️")
+        st.warning(T("equity.stats.not_covered", count=len(missing), total=len(schools)), icon=":material/warning:")
     return schools, stored["digest"]
 
 
@@ -291,7 +291,7 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
     groups, problems = validate_groups(edited, schools, lang)
     if problems:
         for p in problems:
-            st.error(p, icon="⚠️")
+            st.error(p, icon=":material/warning:")
         st.caption(T("equity.groups.using_last"))
         return st.session_state.get(ok_key, _empty_groups())
     st.session_state[ok_key] = groups
@@ -772,12 +772,12 @@ def exchange_tab(schools, skey: str, dkey: str, groups: pd.DataFrame, level: str
         return
     sug = shown[1]
     for msg in sug.messages(lang):
-        st.warning(msg, icon="⚠️")
+        st.warning(msg, icon=":material/warning:")
     if len(sug.moves) == 0 and sug.feasible:
-        st.success(T("equity.exchange.nothing", limit=sug.limit), icon="✅")
+        st.success(T("equity.exchange.nothing", limit=sug.limit), icon=":material/check_circle:")
     elif len(sug.moves):
         st.success(T("equity.exchange.found", teachers=sug.teachers_moved, moves=len(sug.moves), limit=sug.limit),
-                   icon="✅")
+                   icon=":material/check_circle:")
         mv = sug.moves.copy()
         mv["category"] = mv["category"].map(lambda c: T(f"exchange.cat.{c}"))
         mv["level"] = mv["level"].map(lambda v: _level_word(v, lang))
@@ -820,7 +820,7 @@ def _guarded(fn, lang: str, *args) -> None:
     except XuequError as err:
         show_error(err, lang)
         if err.key in ("equity.missing_column", "err.missing_column"):
-            st.info(t("equity.stats.hint", lang), icon="ℹ️")
+            st.info(t("equity.stats.hint", lang), icon=":material/info:")
     except Exception as err:  # noqa: BLE001 - every failure is shown in the page
         show_error(err, lang)
 

@@ -28,21 +28,31 @@ RENDER = {"zones": zoning_view.render, "edit": edit_view.render, "official": off
           "equity": equity_view.render, "alliances": alliance_view.render}
 
 
-# Choices that survive a change of language: their widgets' labels change with it, and a browser would
-# otherwise draw them afresh with their defaults.
-KEPT = ("view", "dataset", "mode", "level", "method", "basemap", "solver", "tolerance", "max_walk", "stability",
-        "contiguous", "time_limit", "osm_path", "schools_path", "compounds_path", "place", "click_mode",
-        "zone_source", "zone_paste", "zone_path", "zone_write_plan", "zone_write_format", "s_up_coords",
-        "c_up_coords", "s_path_coords", "c_path_coords")
+# Choices survive a change of language: their widgets' labels change with it, and a browser would otherwise
+# draw them afresh with their defaults. Every plain value a widget holds (text, numbers, choices) is kept;
+# check boxes are named, because buttons hold booleans too and those cannot be set.
+KEPT_CHECKBOXES = ("contiguous", "show_compare", "eq_sugg_within")
+
+
+def _keepable(key: str, value) -> bool:
+    if key.startswith("_") or isinstance(value, bool):
+        return key in KEPT_CHECKBOXES
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, (str, int, float)) for v in value)
+    return isinstance(value, (str, int, float))
 
 
 def _keep_choices() -> None:
-    st.session_state["_kept"] = {k: st.session_state[k] for k in KEPT if k in st.session_state}
+    st.query_params["lang"] = st.session_state["lang"]  # a reload keeps the language too
+    st.session_state["_kept"] = {k: v for k, v in st.session_state.items() if k != "lang" and _keepable(k, v)}
 
 
 def _restore_choices() -> None:
     for k, v in st.session_state.pop("_kept", {}).items():
-        st.session_state[k] = v
+        try:
+            st.session_state[k] = v
+        except st.errors.StreamlitAPIException:  # a widget that cannot be set: it starts afresh
+            pass
 
 
 def _remember_view() -> None:
@@ -81,7 +91,7 @@ def sidebar() -> tuple[str, str, Dataset | None]:
         try:  # an upload over the size limit is refused with a message naming it
             net, schools, compounds = (save_upload(u) if u is not None else "" for u in (up, s_up, c_up))
         except XuequError as err:
-            sb.error(err.message(lang), icon="⚠️")
+            sb.error(err.message(lang), icon=":material/warning:")
             net = schools = compounds = ""
         s_coords, s_map = table_options(sb, "schools", schools, s_up.name if s_up else "", lang, "s_up")
         c_coords, c_map = table_options(sb, "compounds", compounds, c_up.name if c_up else "", lang, "c_up")
@@ -113,6 +123,8 @@ def sidebar() -> tuple[str, str, Dataset | None]:
 
 def main() -> None:
     _restore_choices()
+    if "lang" not in st.session_state and st.query_params.get("lang") in ("zh", "en"):
+        st.session_state["lang"] = st.query_params["lang"]
     if "view" not in st.session_state and st.query_params.get("view") in VIEWS:
         st.session_state["view"] = st.query_params["view"]
     lang, view, ds = sidebar()

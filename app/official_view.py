@@ -309,7 +309,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     _issues_table(report.issues, lang)
     _match_tables(report, lang)
     if result is None:
-        st.error(T("official.nothing_on_network"), icon="⚠️")
+        st.error(T("official.nothing_on_network"), icon=":material/warning:")
         _downloads(inputs, digest, zone_key, nearest, None, report, lang)
         return
 

@@ -76,7 +76,8 @@ def locked_pairs(nearest: ZoningResult) -> tuple[tuple[str, str], ...]:
 def lock_panel(nearest: ZoningResult, lang: str) -> None:
     a = nearest.assignments
     labels = dict(zip(a["compound_id"], a["name"] + " → " + a["school_name"]))
-    st.multiselect(t("opt.locked", lang), list(labels), format_func=labels.get, key="locked",
+    st.multiselect(t("opt.locked", lang), list(labels), format_func=lambda c: labels.get(c, str(c)), key="locked",
+                   placeholder=t("app.choose", lang),
                    help=t("opt.locked.help", lang))
 
 
@@ -161,7 +162,7 @@ def render(lang: str, ds: Dataset | None) -> None:
 
     if scenario.method == OPTIMAL:
         if st.session_state.get("cancelled") == solve_key:
-            st.info(T("opt.cancelled_note"), icon="⏹️")
+            st.info(T("opt.cancelled_note"), icon=":material/stop_circle:")
             st.button(T("opt.solve_again"), key="solve_again", on_click=st.session_state.pop, args=("cancelled", None))
         if result is not nearest:
             compare_panel(nearest, result, lang)

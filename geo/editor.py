@@ -132,7 +132,9 @@ class Editor:
         table["parts"] = shapely.get_num_geometries(polys)
         full = table.loc[table["over_capacity"] > 0, "name"].tolist()
         if full:
-            warnings.append(("edit.warn_over_capacity", {"count": len(full), "schools": "、".join(full[:5])}))
+            more = len(full) - 5
+            warnings.append(("edit.warn_over_capacity" if more <= 0 else "edit.warn_over_capacity_more",
+                             {"count": len(full), "schools": ", ".join(full[:5]), "more": more}))
         island = islands(inputs.unit_graph, label, s_node, self.children) if len(sid) else np.zeros(m, bool)
         if island.any():
             warnings.append(("opt.not_contiguous", {"count": int(island.sum())}))

@@ -45,8 +45,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.download.assignments": ("小区分配 GeoJSON", "Compound assignments GeoJSON"),
     "app.download.table": ("学校指标 CSV", "School table CSV"),
     "app.summary": (
-        "{schools} 所学校 · {compounds} 个小区 · {children} 名学生 · 标准半径内 {within:.0%}",
-        "{schools} schools · {compounds} compounds · {children} children · {within:.0%} within radius",
+        "{schools} 所学校 · {compounds:,} 个小区 · {children:,} 名学生 · 标准半径内 {within:.1%}",
+        "{schools} schools · {compounds:,} compounds · {children:,} children · {within:.1%} within radius",
     ),
     "app.nothing": ("请先载入数据。", "Load a dataset first."),
     # --- domain words -----------------------------------------------------------------------------
@@ -235,7 +235,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "opt.solve_again": ("重新求解", "Solve again"),
     "opt.not_contiguous": (
         "仍有 {count} 个小区是“飞地”（与本学区主体不相连），周边学校已无空余学位可调整。",
-        "{count} compounds are still islands (apart from the main part of their catchment): the neighbouring "
+        "Compounds still islands (apart from the main part of their catchment): {count}. The neighbouring "
         "schools have no seats left to take them.",
     ),
     # --- what-if edits and scenarios (geo.edits, geo.editor, geo.store) ----------------------------
@@ -255,7 +255,9 @@ TEXT: dict[str, tuple[str, str]] = {
                               "These schools are closed; compounds moved to them by hand went back to their "
                               "nearest school: {schools}."),
     "edit.warn_unassigned": ("{count} 个小区没有可达的学校。", "{count} compounds have no school in reach."),
-    "edit.warn_over_capacity": ("{count} 所学校超出学位：{schools}。", "{count} schools are over capacity: {schools}."),
+    "edit.warn_over_capacity": ("{count} 所学校超出学位：{schools}。", "Schools over capacity ({count}): {schools}."),
+    "edit.warn_over_capacity_more": ("{count} 所学校超出学位：{schools} 等（另有 {more} 所）。",
+                                     "Schools over capacity ({count}): {schools} and {more} more."),
     # --- Chinese data as it comes: encodings, coordinate systems, vector files (geo.io, geo.coords) ----
     "err.too_large": (
         "文件 {file}（{size_mb:.1f} MB）超过 {limit_mb:.0f} MB 的上限，未读取：请只保留需要的区域或列。",
@@ -420,6 +422,7 @@ TEXT: dict[str, tuple[str, str]] = {
                             "No plan for {category} was found within {seconds:.0f} s: allow more time."),
     # --- views and the editing view (app.edit_view) ----------------------------------------------
     "app.view": ("视图", "View"),
+    "app.choose": ("请选择", "Choose"),
     "view.zones": ("学区划片", "Zoning"),
     "view.edit": ("编辑方案", "Edit plans"),
     "view.official": ("官方划片", "Official zones"),

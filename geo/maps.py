@@ -70,8 +70,10 @@ def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet
     """An empty map framed on ``bounds`` (lon/lat); ``tiles=None`` draws no basemap (works offline), and
     ``leaflet_js`` / ``leaflet_css`` point it at a local copy of Leaflet instead of the CDN."""
     minx, miny, maxx, maxy = bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=zoom_for(bounds), tiles=tiles,
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=zoom_for(bounds), tiles=None,
                    control_scale=True, height=height, prefer_canvas=False)
+    if tiles:
+        folium.TileLayer(tiles, name="OpenStreetMap" if tiles.lower() == "openstreetmap" else tiles).add_to(m)
     if leaflet_js and leaflet_css:
         m.default_js = [("leaflet", leaflet_js)]
         m.default_css = [("leaflet_css", leaflet_css)]

@@ -112,11 +112,11 @@ def test_compound_probabilities_match_the_lottery(data_dir, direct):
 
 def test_comparison_figures_match_compare_summary(data_dir, direct):
     at = alliance_view()
-    figures = table(at, "figure", "single", "multi")
+    figures = table(at, "plan", "p_strong", "expected_m", "unplaced")
     s = direct["summary"]
-    assert figures["single"].tolist() == pytest.approx([s["p_strong_before"], s["expected_m_before"], 0.0])
-    assert figures["multi"].tolist() == pytest.approx([s["p_strong_after"], s["expected_m_after"],
-                                                       direct["unplaced"]])
+    assert figures.iloc[0, 1:].tolist() == pytest.approx([s["p_strong_before"], s["expected_m_before"], 0.0])
+    assert figures.iloc[1, 1:].tolist() == pytest.approx([s["p_strong_after"], s["expected_m_after"],
+                                                          direct["unplaced"]])
     metric = {m.label: m.value for m in at.metric}
     assert metric["进入优质学校的平均概率"] == f"{s['p_strong_after']:.1%}"
     assert metric["进入优质学校机会增加的学生"] == f"{s['children_gaining']:,}"
