@@ -399,14 +399,14 @@ def cv_chart(table: pd.DataFrame, level: str, lang: str) -> alt.LayerChart:
                            "standard": [t("equity.std.2017", lang), t("equity.std.2012", lang) + " *"]})
     order = df["indicator"].tolist()
     bars = alt.Chart(df).mark_bar().encode(
-        x=alt.X("indicator:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("cv:Q", title=t("equity.cv", lang)),
+        y=alt.Y("indicator:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),  # long names: bars across
+        x=alt.X("cv:Q", title=t("equity.cv", lang)),
         color=alt.Color("passes:N", title=None, scale=alt.Scale(
             domain=[t("equity.pass", lang), t("equity.fail", lang)], range=["#4e79a7", "#c62828"])),
         tooltip=[alt.Tooltip("indicator:N", title=t("opt.figure", lang)),
                  alt.Tooltip("cv:Q", title=t("equity.cv", lang), format=".3f")])
     rules = alt.Chart(limits).mark_rule(strokeDash=[6, 3], size=2).encode(
-        y="limit:Q", color=alt.Color("standard:N", title=t("equity.cv.limit", lang),
+        x="limit:Q", color=alt.Color("standard:N", title=t("equity.cv.limit", lang),
                                      scale=alt.Scale(range=["#c62828", "#f28e2b"])),
         tooltip=[alt.Tooltip("standard:N", title=t("equity.cv.limit", lang)),
                  alt.Tooltip("limit:Q", format=".2f")])
