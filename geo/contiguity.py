@@ -138,3 +138,212 @@ def island_targets(graph: UnitGraph, label: np.ndarray, island: np.ndarray, cost
     order = np.lexsort((c, owner))[::-1]  # the cheapest is written last
     out[owner[order]] = target[order]
     return out
+
+
+def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
+         locked: np.ndarray | None = None) -> np.ndarray | None:
+    """A plan whose catchments are contiguous by construction, or None if growth cannot place everyone.
+
+    Every catchment grows from the compound its school stands in, over the compound neighbour graph, one
+    compound at a time, cheapest (``cost``: schools x compounds, inf where not allowed) first, while its seats
+    last — a capacity-limited multi-source Dijkstra over compounds. Locked compounds (``locked`` >= 0) are
+    placed first and grow their catchment too.
+    """
+    import heapq
+
+    demand = np.asarray(demand, float)
+    k, m = cost.shape
+    adj = graph.adjacency
+    label = np.full(m, -1, np.int64)
+    load = np.zeros(k)
+    heap: list[tuple[float, int, int]] = []
+
+    def take(i: int, s: int) -> None:
+        label[i] = s
+        load[s] += demand[i]
+        for j in adj.indices[adj.indptr[i]:adj.indptr[i + 1]]:
+            if label[j] < 0 and np.isfinite(cost[s, j]):
+                heapq.heappush(heap, (float(cost[s, j]), int(j), s))
+
+    if locked is not None:
+        for i in np.flatnonzero(np.asarray(locked) >= 0):
+            take(int(i), int(locked[i]))
+    host = graph.unit_of_node[np.asarray(school_nodes)]
+    for s in range(k):
+        h = int(host[s])
+        if h >= 0 and np.isfinite(cost[s, h]):
+            heapq.heappush(heap, (float(cost[s, h]), h, s))
+    while heap:
+        _, i, s = heapq.heappop(heap)
+        if label[i] >= 0 or load[s] + demand[i] > capacity[s] + 1e-9:
+            continue
+        take(i, s)
+    # Compounds walled in by full catchments join the cheapest neighbouring one; the overflow is then passed
+    # along chains of neighbouring catchments to one with seats left (see :func:`relieve`).
+    while (label < 0).any():
+        placed = False
+        for i in np.flatnonzero(label < 0):
+            nb = adj.indices[adj.indptr[i]:adj.indptr[i + 1]]
+            nb = nb[label[nb] >= 0]
+            options = np.unique(label[nb])
+            options = options[np.isfinite(cost[options, i])]
+            if options.size:
+                take(int(i), int(options[np.argmin(cost[options, i])]))
+                placed = True
+        if not placed:
+            return None
+    movable = np.ones(m, bool) if locked is None else np.asarray(locked) < 0
+    return relieve(graph, label, school_nodes, cost, demand, capacity, movable)
+
+
+def _neighbours_in(adj, i: int) -> np.ndarray:
+    return adj.indices[adj.indptr[i]:adj.indptr[i + 1]]
+
+
+def relieve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray,
+            capacity: np.ndarray, movable: np.ndarray, rounds: int = 400) -> np.ndarray | None:
+    """Pass overflow from overfull catchments along chains of neighbouring catchments to one with seats
+    left, one border compound per step, keeping every catchment contiguous. None if it cannot."""
+    from collections import deque
+
+    label = np.array(label, copy=True)
+    demand = np.asarray(demand, float)
+    k = cost.shape[0]
+    adj = graph.adjacency
+    coo = adj.tocoo()
+    host = graph.unit_of_node[np.asarray(school_nodes)]
+    is_host = np.zeros(label.size, bool)
+    is_host[host[host >= 0]] = True
+    for _ in range(rounds):
+        load = np.bincount(label, weights=demand, minlength=k)
+        over = load - capacity
+        if (over <= 1e-9).all():
+            return label
+        cross = label[coo.row] != label[coo.col]
+        nbrs: dict[int, set[int]] = {}
+        for a, b in zip(label[coo.row[cross]].tolist(), label[coo.col[cross]].tolist()):
+            nbrs.setdefault(a, set()).add(b)
+        done = False
+        for src in np.argsort(-over)[: int((over > 1e-9).sum())]:
+            prev = {int(src): -1}
+            queue, goals = deque([int(src)]), []
+            while queue:  # every catchment reachable from the overfull one; those with seats are goals
+                a = queue.popleft()
+                for b in sorted(nbrs.get(a, ())):
+                    if b not in prev:
+                        prev[b] = a
+                        queue.append(b)
+                        if capacity[b] - load[b] > 1e-9:
+                            goals.append(b)
+            for goal in goals:  # nearest first: one chain of moves that ends inside a catchment's seats
+                path = [goal]
+                while prev[path[-1]] >= 0:
+                    path.append(prev[path[-1]])
+                path.reverse()
+                trial = label.copy()
+                ok = True
+                for step, (a, b) in enumerate(reversed(list(zip(path[:-1], path[1:])))):
+                    room = capacity[b] - load[b] if step == 0 else np.inf
+                    i = _border_move(adj, trial, a, b, cost, demand, movable, is_host, room)
+                    if i < 0:
+                        ok = False
+                        break
+                    trial[i] = b
+                if ok:
+                    label, done = trial, True
+                    break
+            if done:
+                break
+        if not done:
+            return None
+    return None
+
+
+def _border_move(adj, label: np.ndarray, a: int, b: int, cost: np.ndarray, demand: np.ndarray,
+                 movable: np.ndarray, is_host: np.ndarray, room: float = np.inf) -> int:
+    """The cheapest compound of catchment ``a`` touching catchment ``b`` that can move there with ``a``
+    staying connected (-1 if none)."""
+    members = np.flatnonzero(label == a)
+    options = []
+    for i in members:
+        if not movable[i] or is_host[i] or not np.isfinite(cost[b, i]) or not 0 < demand[i] <= room + 1e-9:
+            continue
+        if (label[_neighbours_in(adj, i)] == b).any():
+            options.append((cost[b, i] - cost[a, i], int(i)))
+    for _, i in sorted(options):
+        rest = members[members != i]
+        if rest.size <= 1 or connected_components(adj[rest][:, rest], directed=False)[0] == 1:
+            return i
+    return -1
+
+
+def improve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray,
+            capacity: np.ndarray, movable: np.ndarray, passes: int = 20) -> np.ndarray:
+    """Lower the cost of a contiguous plan by moving border compounds to a neighbouring catchment, keeping
+    every catchment contiguous (a compound leaves only if the rest of its catchment stays connected and it
+    does not hold its school) and every school within its seats."""
+    label = np.array(label, copy=True)
+    demand = np.asarray(demand, float)
+    k = len(school_nodes)
+    adj = graph.adjacency
+    host = graph.unit_of_node[np.asarray(school_nodes)]
+    is_host = np.zeros(label.size, bool)
+    is_host[host[host >= 0]] = True
+    load = np.bincount(label, weights=demand, minlength=k)
+
+    def stays_connected(i: int, s: int) -> bool:
+        members = np.flatnonzero(label == s)
+        members = members[members != i]
+        if members.size <= 1:
+            return True
+        sub = adj[members][:, members]
+        n, _ = connected_components(sub, directed=False)
+        return n == 1
+
+    for _ in range(passes):
+        coo = adj.tocoo()
+        border = (label[coo.row] != label[coo.col]) & movable[coo.row] & ~is_host[coo.row]
+        i_all, t_all = coo.row[border], label[coo.col[border]]
+        gain = cost[label[i_all], i_all] - cost[t_all, i_all]
+        keep = np.isfinite(gain) & (gain > 1e-9)
+        order = np.argsort(-gain[keep])
+        moved = False
+        for i, t in zip(i_all[keep][order], t_all[keep][order]):
+            s = label[i]
+            if s == t or load[t] + demand[i] > capacity[t] + 1e-9 or cost[t, i] >= cost[s, i]:
+                continue
+            if not stays_connected(int(i), int(s)):
+                continue
+            label[i] = t
+            load[s] -= demand[i]
+            load[t] += demand[i]
+            moved = True
+        if not moved:
+            break
+    return label
+
+
+GUIDE_PENALTY = 4.0
+
+
+def contiguous_plan(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray,
+                    capacity: np.ndarray, locked: np.ndarray | None = None, guides=()) -> np.ndarray | None:
+    """A plan with every catchment contiguous and every school within its seats, as cheap as growth and
+    local moves find, or None.
+
+    Catchments are grown (:func:`grow`) following each plan in ``guides`` in turn (a compound costs
+    ``GUIDE_PENALTY`` times more, plus a constant, anywhere but its guide's school), then by cost alone; the
+    first growth that places everyone is improved by contiguity-keeping moves (:func:`improve`).
+    """
+    k = cost.shape[0]
+    movable = np.ones(cost.shape[1], bool) if locked is None else np.asarray(locked) < 0
+    for guide in (*guides, None):
+        if guide is None:
+            c = cost
+        else:
+            mine = np.arange(k)[:, None] == np.asarray(guide)[None, :]
+            c = np.where(mine, cost, cost * GUIDE_PENALTY + 1e7)
+        label = grow(graph, school_nodes, c, demand, capacity, locked)
+        if label is not None:
+            return improve(graph, label, school_nodes, cost, demand, capacity, movable)
+    return None

@@ -16,7 +16,7 @@ import shapely
 from geo.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
 from geo.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
 from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
-from geo.contiguity import UnitGraph, island_targets, islands, node_labels, repair, unit_graph
+from geo.contiguity import UnitGraph, contiguous_plan, island_targets, islands, node_labels, repair, unit_graph
 from geo.demand import children_column
 from geo.distances import SNAP_WARN_M, distance_matrix, snap
 from geo.errors import InputError
@@ -279,6 +279,15 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
                 break
         label = best[1]
         label, islands_left = repair(graph, s_node, label, children, seats, cost, locked < 0)
+        if islands_left:
+            # Grow contiguous catchments instead, following this plan (else the nearest-school one): a little
+            # more walking, no islands.
+            grown = contiguous_plan(graph, s_node, cost, children, seats, np.where(locked >= 0, locked, -1),
+                                    guides=(label, current))
+            if grown is not None:
+                count = int(islands(graph, grown, s_node, children).sum())
+                if count < islands_left:
+                    label, islands_left = grown, count
         if islands_left:
             warnings.append(("opt.not_contiguous", {"count": islands_left}))
     node_label = node_labels(graph, label)

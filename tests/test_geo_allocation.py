@@ -150,11 +150,21 @@ def test_contiguity_holds_when_asked_for(demo_inputs, level, tolerance):
 
 
 def test_islands_left_are_reported(demo_inputs):
-    loose = run_scenario(demo_inputs, Scenario("primary", "optimal", stability=300, contiguous=False))
-    plan = run_scenario(demo_inputs, Scenario("primary", "optimal", stability=300))
-    assert 0 < plan.summary["islands"] <= loose.summary["islands"]  # fewer, but seats are too tight for none
-    assert plan.summary["over_capacity"] == 0
+    """Contiguity that cannot be met is reported, not hidden: a compound locked to a school across the district."""
+    near = run_scenario(demo_inputs, Scenario("primary", "network")).assignments
+    far = near.iloc[int(near["straight_m"].to_numpy().argmax())]  # the compound farthest from its own school
+    xy = demo_inputs.compound_xy
+    other = int(((xy - xy[near.index.get_loc(far.name)]) ** 2).sum(axis=1).argmax())  # the one farthest from it
+    pair = (str(far["compound_id"]), str(near["school_id"].iloc[other]))
+    plan = run_scenario(demo_inputs, Scenario("primary", "optimal", locked=(pair,)))
+    assert plan.assignments.set_index("compound_id").at[pair[0], "school_id"] == pair[1]
+    assert plan.summary["islands"] >= 1 and plan.summary["over_capacity"] == 0
     assert ("opt.not_contiguous", {"count": plan.summary["islands"]}) in plan.warnings
+
+
+def test_growth_keeps_every_catchment_whole_with_stability(demo_inputs):
+    plan = run_scenario(demo_inputs, Scenario("primary", "optimal", stability=300))
+    assert plan.summary["islands"] == 0 and plan.summary["over_capacity"] == 0
 
 
 def test_chengdu_overflows_fixed(chengdu_inputs):
@@ -182,3 +192,31 @@ def test_a_stopped_exact_solve_returns_its_best_plan_or_says_it_was_cancelled():
     assert (np.bincount(out.label, weights=demand, minlength=12) <= capacity + 1e-6).all()
     full = solve_exact(c, demand, capacity, time_limit=60, should_stop=lambda: False)
     assert full.status == "optimal" and full.objective <= out.objective + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 7), st.integers(2, 5), st.integers(0, 10_000))
+def test_contiguous_plans_are_contiguous_and_within_seats(side, k, seed):
+    """On random grids of compounds: whatever growth returns has every catchment in one piece, holding its
+    school, and no school over its seats."""
+    import scipy.sparse as sp
+
+    from geo.contiguity import UnitGraph, contiguous_plan, islands
+
+    rng = np.random.default_rng(seed)
+    m = side * side
+    r, c = np.divmod(np.arange(m), side)
+    pairs = [(i, i + 1) for i in range(m) if c[i] < side - 1] + [(i, i + side) for i in range(m) if r[i] < side - 1]
+    a, b = np.array(pairs).T
+    adj = sp.csr_matrix((np.ones(2 * a.size), (np.r_[a, b], np.r_[b, a])), shape=(m, m))
+    graph = UnitGraph(adj, np.arange(m), np.zeros(m))
+    hosts = rng.choice(m, k, replace=False)
+    cost = (np.abs(r[None, :] - r[hosts][:, None]) + np.abs(c[None, :] - c[hosts][:, None])) * 100.0
+    demand = rng.integers(1, 60, m).astype(float)
+    seats = np.full(k, demand.sum() / k * rng.uniform(1.05, 1.5))
+    label = contiguous_plan(graph, hosts, cost * (demand + 1e-3), demand, seats)
+    if label is None:
+        return
+    assert (np.bincount(label, weights=demand, minlength=k) <= seats + 1e-9).all()
+    assert not islands(graph, label, hosts, demand).any()
+    assert (label[hosts] == np.arange(k)).all()
