@@ -96,7 +96,7 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
         t("method.network", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f in rows],
         t("method.optimal", lang): [f.format(plan.summary.get(c, 0)) for _, c, f in rows],
     })
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     left.dataframe(df, hide_index=True, width="stretch", key="compare_summary")
     per = nearest.table[["school_id", "name", "seats", "children"]].merge(
         plan.table[["school_id", "children"]], on="school_id", suffixes=("_nearest", "_plan"))
@@ -168,13 +168,10 @@ def render(lang: str, ds: Dataset | None) -> None:
             compare_panel(nearest, result, lang)
         lock_panel(nearest, lang)
 
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader(T("app.table"))
-        school_table(result, lang)
-    with right:
-        st.subheader(T("app.chart"))
-        st.altair_chart(distance_chart(result, lang), width="stretch")
+    st.subheader(T("app.table"))  # the full width: the table has a dozen columns
+    school_table(result, lang)
+    st.subheader(T("app.chart"))
+    st.altair_chart(distance_chart(result, lang), width="stretch")
 
     st.subheader(T("app.downloads"))
     key = f"{digest}-{hash(scenario)}"
