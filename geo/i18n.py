@@ -202,6 +202,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "change school.",
     ),
     "opt.status.optimal": ("最优", "optimal"),
+    "opt.status.contiguous": ("最优解经连片调整", "the optimum, adjusted to keep catchments whole"),
     "opt.status.time_limit": ("达到时限（当前最好方案）", "time limit reached (best plan found)"),
     "opt.status.heuristic": ("快速启发式", "fast heuristic"),
     "opt.infeasible": (

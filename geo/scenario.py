@@ -296,7 +296,10 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
     # The gap of the plan as shown (after any contiguity repair) to the solver's lower bound, which bounds the
     # contiguous problem too: the repair's cost is in the figure, not hidden.
     gap = max(0.0, (objective - alloc.bound) / objective) if objective > 0 else 0.0
-    plan = {"solver": alloc.status, "gap": gap, "seconds": alloc.seconds, "objective": objective}
+    status = alloc.status
+    if status == "optimal" and not np.array_equal(label, alloc.label):
+        status = "contiguous"  # the optimum, changed to keep catchments whole: the gap says by how much
+    plan = {"solver": status, "gap": gap, "seconds": alloc.seconds, "objective": objective}
     if scenario.contiguous:
         plan["islands"] = islands_left
     return node_label, graph.node_dist, label, unit_dist, plan
