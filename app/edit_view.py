@@ -46,13 +46,13 @@ def dataset_key(ds: Dataset) -> str:
 
 def current_scenario(db: Store, dkey: str, label: str, level: str, lang: str) -> int:
     """The open scenario: this session's, else the one in the address (reload), else the latest, else a new one."""
-    mine = {s.id for s in db.list(dkey)}
+    listed = db.list(dkey)
+    mine = {s.id for s in listed}
     sid = st.session_state.get("scenario_id")
     if sid not in mine:
         q = st.query_params.get("scenario")
         sid = int(q) if q and q.isdigit() and int(q) in mine else None
     if sid is None:
-        listed = db.list(dkey)
         sid = listed[0].id if listed else db.create(t("edit.default_name", lang, n=1), dkey, level, label)
     st.session_state["scenario_id"] = sid
     st.query_params["scenario"] = str(sid)
@@ -241,7 +241,8 @@ def render(lang: str, ds: Dataset | None) -> None:
     sid = current_scenario(db, dkey, inputs.name, level, lang)
     scenario_bar(db, dkey, inputs.name, level, sid, lang)
     sid = st.session_state["scenario_id"]
-    history = db.get(sid).history
+    stored = db.get(sid)
+    history = stored.history
 
     t0 = time.perf_counter()
     with lock:
@@ -286,7 +287,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     st.subheader(T("app.table"))
     school_table(result, lang)
     compare_panel(db, dkey, sid, result, inputs, lang)
-    export_panel(db, sid, result, level, lang)
+    export_panel(stored.name, result, level, lang)
 
 
 def selection_panel(db: Store, sid: int, history, result, level: str, lang: str) -> None:
@@ -413,28 +414,25 @@ def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> 
     st.dataframe(diff, column_config=cfg, hide_index=True, width="stretch", key="compare_table")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _files(_result, key: str) -> dict[str, bytes]:
-    return {
-        "catchments.geojson": export.catchments_geojson(_result).encode(),
-        "assignments.geojson": export.assignments_geojson(_result).encode(),
-        "plan.gpkg": export.geopackage(_result),
-        "schools.csv": export.table_csv(_result.table),
-        **({"schools.xlsx": export.school_table_xlsx(_result.table)} if hasattr(export, "school_table_xlsx") else {}),
-        "units.csv": export.unit_csv(_result),
-    }
+# Export files are made when a button is clicked, not on every edit: a GeoPackage and an XLSX cost ten times
+# the edit itself.
+EXPORTS = {
+    "catchments.geojson": lambda r: export.catchments_geojson(r).encode(),
+    "assignments.geojson": lambda r: export.assignments_geojson(r).encode(),
+    "plan.gpkg": export.geopackage,
+    "schools.csv": lambda r: export.table_csv(r.table),
+    "schools.xlsx": lambda r: export.school_table_xlsx(r.table),
+    "units.csv": export.unit_csv,
+}
+MIME = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def export_panel(db: Store, sid: int, result, level: str, lang: str) -> None:
+def export_panel(name: str, result, level: str, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     st.subheader(T("app.downloads"))
-    stored = db.get(sid)
-    stem = f"{export.safe_filename(stored.name)}-{level}"
-    files = _files(result, f"{sid}-{stored.history.cursor}-{hash(stored.history)}-{level}")
-    mime = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-    cols = st.columns(len(files))
-    for col, (name, data) in zip(cols, files.items()):
-        base, ext = name.rsplit(".", 1)
-        col.download_button(T(f"edit.download.{base}.{ext}"), data, f"{stem}-{name}", mime[ext],
-                            key=f"dl_{base}_{ext}")
+    stem = f"{export.safe_filename(name)}-{level}"
+    for col, (file, make) in zip(st.columns(len(EXPORTS)), EXPORTS.items()):
+        base, ext = file.rsplit(".", 1)
+        col.download_button(T(f"edit.download.{base}.{ext}"), lambda make=make: make(result), f"{stem}-{file}",
+                            MIME[ext], key=f"dl_{base}_{ext}")

@@ -53,7 +53,8 @@ def chengdu_primary(chengdu_inputs):
 
 @pytest.fixture
 def downloads(monkeypatch):
-    """Everything the page hands to download buttons, by file name."""
+    """Everything the page hands to download buttons, by file name (files made on click are made here)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     captured: dict[str, object] = {}
@@ -63,5 +64,12 @@ def downloads(monkeypatch):
         captured[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        out = data_callable()  # what a click on the button would download
+        captured[file_name] = out.encode() if isinstance(out, str) else out
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    original_deferred = MediaFileManager.add_deferred
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", deferred)
     return captured
