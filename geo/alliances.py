@@ -43,7 +43,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from geo.errors import InputError
-from geo.lottery import DEFAULT_MEASURE, Zones, make_zones, school_strength, strong_schools
+from geo.lottery import DEFAULT_MEASURE, Zones, make_zones, strong_schools
 
 
 @dataclass(frozen=True)
@@ -437,37 +437,13 @@ def plan_alliances(inputs, result, rules: AllianceRules = AllianceRules(), *, me
     """Suggest (or, with ``mapping``, check the user's) alliances for a zoning (:class:`geo.scenario.ZoningResult`)
     of ``inputs`` (:class:`geo.scenario.Inputs`). ``neighbours``: "catchments" (shared border), "network"
     (catchments meeting on the street network) or "distance" (within ``radius_m`` walk)."""
-    schools = result.schools
-    ids = schools["school_id"].astype(str).to_numpy()
-    names = schools["name"].astype(str).to_numpy()
-    strength = school_strength(schools, result.scenario.level, measure)
-    strong = strong_schools(strength, threshold=threshold, top_k=top_k)
-    xy = shapely.get_coordinates(schools.geometry.to_numpy())
-    dist = school_distances(inputs.network, xy)
-    index = {sid: j for j, sid in enumerate(ids)}
-    label = np.array([index[s] for s in result.assignments["school_id"].astype(str)], np.int64)
-    if neighbours == "catchments":
-        order = {sid: j for j, sid in enumerate(result.catchments["school_id"].astype(str))}
-        polys = result.catchments.geometry.to_numpy()[[order[s] for s in ids]]
-        adj = adjacency_from_catchments(polys)
-    elif neighbours == "network":
-        adj = adjacency_from_units(label, inputs.unit_graph.adjacency, len(ids))
-    elif neighbours == "distance":
-        adj = adjacency_from_distance(dist, radius_m)
-    else:
-        raise ValueError("neighbours must be 'catchments', 'network' or 'distance'")
-    suggestion = None
+    ctx = alliance_context(inputs, result, measure=measure, threshold=threshold, top_k=top_k, neighbours=neighbours,
+                           radius_m=radius_m)
     if mapping is None:
-        suggestion = suggest_alliances(adj, strong, dist, rules, time_limit=time_limit)
-        labels = suggestion.labels
-        a_names = tuple(f"{i + 1}" for i in range(int(labels.max()) + 1))
-    else:
-        labels, a_names = validate_alliances(mapping, ids, adj, strong, dist, rules, school_names=names)
-    children = result.table.set_index(result.table["school_id"].astype(str))["children"].reindex(ids).to_numpy()
-    table = alliance_table(labels, a_names, ids, names, schools["seats"].to_numpy(), strength, strong, dist,
-                           children)
-    zones = _zones(labels[label], labels, len(a_names), inputs.unit_graph.adjacency, a_names)
-    return AlliancePlan(labels, a_names, table, zones, strength, strong, adj, dist, suggestion)
+        return suggest_plan(inputs, result, ctx, rules, time_limit=time_limit)
+    labels, names = validate_alliances(mapping, ctx.ids, ctx.adjacency, ctx.strong, ctx.dist, rules,
+                                       school_names=ctx.names)
+    return context_plan(inputs, result, ctx, labels, names)
 
 
 __all__ = [
