@@ -21,15 +21,13 @@ from app.state import DEMO, Dataset
 from geo import equity, exchange, io
 from geo._table import find_column
 from geo.assignment import NETWORK
-from geo.errors import InputError, XuequError
+from geo.errors import XuequError
 from geo.i18n import t
 from geo.maps import base_map, groups_layer, groups_legend
 from geo.scenario import Scenario
-from geo.schools import ID_ALIASES, LEVEL_ALIASES, LEVELS, NAME_ALIASES
+from geo.schools import LEVELS
 
 TABS = ("audit", "cv", "inequality", "classes", "groups", "exchange")
-GROUP_COLUMNS = ("group_id", "group_name", "school_id", "role")
-ROLES = ("lead", "member")
 MOVE_COLUMNS = ("from_school", "to_school", "category", "teachers", "level")
 GROUP_COL = "_education_group"  # the education group of each school, added for the Theil decomposition
 FORMAT = {"qualified_per100": "%.2f", "backbone_per100": "%.2f", "pe_art_per100": "%.2f",
@@ -90,74 +88,6 @@ def read_plain_table(name: str, data: bytes) -> pd.DataFrame:
     return io.read_plain_table(name, name=name, data=data)
 
 
-def _is_blank(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or str(v).strip() in ("", "nan", "None")
-
-
-def join_stats(schools: pd.DataFrame, stats: pd.DataFrame, file: str, lang: str) -> tuple[pd.DataFrame, list]:
-    """The schools with the user's statistics joined by school id (else by name).
-
-    Raises :class:`InputError` naming every row that matches no school (nothing is joined then), a key
-    given twice, or a negative / non-numeric value of an audit column. Returns the joined table and the
-    names of the schools the file does not cover.
-    """
-    stats = stats.reset_index(drop=True)
-    id_col = find_column(stats, ("school_id",) + ID_ALIASES)
-    name_col = find_column(stats, NAME_ALIASES)
-    if id_col is None and name_col is None:
-        raise InputError("equity.stats.no_key", file=file, aliases=", ".join(("school_id",) + ID_ALIASES
-                                                                           + NAME_ALIASES))
-    by_id = id_col is not None
-    keys = stats[id_col if by_id else name_col].map(lambda v: "" if _is_blank(v) else str(v).strip())
-    target = schools["school_id" if by_id else "name"].astype(str).str.strip()
-    lookup = dict(zip(target, schools["school_id"]))
-    unknown = [(i + 1, k) for i, k in enumerate(keys) if k not in lookup]
-    if unknown:
-        items = "、".join(t("equity.stats.row_item", lang, row=r, key=k) for r, k in unknown[:12])
-        raise InputError("equity.stats.unknown", file=file, count=len(unknown), items=items,
-                         by=f"@equity.stats.by_{'id' if by_id else 'name'}")
-    dup = keys.duplicated().to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise InputError("err.duplicate_id", file=file, row=i + 1, value=keys.iloc[i])
-    skip = {id_col, name_col, find_column(stats, LEVEL_ALIASES), find_column(stats, io.LON_ALIASES),
-            find_column(stats, io.LAT_ALIASES), "geometry"}
-    values = [c for c in stats.columns if c not in skip]
-    if not values:
-        raise InputError("equity.stats.no_values", file=file)
-    canonical = {}
-    for c in values:  # a Chinese alias of an audit column replaces the dataset's column of that meaning
-        canon = next((k for k, aliases in equity.RAW_ALIASES.items()
-                      if str(c).strip().lower() in (a.lower() for a in aliases)), None)
-        canonical[c] = canon or c
-        if canon is not None:
-            num = pd.to_numeric(stats[c], errors="coerce")
-            bad = stats[c].notna().to_numpy() & ~(num.to_numpy(dtype=float) >= 0)
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise InputError("err.bad_value", file=file, row=i + 1, field=c, value=stats[c].iloc[i],
-                                 hint="@equity.hint.nonneg")
-    ids = keys.map(lookup)
-    out = schools.copy()
-    row_of = pd.Series(np.arange(len(stats)), index=ids.to_numpy())
-    pos = out["school_id"].map(row_of)
-    has = pos.notna().to_numpy()
-    for c in values:
-        col = canonical[c]
-        given = stats[c].to_numpy(dtype=object)[pos.fillna(0).astype(int).to_numpy()]
-        if col in equity.RAW_ALIASES:
-            given = pd.to_numeric(pd.Series(given), errors="coerce").to_numpy(dtype=float)
-            old = (pd.to_numeric(out[find_column(out, equity.RAW_ALIASES[col])], errors="coerce").to_numpy(float)
-                   if find_column(out, equity.RAW_ALIASES[col]) else np.full(len(out), np.nan))
-            found = find_column(out, equity.RAW_ALIASES[col]) or col
-            out[found] = np.where(has, given, old)
-        else:
-            old = out[col].to_numpy(dtype=object) if col in out else np.full(len(out), None, dtype=object)
-            out[col] = np.where(has, given, old)
-    missing = out.loc[~has, "name"].astype(str).tolist()
-    return out, missing
-
-
 # --- state kept per dataset -------------------------------------------------------------------------------
 
 def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
@@ -176,7 +106,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
                 st.session_state.pop(err_key, None)
                 try:
                     table = read_plain_table(up.name, data)
-                    join_stats(inputs.schools, table, up.name, lang)
+                    equity.join_statistics(inputs.schools, table, up.name)
                     st.session_state[state] = {"file": up.name, "table": table, "digest": h}
                 except XuequError as err:
                     st.session_state[err_key] = err
@@ -192,7 +122,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
     if stored is None:
         return inputs.schools, "-"
     try:
-        schools, missing = join_stats(inputs.schools, stored["table"], stored["file"], lang)
+        schools, missing = equity.join_statistics(inputs.schools, stored["table"], stored["file"])
     except XuequError as err:  # the dataset changed under the statistics
         show_error(err, lang)
         return inputs.schools, "-"
@@ -206,47 +136,7 @@ def _has_audit_columns(schools: pd.DataFrame) -> bool:
 
 
 def _empty_groups() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in GROUP_COLUMNS})
-
-
-def _as_groups(df: pd.DataFrame, file: str) -> pd.DataFrame:
-    cols = {c: find_column(df, (c,)) for c in GROUP_COLUMNS}
-    for c, found in cols.items():
-        if found is None:
-            raise InputError("err.missing_column", file=file, field=c, aliases=", ".join(GROUP_COLUMNS))
-    out = pd.DataFrame({c: df[found].map(lambda v: None if _is_blank(v) else str(v).strip())
-                        for c, found in cols.items()})
-    return out.astype(object)
-
-
-def validate_groups(df: pd.DataFrame, schools: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:
-    """The groups as entered, tidied, and what is wrong with them (each problem one message)."""
-    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    g = pd.DataFrame(df).reindex(columns=list(GROUP_COLUMNS)).astype(object)
-    g = g.map(lambda v: None if _is_blank(v) else str(v).strip())
-    g = g[g.notna().any(axis=1)].reset_index(drop=True)
-    problems = []
-    incomplete = g["group_id"].isna() | g["school_id"].isna()
-    if incomplete.any():
-        problems.append(T("equity.groups.incomplete", rows=", ".join(str(i + 1) for i in np.flatnonzero(incomplete))))
-    g = g[~incomplete].reset_index(drop=True)
-    g["role"] = g["role"].map(lambda r: (r or "member").lower())
-    g["role"] = g["role"].replace({"牵头": "lead", "龙头": "lead", "核心": "lead", "成员": "member"})
-    g["group_name"] = g["group_name"].fillna(g["group_id"])
-    bad_role = ~g["role"].isin(ROLES)
-    if bad_role.any():
-        problems.append(T("equity.groups.bad_role", values=", ".join(sorted(set(g.loc[bad_role, "role"])))))
-    unknown = sorted(set(g["school_id"]) - set(schools["school_id"].astype(str)))
-    if unknown:
-        problems.append(T("equity.groups.unknown", ids=", ".join(unknown)))
-    dup = g["school_id"].duplicated(keep=False)
-    if dup.any():
-        problems.append(T("equity.groups.duplicate", ids=", ".join(sorted(set(g.loc[dup, "school_id"])))))
-    for gid, rows in g.groupby("group_id", sort=False):
-        n = int((rows["role"] == "lead").sum())
-        if n != 1:
-            problems.append(T("equity.groups.lead_count", group=rows["group_name"].iloc[0], count=n))
-    return g, problems
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in equity.GROUP_COLUMNS})
 
 
 def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -256,7 +146,7 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
     if base_key not in st.session_state:
         base = _empty_groups()
         if ds.kind == "demo" and (DEMO / "groups.csv").is_file():
-            base = _as_groups(pd.read_csv(DEMO / "groups.csv", dtype=str), "groups.csv")
+            base = equity.groups_table(pd.read_csv(DEMO / "groups.csv", dtype=str), "groups.csv")
         st.session_state[base_key] = base
     if ds.kind == "demo":
         st.caption(T("equity.groups.demo"))
@@ -268,7 +158,7 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
         if st.session_state.get(f"eq_groups_seen_{dkey}") != h:
             st.session_state[f"eq_groups_seen_{dkey}"] = h
             try:
-                st.session_state[base_key] = _as_groups(read_plain_table(up.name, data), up.name)
+                st.session_state[base_key] = equity.groups_table(read_plain_table(up.name, data), up.name)
                 st.session_state[ver_key] = st.session_state.get(ver_key, 0) + 1
             except XuequError as err:
                 show_error(err, lang)
@@ -285,10 +175,11 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
             "school_id": st.column_config.SelectboxColumn(
                 T("col.school_id"), options=options, required=True,
                 format_func=lambda s: f"{s} {names.get(s, '?')}"),
-            "role": st.column_config.SelectboxColumn(T("equity.groups.col.role"), options=list(ROLES),
+            "role": st.column_config.SelectboxColumn(T("equity.groups.col.role"), options=list(equity.ROLES),
                                                      format_func=lambda r: T(f"equity.role.{r}"), required=True),
         })
-    groups, problems = validate_groups(edited, schools, lang)
+    groups, problems = equity.check_groups(edited, schools)
+    problems = [t(key, lang, **params) for key, params in problems]
     if problems:
         for p in problems:
             st.error(p, icon=":material/warning:")
@@ -300,9 +191,9 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
 
 def _moves_frame(df: pd.DataFrame) -> pd.DataFrame:
     m = pd.DataFrame(df).reindex(columns=list(MOVE_COLUMNS))
-    keep = ~m.map(_is_blank).all(axis=1)
+    keep = ~m.map(equity.blank).all(axis=1)
     m = m[keep].reset_index(drop=True).astype(object)
-    m["level"] = m["level"].map(lambda v: None if _is_blank(v) else str(v))
+    m["level"] = m["level"].map(lambda v: None if equity.blank(v) else str(v))
     return m
 
 

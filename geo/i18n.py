@@ -1134,6 +1134,13 @@ def t(key: str, lang: str = "zh", /, **params: object) -> str:
     text = pair[0] if lang == "zh" else pair[1]
     if not params:
         return text
-    # A parameter written "@key" is itself a table entry (a kind, level or mode word).
-    params = {k: t(v[1:], lang) if isinstance(v, str) and v.startswith("@") else v for k, v in params.items()}
+    # A parameter written "@key" is itself a table entry (a kind, level or mode word); a list of
+    # (key, params) pairs is a list of such phrases, translated and joined.
+    sep = "、" if lang == "zh" else ", "
+    params = {k: t(v[1:], lang) if isinstance(v, str) and v.startswith("@")
+              else sep.join(t(key, lang, **p) for key, p in v) if _phrases(v) else v for k, v in params.items()}
     return text.format(**params)
+
+
+def _phrases(v: object) -> bool:
+    return isinstance(v, list) and all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str) for x in v)
