@@ -11,8 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import dataset_digest, editor, leaflet_assets, load_dataset, page_header, show_error, store, zoning
-from app.edit_view import dataset_key
-from app.state import Dataset
+from app.state import Dataset, dataset_key
 from geo import alliances as al
 from geo import lottery
 from geo.assignment import NETWORK

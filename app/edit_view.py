@@ -6,7 +6,6 @@ server loses nothing. The plan shown is always ``store -> edits -> Editor.result
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 
@@ -19,7 +18,7 @@ from streamlit_folium import st_folium
 
 from app.assets import leaflet_draw
 from app.common import dataset_digest, editor, leaflet_assets, load_dataset, page_header, show_error, store
-from app.state import Dataset
+from app.state import Dataset, dataset_key
 from app.zoning_view import school_table
 from geo import export, io
 from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, UNLOCK, Edit, assignment_edit
@@ -32,14 +31,6 @@ from geo.store import Store
 # Drawn shapes come from all_drawings: last_active_drawing also changes when a compound is clicked.
 MAP_RETURNS = ["last_object_clicked", "last_object_clicked_count", "last_clicked", "all_drawings"]
 CLICK_MODES = ("select", "add", "move")
-
-
-def dataset_key(ds: Dataset) -> str:
-    """What a scenario is drawn on: the same files (or place) whatever the travel mode."""
-    if ds.kind == "demo":
-        return "demo"
-    return json.dumps({"network": ds.network, "schools": ds.schools, "compounds": ds.compounds, "place": ds.place},
-                      ensure_ascii=False, sort_keys=True)
 
 
 # --- scenarios ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import dataset_digest, leaflet_assets, load_dataset, page_header, show_error, zoning
-from app.state import DEMO, Dataset
+from app.state import DEMO, Dataset, dataset_key
 from geo import equity, exchange, io
 from geo._table import find_column
 from geo.assignment import NETWORK
@@ -43,9 +43,10 @@ def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:12]
 
 
-def dataset_key(ds: Dataset) -> str:
-    """What the user's statistics, groups and moves belong to: the same files (or place) whatever the mode."""
-    return _digest(ds.kind, ds.network, ds.schools, ds.compounds, ds.place, getattr(ds, "schools_mapping", ()))
+def state_key(ds: Dataset) -> str:
+    """What the user's statistics, groups and moves belong to: the dataset (whatever the mode) and the
+    column mapping of its schools file."""
+    return _digest(dataset_key(ds), getattr(ds, "schools_mapping", ()))
 
 
 def _frame_digest(df: pd.DataFrame | None) -> str:
@@ -729,7 +730,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     except Exception as err:  # noqa: BLE001 - every failure is shown in the page, never as a traceback
         show_error(err, lang)
         return
-    dkey = dataset_key(ds)
+    dkey = state_key(ds)
     schools, stats_key = statistics_panel(inputs, dkey, lang)
     skey = f"{digest}:{stats_key}"
     tabs = st.tabs([T(f"equity.tab.{k}") for k in TABS])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,3 +59,11 @@ def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str],
 def demo_dataset(mode: str = WALK) -> Dataset:
     net, schools, compounds = (str(p) for p in DEMO_FILES)
     return Dataset("demo", net, schools, compounds, mode=mode)
+
+
+def dataset_key(ds: Dataset) -> str:
+    """What a scenario is drawn on: the same files (or place) whatever the travel mode."""
+    if ds.kind == "demo":
+        return "demo"
+    return json.dumps({"network": ds.network, "schools": ds.schools, "compounds": ds.compounds, "place": ds.place},
+                      ensure_ascii=False, sort_keys=True)

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.equity_view import dataset_key
+from app.equity_view import state_key
 from app.state import demo_dataset
 from geo import equity, exchange, io
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
 DEMO = ROOT / "data" / "demo"
-DKEY = dataset_key(demo_dataset())
+DKEY = state_key(demo_dataset())
 
 
 @pytest.fixture(scope="module")
