@@ -16,12 +16,12 @@ import shapely
 from geo.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
 from geo.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
 from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
-from geo.contiguity import UnitGraph, contiguous_plan, island_targets, islands, node_labels, repair, unit_graph
+from geo.contiguity import UnitGraph, contiguous_plan, island_targets, islands, repair, unit_graph
 from geo.demand import children_column
 from geo.distances import SNAP_WARN_M, distance_matrix, snap
 from geo.errors import InputError
-from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
 from geo.network import Network
+from geo.result import ZoningResult, build_result, compound_tiles
 from geo.schools import LEVELS, PRIMARY, schools_for_level
 
 # A school or compound farther than this from every street is outside the network's area.
@@ -95,31 +95,17 @@ class Inputs:
         return unit_graph(self.network, *self.compound_snap)
 
     @cached_property
+    def tiles(self) -> np.ndarray:
+        """Each compound's tile of the study area (see :func:`geo.result.compound_tiles`); catchments are
+        unions of tiles."""
+        return compound_tiles(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
+
+    @cached_property
     def area(self):
         """Where the schools and compounds are (see :func:`geo.catchments.study_area`)."""
         pts = [shapely.get_coordinates(self.compounds_projected.to_numpy()),
                shapely.get_coordinates(self.schools.geometry.to_crs(self.network.crs).to_numpy())]
         return study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
-
-
-@dataclass(frozen=True, eq=False)
-class ZoningResult:
-    """Everything a zoning produces, in the network's projected CRS.
-
-    schools: the schools of the level (with ``seats``); assignments: one row per compound with
-    ``school_id``, ``school_name``, ``distance_m`` (walk, including the walk to the nearest street),
-    ``straight_m`` and ``snap_m``; catchments: one polygon per school; table: the school figures.
-    """
-
-    scenario: Scenario
-    schools: gpd.GeoDataFrame
-    assignments: gpd.GeoDataFrame
-    catchments: gpd.GeoDataFrame
-    table: pd.DataFrame
-    node_label: np.ndarray
-    node_dist: np.ndarray
-    summary: dict
-    warnings: tuple[Warning_, ...]
 
 
 def _row_name(df: pd.DataFrame, i: int) -> str:
@@ -154,62 +140,38 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *, should_stop=None) -> Zon
     children = inputs.compounds[children_column(level)].to_numpy()
     plan: dict = {}
     if scenario.method == OPTIMAL:
-        node_label, node_dist, label, dist, plan = _optimal(inputs, schools, scenario, s_node, s_off, children,
-                                                            warnings, should_stop)
+        label, dist, plan = _optimal(inputs, schools, scenario, s_node, s_off, children, warnings, should_stop)
     elif scenario.method == NETWORK:
         node_label, node_dist, label, dist = nearest_by_network(net, s_node, s_off, u_node, u_off)
     else:
-        node_label, node_dist, label, dist = nearest_by_straight_line(net, school_xy, s_node, s_off,
-                                                                      inputs.compound_xy, u_node, u_off)
+        label, dist = nearest_by_straight_line(net, school_xy, s_node, s_off, inputs.compound_xy, u_node,
+                                               u_off)[2:]
     if (label < 0).any():
         i = int(np.flatnonzero(label < 0)[0])
         raise InputError("err.unreachable", name=_row_name(inputs.compounds, i), level=f"@level.{level}")
 
-    straight = np.hypot(*(inputs.compound_xy - school_xy[label]).T)
-    geoms = inputs.compounds_projected.to_numpy()
-    assignments = gpd.GeoDataFrame({
-        "compound_id": inputs.compounds["compound_id"].to_numpy(),
-        "name": inputs.compounds["name"].to_numpy(),
-        "children": children,
-        "school_id": schools["school_id"].to_numpy()[label],
-        "school_name": schools["name"].to_numpy()[label],
-        "distance_m": dist,
-        "straight_m": straight,
-        "snap_m": u_off,
-    }, geometry=geoms, crs=net.crs)
-
-    if scenario.method in (NETWORK, OPTIMAL):
+    if scenario.method == OPTIMAL:
+        baseline = plan.pop("_start")
+    elif scenario.method == NETWORK:
+        baseline = label
+    else:
+        baseline = nearest_by_network(net, s_node, s_off, u_node, u_off)[2]
+    # A plan's catchments are the unions of its compounds' tiles; the nearest-school methods draw instead
+    # what they mean, every point's nearest school: along the streets (network) or as the crow flies.
+    nearest: dict = {}
+    if scenario.method == NETWORK:
         xy, lab = edge_samples(net, node_label, node_dist)
-        oxy, olab = outline_samples(geoms, label)
+        oxy, olab = outline_samples(inputs.compounds_projected.to_numpy(), label)
         polys = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), len(schools),
                                     inputs.area)
         polys = absorb_fragments(polys, np.concatenate([school_xy, inputs.compound_xy]),
                                  np.concatenate([np.arange(len(schools)), label]))
-    else:
-        polys = polygons_from_sites(school_xy, np.arange(len(schools)), len(schools), inputs.area)
-    catchments = gpd.GeoDataFrame({
-        "school_id": schools["school_id"].to_numpy(),
-        "school_name": schools["name"].to_numpy(),
-    }, geometry=polys, crs=net.crs)
-
-    radius = RADIUS_M[level]
-    table = school_table(label, dist, children, schools["school_id"].to_numpy(), schools["name"].to_numpy(),
-                         schools["seats"].to_numpy(), radius)
-    table["compactness"] = polsby_popper(polys)
-    table["parts"] = shapely.get_num_geometries(polys)
-    catchments = catchments.merge(table[["school_id", "children", "seats", "utilisation"]], on="school_id")
-    baseline = nearest_by_network(net, s_node, s_off, u_node, u_off)[2] if scenario.method != NETWORK else label
-    if "islands" not in plan:
-        plan["islands"] = int(islands(inputs.unit_graph, label, s_node, children).sum())
-    moved = label != baseline
-    totals = summary(label, dist, children, radius) | {
-        "schools": len(schools), "compounds": len(assignments),
-        "over_capacity": int(table["over_capacity"].sum()),
-        "moved_children": int(children[moved].sum()), "moved_compounds": int(moved.sum()),
-        "compactness": float(np.nanmean(table["compactness"])) if len(table) else float("nan"),
-    } | plan
-    return ZoningResult(scenario, schools.to_crs(net.crs), assignments, catchments, table, node_label, node_dist,
-                        totals, tuple(warnings))
+        nearest = dict(polygons=polys, node_label=node_label, node_dist=node_dist)
+    elif scenario.method != OPTIMAL:
+        nearest = dict(polygons=polygons_from_sites(school_xy, np.arange(len(schools)), len(schools), inputs.area))
+    return build_result(inputs, scenario, schools, label, dist, s_node=s_node, children=children,
+                        baseline=schools["school_id"].astype(str).to_numpy()[baseline], warnings=warnings,
+                        extra_summary=plan, **nearest)
 
 
 def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_node: np.ndarray, s_off: np.ndarray,
@@ -290,7 +252,6 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
                     label, islands_left = grown, count
         if islands_left:
             warnings.append(("opt.not_contiguous", {"count": islands_left}))
-    node_label = node_labels(graph, label)
     unit_dist = dist[label, np.arange(len(label))]
     objective = float(((unit_dist + stability * (label != current)) * (children + 1e-3)).sum())
     # The gap of the plan as shown (after any contiguity repair) to the solver's lower bound, which bounds the
@@ -299,10 +260,10 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_no
     status = alloc.status
     if status == "optimal" and not np.array_equal(label, alloc.label):
         status = "contiguous"  # the optimum, changed to keep catchments whole: the gap says by how much
-    plan = {"solver": status, "gap": gap, "seconds": alloc.seconds, "objective": objective}
+    plan = {"solver": status, "gap": gap, "seconds": alloc.seconds, "objective": objective, "_start": current}
     if scenario.contiguous:
         plan["islands"] = islands_left
-    return node_label, graph.node_dist, label, unit_dist, plan
+    return label, unit_dist, plan
 
 
 def _check_snaps(df: pd.DataFrame, snap_m: np.ndarray, file: str, kind: str, warnings: list[Warning_],

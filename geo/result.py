@@ -1,0 +1,182 @@
+"""One result builder: a plan (each compound's school) on the inputs becomes a :class:`ZoningResult`.
+
+Nearest-school zoning, capacity-optimal zoning and the editor all end here, so the same labels give the
+same assignments, catchments, school table and figures whichever way they were reached.
+
+Catchments are unions of compound *tiles* (:func:`compound_tiles`): each compound's tile is the part of the
+study area nearest to it over the streets (Voronoi cells of street samples labelled by the compound whose
+entrance is nearest, plus its own outline), so the catchments of any plan partition the study area and
+every compound lies in its own school's catchment. Tiles are computed once per inputs; a plan costs one
+union per school (and the editor re-unions only the catchments an edit changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+from geo.contiguity import UnitGraph, islands, node_labels
+from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
+
+Warning_ = tuple[str, dict]
+
+
+@dataclass(frozen=True, eq=False)
+class ZoningResult:
+    """Everything a zoning produces, in the network's projected CRS.
+
+    schools: the schools of the level (with ``seats``); assignments: one row per compound with
+    ``school_id``, ``school_name``, ``distance_m`` (walk, including the walk to the nearest street),
+    ``straight_m`` and ``snap_m``; catchments: one polygon per school; table: the school figures.
+    """
+
+    scenario: object
+    schools: gpd.GeoDataFrame
+    assignments: gpd.GeoDataFrame
+    catchments: gpd.GeoDataFrame
+    table: pd.DataFrame
+    node_label: np.ndarray
+    node_dist: np.ndarray
+    summary: dict
+    warnings: tuple[Warning_, ...]
+
+
+def compound_tiles(network, graph: UnitGraph, compound_geoms: np.ndarray, area) -> np.ndarray:
+    """Each compound's tile (a polygon per compound, in the network's CRS): the study area split by which
+    compound's entrance is nearest over the streets, each compound's own outline included.
+
+    Small pieces of a tile that hold no compound (a strip of street cut off by another compound's outline)
+    join the neighbouring tile they share the longest border with, so a union of tiles carries no slivers.
+    """
+    m = len(compound_geoms)
+    xy, lab = edge_samples(network, graph.unit_of_node, graph.node_dist)
+    oxy, olab = outline_samples(compound_geoms, np.arange(m))
+    tiles = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), m, area)
+    anchors = shapely.get_coordinates(shapely.point_on_surface(np.asarray(compound_geoms, dtype=object)))
+    return absorb_fragments(tiles, anchors, np.arange(m))
+
+
+def union_tiles(tiles: np.ndarray, units: np.ndarray):
+    """The catchment made of the tiles of ``units`` (compound indices), as one (multi)polygon."""
+    if units.size == 0:
+        return shapely.Polygon()
+    poly = shapely.coverage_union_all(tiles[units])
+    if poly.geom_type not in ("Polygon", "MultiPolygon") and not poly.is_empty:
+        poly = shapely.union_all([p for p in shapely.get_parts(poly) if p.geom_type in ("Polygon", "MultiPolygon")])
+    return poly
+
+
+def catchment_polygons(tiles: np.ndarray, label: np.ndarray, k: int,
+                       union: Callable[[np.ndarray], object] | None = None) -> np.ndarray:
+    """One polygon per school ``0..k-1``: the union of its compounds' tiles (compounds labelled -1 are in none).
+
+    ``union`` (optional) makes the polygon of a sorted array of compound indices; the editor passes a cached
+    one. Default: :func:`union_tiles`.
+    """
+    union = union or (lambda units: union_tiles(tiles, units))
+    label = np.asarray(label, np.int64)
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(k + 1))
+    polys = np.empty(k, dtype=object)
+    for j in range(k):  # one union per school, not per compound
+        polys[j] = union(np.sort(order[bounds[j]:bounds[j + 1]]))
+    return polys
+
+
+def build_result(inputs, scenario, schools: gpd.GeoDataFrame, label: np.ndarray, dist: np.ndarray, *,
+                 s_node: np.ndarray, children: np.ndarray, baseline: np.ndarray | None = None,
+                 warnings=(), polygons: np.ndarray | None = None, extra_columns: dict | None = None,
+                 extra_summary: dict | None = None, union: Callable[[np.ndarray], object] | None = None,
+                 node_label: np.ndarray | None = None, node_dist: np.ndarray | None = None) -> ZoningResult:
+    """The result of a plan: assignments, catchments, school table and summary.
+
+    Parameters
+    ----------
+    inputs : geo.scenario.Inputs
+        What was zoned.
+    scenario : geo.scenario.Scenario
+        Recorded on the result.
+    schools : GeoDataFrame
+        The schools of the level, in label order (``school_id``, ``name``, ``seats``), WGS-84.
+    label : ndarray of int
+        Each compound's school index into ``schools`` (-1: none).
+    dist : ndarray of float
+        Each compound's walk to its school (metres; ignored where ``label`` is -1).
+    s_node : ndarray of int
+        Each school's street node (for islands).
+    children : ndarray
+        Each compound's children of the level.
+    baseline : ndarray of str, optional
+        Each compound's school id in the starting plan (nearest school), for the moved-children figures;
+        default: this plan (nothing moved).
+    warnings : sequence of (key, params)
+        Carried onto the result.
+    polygons : ndarray of geometries, optional
+        Catchments to use instead of unions of tiles: the nearest-school methods draw every point's nearest
+        school (along the streets, or the Voronoi cells of the schools).
+    extra_columns, extra_summary : dict, optional
+        Added to the assignments table / the summary (the editor's ``locked`` and ``edits``; a solver's
+        status and gap).
+    union : callable, optional
+        Polygon of a sorted array of compound indices (a cached :func:`union_tiles`).
+    node_label, node_dist : ndarray, optional
+        Each street node's school and walk to it, where the method labels streets itself (nearest school by
+        network); default: the school of the compound whose region the node is in.
+
+    Returns
+    -------
+    ZoningResult
+    """
+    net = inputs.network
+    graph = inputs.unit_graph
+    label = np.asarray(label, np.int64)
+    m, k = label.size, len(schools)
+    ok = label >= 0
+    sid = schools["school_id"].astype(str).to_numpy()
+    names = schools["name"].astype(str).to_numpy()
+    dist = np.where(ok, np.asarray(dist, float), np.inf)
+    if polygons is None:
+        polygons = catchment_polygons(inputs.tiles, label, k, union)
+
+    schools_xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
+    at = np.maximum(label, 0)
+    straight = np.where(ok, np.hypot(*(inputs.compound_xy - schools_xy[at]).T) if k else np.nan, np.nan)
+    ids = np.where(ok, sid[at] if k else "", "")
+    assignments = gpd.GeoDataFrame({
+        "compound_id": inputs.compounds["compound_id"].astype(str).to_numpy(),
+        "name": inputs.compounds["name"].to_numpy(),
+        "children": children,
+        "school_id": ids,
+        "school_name": np.where(ok, names[at] if k else "", ""),
+        "distance_m": dist,
+        "straight_m": straight,
+        "snap_m": inputs.compound_snap[1],
+        **(extra_columns or {}),
+    }, geometry=inputs.compounds_projected.to_numpy(), crs=net.crs)
+
+    radius = RADIUS_M[scenario.level]
+    table = school_table(label, dist, children, sid, names, schools["seats"].to_numpy(), radius)
+    table["compactness"] = polsby_popper(polygons)
+    table["parts"] = shapely.get_num_geometries(polygons)
+    catchments = gpd.GeoDataFrame({"school_id": sid, "school_name": names}, geometry=polygons, crs=net.crs)
+    catchments = catchments.merge(table[["school_id", "children", "seats", "utilisation"]], on="school_id")
+
+    island = islands(graph, label, s_node, children) if k else np.zeros(m, bool)
+    moved = ids != (ids if baseline is None else np.asarray(baseline).astype(str))
+    totals = summary(label, dist, children, radius) | {
+        "schools": k, "compounds": m,
+        "over_capacity": int(table["over_capacity"].sum()),
+        "moved_children": int(np.asarray(children, np.int64)[moved].sum()), "moved_compounds": int(moved.sum()),
+        "compactness": float(np.nanmean(table["compactness"])) if len(table) else float("nan"),
+        "islands": int(island.sum()),
+    } | (extra_summary or {})
+    if node_label is None:
+        node_label, node_dist = node_labels(graph, label), graph.node_dist
+    return ZoningResult(scenario, schools.to_crs(net.crs), assignments, catchments, table, node_label, node_dist,
+                        totals, tuple(warnings))
