@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,16 @@ def xuequ_cache_dir(tmp_path_factory):
 
 
 def require_shared(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"real data not present: {path}")
+    """The real-data file at ``path``; a skip on a developer's machine without ../shared, a failure in CI.
+
+    CI lays ../shared beside the checkout, so under ``CI=true`` a missing file means the test would prove
+    nothing: it fails instead of skipping silently.
+    """
+    if not path.exists():
+        message = f"real data not present: {path} (see ../shared/data/README.md)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + " -- required under CI=true", pytrace=False)
+        pytest.skip(message)
     return path
 
 

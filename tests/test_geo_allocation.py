@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from geo.allocation import InfeasibleError, candidates, explain, pair_cost, shortage, solve_exact, solve_heuristic
@@ -43,7 +43,7 @@ def brute_force(dist, demand, capacity, locked, current, stability):
     return best
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(instances())
 def test_exact_matches_brute_force_and_heuristic_is_feasible(inst):
     dist, demand, capacity, locked, current, stability = inst
@@ -57,19 +57,15 @@ def test_exact_matches_brute_force_and_heuristic_is_feasible(inst):
         return
     exact = solve_exact(c, demand, capacity, mip_gap=0.0, **kw)
     assert exact.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
-    for plan in [exact] + _heuristic(c, demand, capacity, kw):
+    # Where the MIP finds a plan, the fast method must find one too (its last step is a small MIP around any
+    # school still overfull): an InfeasibleError here is a failure, not an allowed outcome.
+    fast = solve_heuristic(c, demand, capacity, **kw)
+    for plan in (exact, fast):
         load = np.bincount(plan.label, weights=demand, minlength=k)
         assert (load <= capacity + 1e-9).all()  # capacities held
         assert ((locked < 0) | (plan.label == locked)).all()  # locked compounds never move
         assert (plan.label >= 0).all() and plan.label.size == m  # every compound assigned once
         assert plan.objective >= best - 1e-6 and plan.bound <= plan.objective + 1e-6
-
-
-def _heuristic(c, demand, capacity, kw):
-    try:
-        return [solve_heuristic(c, demand, capacity, **kw)]
-    except InfeasibleError:  # allowed: the fast method may fail where the MIP succeeds
-        return []
 
 
 def test_candidates_respect_the_maximum_walk_but_keep_forced_pairs():
@@ -215,8 +211,9 @@ def test_contiguous_plans_are_contiguous_and_within_seats(side, k, seed):
     demand = rng.integers(1, 60, m).astype(float)
     seats = np.full(k, demand.sum() / k * rng.uniform(1.05, 1.5))
     label = contiguous_plan(graph, hosts, cost * (demand + 1e-3), demand, seats)
-    if label is None:
-        return
+    # Growth is a heuristic and may give up (the scenario then keeps the repaired plan and reports its islands,
+    # tested above): such draws are discarded, so hypothesis replaces them and every counted example asserts.
+    assume(label is not None)
     assert (np.bincount(label, weights=demand, minlength=k) <= seats + 1e-9).all()
     assert not islands(graph, label, hosts, demand).any()
     assert (label[hosts] == np.arange(k)).all()

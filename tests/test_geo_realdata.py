@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from conftest import SHARED_DATA, require_shared
 
 from geo import io
 from geo.errors import InputError
@@ -16,8 +17,7 @@ from geo.scenario import Scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_OSM = ROOT / "data" / "demo" / "district.osm"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-SHANGHAI = SHARED / "shanghai-huangpu" / "shanghai.osm"
+SHANGHAI = SHARED_DATA / "shanghai-huangpu" / "shanghai.osm"
 
 NAMED_PRIMARY = ("东城根街小学", "少城小学", "泡桐树小学")
 
@@ -76,9 +76,7 @@ def test_chengdu_junior_and_straight_line(chengdu_inputs):
 
 
 def test_shanghai_drive_network_loads_but_has_no_schools():
-    path = SHANGHAI
-    if not path.is_file():
-        pytest.skip(f"real data not present: {path}")
+    path = require_shared(SHANGHAI)
     net = io.load_network(path, "drive")
     assert net.mode == "drive" and net.n_nodes > 500
     assert net.crs == "EPSG:32651"  # UTM 51N for Shanghai
