@@ -8,6 +8,11 @@ The heavy, plan-independent work is done once per inputs and level (:class:`Edit
 * each school's walking distance to every compound (one Dijkstra per school), kept per school position,
   so adding or moving a school costs one Dijkstra.
 
+Before an edit is stored, :meth:`Editor.check` refuses one that would break the plan (a school edit naming no
+open school, closing the last school of a level, a school placed off the street network, as ``xuequ zones``
+refuses such a school); a stored history that holds such an edit anyway still loads: :meth:`Editor.result`
+skips it, with a warning naming it.
+
 After an edit, :meth:`Editor.result` takes the nearest open school of each compound, applies the planner's
 reassignments and locks, and re-unions the tiles only of catchments whose compounds changed. The result
 is a :class:`geo.scenario.ZoningResult`, so the map, the table and the exports treat it like any zoning.
@@ -15,6 +20,7 @@ is a :class:`geo.scenario.ZoningResult`, so the map, the table and the exports t
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 
 import geopandas as gpd
@@ -22,13 +28,12 @@ import numpy as np
 import shapely
 
 from geo.assignment import NETWORK
-from geo.catchments import edge_samples, outline_samples, polygons_from_sites
-from geo.contiguity import islands, node_labels
 from geo.demand import children_column
 from geo.distances import distance_matrix, snap
-from geo.edits import Edit, plan_overrides, school_changes
-from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
-from geo.scenario import Inputs, Scenario, ZoningResult
+from geo.edits import ADD_SCHOOL, Edit, check_edits, plan_overrides, school_changes
+from geo.errors import InputError
+from geo.result import ZoningResult, build_result, union_tiles
+from geo.scenario import OUTSIDE_M, Inputs, Scenario
 from geo.schools import schools_for_level
 
 _POLY_CACHE = 512
@@ -40,17 +45,12 @@ class Editor:
     def __init__(self, inputs: Inputs, level: str) -> None:
         self.inputs = inputs
         self.level = level
-        net = inputs.network
-        graph = inputs.unit_graph
         self.children = inputs.compounds[children_column(level)].to_numpy()
         self.compound_ids = inputs.compounds["compound_id"].astype(str).to_numpy()
         self._index = {c: i for i, c in enumerate(self.compound_ids)}
-        geoms = inputs.compounds_projected.to_numpy()
-        m = len(geoms)
-        xy, lab = edge_samples(net, graph.unit_of_node, graph.node_dist)
-        oxy, olab = outline_samples(geoms, np.arange(m))
-        self.tiles = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), m, inputs.area)
+        self.tiles = inputs.tiles
         self._rows: dict[tuple, np.ndarray] = {}
+        self._snaps: dict[tuple[float, float], float] = {}
         self._polys: OrderedDict[bytes, object] = OrderedDict()
         self._base_ids: np.ndarray | None = None
         self._base_ids = self.result(()).assignments["school_id"].to_numpy()
@@ -76,10 +76,7 @@ class Editor:
         key = units.astype(np.int32).tobytes()
         poly = self._polys.get(key)
         if poly is None:
-            poly = shapely.coverage_union_all(self.tiles[units]) if units.size else shapely.Polygon()
-            if poly.geom_type not in ("Polygon", "MultiPolygon") and not poly.is_empty:
-                poly = shapely.union_all([p for p in shapely.get_parts(poly)
-                                          if p.geom_type in ("Polygon", "MultiPolygon")])
+            poly = union_tiles(self.tiles, units)
             self._polys[key] = poly
             if len(self._polys) > _POLY_CACHE:
                 self._polys.popitem(last=False)
@@ -87,13 +84,49 @@ class Editor:
             self._polys.move_to_end(key)
         return poly
 
+    # --- checking edits ------------------------------------------------------------------------------
+
+    def _outside(self, e: Edit) -> InputError | None:
+        """The error for a new or moved school whose place is off the street network (farther from it than
+        ``xuequ zones`` accepts a school), else None."""
+        key = (float(e.lon), float(e.lat))
+        dist = self._snaps.get(key)
+        if dist is None:
+            pt = gpd.GeoSeries([shapely.Point(*key)], crs="EPSG:4326").to_crs(self.inputs.network.crs)
+            xy = shapely.get_coordinates(pt.to_numpy())
+            dist = float(snap(self.inputs.network, xy)[1][0]) if np.isfinite(xy).all() else float("inf")
+            self._snaps[key] = dist
+        if dist <= OUTSIDE_M:
+            return None
+        return InputError("err.edit_outside_network", name=e.name if e.kind == ADD_SCHOOL else e.school,
+                          lon=key[0], lat=key[1], dist=min(dist, 1e9))
+
+    def screen(self, edits: tuple[Edit, ...] | list[Edit]) -> list[InputError | None]:
+        """For each edit, why it cannot apply after the ones before it that can (None where it can)."""
+        return check_edits(self.inputs.schools, edits, self._outside)
+
+    def check(self, edits: tuple[Edit, ...] | list[Edit]) -> None:
+        """Raise the :class:`InputError` of the last edit if it cannot apply after the others: call it with a
+        plan's active edits and a new one before storing the new one."""
+        errors = self.screen(edits)
+        if errors and errors[-1] is not None:
+            raise errors[-1]
+
     # --- the plan -----------------------------------------------------------------------------------
 
     def result(self, edits: tuple[Edit, ...] | list[Edit]) -> ZoningResult:
-        """The zoning after ``edits`` (in order); half-finished plans are fine and come with warnings."""
+        """The zoning after ``edits`` (in order); half-finished plans are fine and come with warnings.
+
+        An edit that cannot apply (stored before it was checked, or checked on other data) is skipped, and
+        a warning names it and says why."""
         inputs, level = self.inputs, self.level
-        net = inputs.network
         warnings: list = []
+        errors = self.screen(edits)
+        if any(err is not None for err in errors):
+            bad = [(k, err) for k, err in enumerate(errors) if err is not None]
+            warnings.append(("edit.warn_skipped", {"count": len(bad), "edits": [
+                ("edit.skipped_item", {"n": k + 1, "reason": [(err.key, err.params)]}) for k, err in bad]}))
+            edits = [e for e, err in zip(edits, errors) if err is None]
         schools = schools_for_level(school_changes(inputs.schools, edits), level)
         sid = schools["school_id"].astype(str).to_numpy()
         where = {s: j for j, s in enumerate(sid)}
@@ -119,55 +152,18 @@ class Editor:
         if (label < 0).any():
             warnings.append(("edit.warn_unassigned", {"count": int((label < 0).sum())}))
 
-        polys = np.empty(len(sid), dtype=object)
-        order = np.argsort(label, kind="stable")
-        bounds = np.searchsorted(label[order], np.arange(len(sid) + 1))
-        for j in range(len(sid)):
-            polys[j] = self._polygon(np.sort(order[bounds[j]:bounds[j + 1]]))
-
-        radius = RADIUS_M[level]
-        names = schools["name"].astype(str).to_numpy()
-        table = school_table(label, dist, self.children, sid, names, schools["seats"].to_numpy(), radius)
-        table["compactness"] = polsby_popper(polys)
-        table["parts"] = shapely.get_num_geometries(polys)
-        full = table.loc[table["over_capacity"] > 0, "name"].tolist()
+        result = build_result(inputs, Scenario(level=level, method=NETWORK), schools, label, dist, s_node=s_node,
+                              children=self.children, baseline=self._base_ids,
+                              extra_columns={"locked": np.isin(self.compound_ids, list(over.locked))},
+                              extra_summary={"edits": len(edits)}, union=self._polygon)
+        full = result.table.loc[result.table["over_capacity"] > 0, "name"].tolist()
         if full:
             more = len(full) - 5
             warnings.append(("edit.warn_over_capacity" if more <= 0 else "edit.warn_over_capacity_more",
                              {"count": len(full), "schools": ", ".join(full[:5]), "more": more}))
-        island = islands(inputs.unit_graph, label, s_node, self.children) if len(sid) else np.zeros(m, bool)
-        if island.any():
-            warnings.append(("opt.not_contiguous", {"count": int(island.sum())}))
-
-        geoms = inputs.compounds_projected.to_numpy()
-        school_xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
-        straight = np.where(label >= 0, np.hypot(*(inputs.compound_xy - school_xy[np.maximum(label, 0)]).T)
-                            if len(sid) else np.nan, np.nan)
-        assignments = gpd.GeoDataFrame({
-            "compound_id": self.compound_ids,
-            "name": inputs.compounds["name"].to_numpy(),
-            "children": self.children,
-            "school_id": np.where(label >= 0, sid[np.maximum(label, 0)] if len(sid) else "", ""),
-            "school_name": np.where(label >= 0, names[np.maximum(label, 0)] if len(sid) else "", ""),
-            "distance_m": dist,
-            "straight_m": straight,
-            "snap_m": inputs.compound_snap[1],
-            "locked": np.isin(self.compound_ids, list(over.locked)),
-        }, geometry=geoms, crs=net.crs)
-        catchments = gpd.GeoDataFrame({"school_id": sid, "school_name": names}, geometry=polys, crs=net.crs)
-        catchments = catchments.merge(table[["school_id", "children", "seats", "utilisation"]], on="school_id")
-        base = self._base_ids if self._base_ids is not None else assignments["school_id"].to_numpy()
-        moved = assignments["school_id"].to_numpy() != base
-        totals = summary(label, dist, self.children, radius) | {
-            "schools": len(sid), "compounds": m,
-            "over_capacity": int(table["over_capacity"].sum()),
-            "moved_children": int(self.children[moved].sum()), "moved_compounds": int(moved.sum()),
-            "compactness": float(np.nanmean(table["compactness"])) if len(table) else float("nan"),
-            "islands": int(island.sum()), "edits": len(edits),
-        }
-        graph = inputs.unit_graph
-        return ZoningResult(Scenario(level=level, method=NETWORK), schools.to_crs(net.crs), assignments, catchments,
-                            table, node_labels(graph, label), graph.node_dist, totals, tuple(warnings))
+        if result.summary["islands"]:
+            warnings.append(("opt.not_contiguous", {"count": result.summary["islands"]}))
+        return dataclasses.replace(result, warnings=tuple(warnings))
 
     def compound_at(self, lon: float, lat: float) -> str | None:
         """The compound under a map click (WGS-84), or the nearest within 30 m; None if there is none."""

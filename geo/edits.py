@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
-from geo.schools import LEVELS, SCHOOL_LEVELS
+from geo.schools import LEVELS, NINE_YEAR, SCHOOL_LEVELS
 
 REASSIGN = "reassign"
 LOCK = "lock"
@@ -138,6 +138,49 @@ def plan_overrides(edits: tuple[Edit, ...] | list[Edit], level: str) -> Override
             for cid in e.compounds:
                 locked.pop(cid, None)
     return Overrides(assigned, locked)
+
+
+def check_edits(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit],
+                outside=None) -> list[InputError | None]:
+    """Why each edit cannot apply (an :class:`InputError`), or None where it can, in order: each edit is
+    checked against the schools as the edits before it *that can apply* left them.
+
+    A school edit must name an open school (an added one, a new id); closing the last open school that
+    admits a level is refused (every zoning of that level would have no school at all); ``outside(edit)``,
+    if given, is called for a new or moved school and returns the error when its place is off the street
+    network (see :meth:`geo.editor.Editor.check`). Compound edits always apply (a compound sent to a closed
+    school goes back to its nearest one, with a warning).
+    """
+    ids = schools["school_id"].astype(str).tolist()
+    kinds = schools["level"].astype(str).tolist()
+    names = schools["name"].astype(str).tolist() if "name" in schools else ids
+    open_ = {i: (k, n) for i, k, n in zip(ids, kinds, names)}
+    counts = {lv: int(pd.Series(kinds).isin((lv, NINE_YEAR)).sum()) for lv in LEVELS}
+    out: list[InputError | None] = []
+    for e in edits:
+        err = None
+        if e.kind in SCHOOL_KINDS:
+            if e.kind == ADD_SCHOOL:
+                err = InputError("err.edit_school_exists", value=e.school) if e.school in open_ else None
+            elif e.school not in open_:
+                err = InputError("err.edit_no_school", value=e.school)
+            if err is None and e.kind in (ADD_SCHOOL, MOVE_SCHOOL) and outside is not None:
+                err = outside(e)
+            if err is None and e.kind == CLOSE_SCHOOL:
+                kind, name = open_[e.school]
+                last = [lv for lv in LEVELS if kind in (lv, NINE_YEAR) and counts[lv] <= 1]
+                if last:
+                    err = InputError("err.edit_last_school", school=e.school, name=name, level=f"@level.{last[0]}")
+            if err is None and e.kind == ADD_SCHOOL:
+                open_[e.school] = (e.school_level, e.name)
+                for lv in LEVELS:
+                    counts[lv] += e.school_level in (lv, NINE_YEAR)
+            elif err is None and e.kind == CLOSE_SCHOOL:
+                kind, _ = open_.pop(e.school)
+                for lv in LEVELS:
+                    counts[lv] -= kind in (lv, NINE_YEAR)
+        out.append(err)
+    return out
 
 
 def school_changes(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit]) -> gpd.GeoDataFrame:

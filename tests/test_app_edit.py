@@ -203,3 +203,127 @@ def test_add_and_close_a_school(data_dir):
     ok(at)
     assert "NEW01" not in set(at.dataframe[0].value["school_id"])
     assert "2 / 2" in status(at)
+
+
+# --- two tabs on one scenario; edits that would break the plan; a store that cannot be used --------------------
+
+STALE = "另一个标签页或窗口中被修改"
+
+
+def test_an_undo_on_a_stale_view_is_refused_and_the_history_reloaded(data_dir):
+    """Tab B, still showing the plan before tab A's edit, clicks undo: refused with a message, A's edit kept."""
+    a = edit_view()
+    b = edit_view()
+    sid = b.session_state["scenario_id"]
+    assert a.session_state["scenario_id"] == sid
+    select(b, ["C001"])
+    b.selectbox(key="target_school").set_value("P03").run()
+    b.button(key="do_reassign").click().run()
+    ok(b)
+    assert "1 / 1" in status(b)
+    a.run()  # tab A shows B's edit ...
+    assert "1 / 1" in status(a)
+    select(a, ["C002"])
+    a.selectbox(key="target_school").set_value("P04").run()
+    a.button(key="do_reassign").click().run()  # ... and makes its own
+    ok(a)
+    assert "2 / 2" in status(a)
+    store = Store(data_dir / "scenarios.sqlite")
+    assert "1 / 1" in status(b)  # B has not been redrawn since
+    b.button(key="undo").click().run()  # B's undo was meant for B's edit: on this history it would drop A's
+    assert not b.exception
+    assert any(STALE in e.value for e in b.error), [e.value for e in b.error]
+    history = store.get(sid).history
+    assert history.cursor == 2 and [e.pairs for e in history.edits] == [(("C001", "P03"),), (("C002", "P04"),)]
+    assert "2 / 2" in status(b)  # the page shows the history as stored now
+    select(a, ["C003"])  # tab A, showing "2 / 2", gets an edit ready
+    b.button(key="undo").click().run()  # on the reloaded history, undo does what it says
+    ok(b)
+    assert "1 / 2" in status(b) and store.get(sid).history.cursor == 1
+    # A's edit was made on the plan before B's undo: refused too, and B's redo tail not dropped.
+    a.button(key="do_reassign").click().run()
+    assert any(STALE in e.value for e in a.error)
+    assert "1 / 2" in status(a) and len(store.get(sid).history.edits) == 2
+
+
+def _with_history(data_dir, edits) -> int:
+    from geo.edits import History
+
+    return Store(data_dir / "scenarios.sqlite").create("旧方案", "demo", "junior", "demo",
+                                                       History(tuple(edits), len(edits)))
+
+
+def _junior_ids() -> list[str]:
+    from geo.schools import schools_for_level
+
+    table = pd.read_csv(ROOT / "data" / "demo" / "schools.csv", dtype=str)
+    return schools_for_level(table.assign(capacity=1), "junior")["id"].tolist()
+
+
+def test_closing_the_last_school_of_a_level_is_refused_in_the_page(data_dir):
+    from geo.edits import CLOSE_SCHOOL, Edit
+
+    ids = _junior_ids()
+    sid = _with_history(data_dir, [Edit(CLOSE_SCHOOL, school=s) for s in ids[:-1]])
+    at = edit_view()
+    at.sidebar.radio(key="level").set_value("junior").run()
+    ok(at)
+    assert at.session_state["scenario_id"] == sid and at.dataframe[0].value["school_id"].tolist() == [ids[-1]]
+    at.selectbox(key="school_pick").set_value(ids[-1]).run()
+    at.button(key="do_close").click().run()
+    assert not at.exception
+    assert any("最后一所" in e.value and ids[-1] in e.value for e in at.error), [e.value for e in at.error]
+    assert len(Store(data_dir / "scenarios.sqlite").get(sid).history.edits) == len(ids) - 1  # nothing stored
+    assert at.dataframe[0].value["school_id"].tolist() == [ids[-1]]
+    at.run()  # and the page goes on
+    ok(at)
+
+
+def test_a_stored_history_that_closed_every_school_still_loads(data_dir):
+    """Stored before edits were checked (the old crash: 'The field school_name is not available')."""
+    from geo.edits import CLOSE_SCHOOL, Edit
+
+    ids = _junior_ids()
+    _with_history(data_dir, [Edit(CLOSE_SCHOOL, school=s) for s in ids])
+    at = edit_view()
+    for level in ("junior", "primary"):
+        at.sidebar.radio(key="level").set_value(level).run()
+        ok(at)
+        assert len(at.dataframe[0].value) >= 1
+    at.sidebar.radio(key="level").set_value("junior").run()
+    assert any("已跳过" in w.value and ids[-1] in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_school_opened_at_zero_zero_is_refused(data_dir):
+    at = edit_view()
+    at.text_input(key="new_school_name").input("零点小学").run()
+    at.number_input(key="new_lon").set_value(0.0).run()
+    at.number_input(key="new_lat").set_value(0.0).run()
+    at.button(key="do_add").click().run()
+    assert not at.exception
+    assert any("零点小学" in e.value and "路网范围之外" in e.value for e in at.error), [e.value for e in at.error]
+    (stored,) = Store(data_dir / "scenarios.sqlite").list()
+    assert Store(data_dir / "scenarios.sqlite").get(stored.id).history.edits == ()
+    assert "NEW01" not in set(at.dataframe[0].value["school_id"])
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "read-only", "folder-is-a-file"])
+def test_an_unusable_store_is_named_in_the_page_and_a_fresh_one_started(data_dir, tmp_path, kind):
+    from test_geo_store import _damaged
+
+    path = _damaged(tmp_path, kind)  # tmp_path / "data" is the data folder of the page too
+    assert path.parent == data_dir
+    bad = data_dir if kind == "folder-is-a-file" else path
+    before = bad.read_bytes()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.radio(key="view").set_value("edit").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(str(bad) in e.value for e in at.error), [e.value for e in at.error]
+    assert bad.read_bytes() == before
+    at.button(key="store_fresh").click().run()
+    ok(at)
+    kept = [p for p in bad.parent.iterdir() if p.name.startswith(bad.name + ".bad-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before  # kept aside, never deleted
+    assert any(str(kept[0]) in i.value for i in at.info)
+    assert "0 / 0" in status(at) and len(Store(path).list()) == 1
