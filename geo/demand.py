@@ -28,6 +28,10 @@ CHILD_ALIASES = {
     "primary": ("children_primary", "primary", "小学生数", "小学适龄儿童", "children_p"),
     "junior": ("children_junior", "junior", "初中生数", "初中适龄儿童", "children_j"),
 }
+# The most children of one level a compound may have: the largest Chinese compounds house a few tens of
+# thousands of residents, so more is a typo, a misplaced column or a district total (and a 1e19 would
+# overflow the totals). Counts above it are refused, naming the row.
+MAX_CHILDREN = 100_000
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,14 @@ def normalise_compounds(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
         raise InputError("err.bad_value", file=file, row=i + 1, field="geometry",
                          value=str(geom.iloc[i].geom_type if geom.iloc[i] is not None else "(empty)"),
                          hint="@hint.geometry")
-    ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"C{i + 1}" for i in range(len(gdf))]), file)
+    ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"C{i + 1}" for i in range(len(gdf))]), file,
+                     id_col or "compound_id")
     names = gdf[name_col].fillna("").astype(str).str.strip() if name_col else ids
     out = gpd.GeoDataFrame({"compound_id": ids.to_numpy(), "name": names.to_numpy()},
                            geometry=geom.make_valid().to_numpy(), crs=gdf.crs or "EPSG:4326")
     for lv, col in child_cols.items():
-        out[children_column(lv)] = (whole_numbers(gdf[col], file, col).to_numpy() if col
+        out[children_column(lv)] = (whole_numbers(gdf[col], file, col, maximum=MAX_CHILDREN,
+                                                  too_large="err.too_many_children").to_numpy() if col
                                     else np.zeros(len(gdf), np.int64))
     return out.to_crs("EPSG:4326")
 

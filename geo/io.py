@@ -15,6 +15,7 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +28,7 @@ from osmnx._errors import InsufficientResponseError
 from geo import coords as _coords
 from geo import demand as _demand
 from geo import schools as _schools
-from geo._table import require_column
+from geo._table import id_text, require_column
 from geo.demand import DemandParams, compounds_from_osm, normalise_compounds
 from geo.demo import SEED, generate, groups_csv
 from geo.errors import InputError, OfflineError
@@ -40,12 +41,16 @@ ox.settings.log_console = False
 
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".shp")
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: OSM files are checked (positions, duplicate nodes, clipped ways) before compiling
 # The largest file a user may give, in bytes: the app's upload limit (.streamlit/config.toml, maxUploadSize
 # = 200, in MiB). Larger files are refused by their size before they are read.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # The most an archive (zipped Shapefile, XLSX) may unpack to: more is a zip bomb, or far too much data.
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+
+# Columns read as the text written, never as numbers (a CSV's 001 stays "001", an XLSX's 1 is "1", not
+# "1.0"): the ids of schools, compounds and education groups, under any of their names.
+ID_COLUMNS = tuple(dict.fromkeys(_schools.ID_ALIASES + _demand.ID_ALIASES + ("group_id",)))
 
 LON_ALIASES = ("lon", "lng", "longitude", "经度", "x")
 LAT_ALIASES = ("lat", "latitude", "纬度", "y")
@@ -122,11 +127,175 @@ def _xml_path(path: Path, tmp: Path) -> Path:
     return out
 
 
-def _read_osm(path: str | Path, read, on_empty):
-    """Run an osmnx reader on an OSM file (PBF converted first), turning its failures into messages."""
+class _ForbiddenXML(Exception):
+    """An entity or DTD declaration in an OSM file (XXE, billion laughs): never expanded."""
+
+
+def _forbid(*_args) -> None:
+    raise _ForbiddenXML("XML entity declarations are not allowed")
+
+
+def _open_xml(xml: Path):
+    """The bytes of an OSM XML file, decompressed as osmnx would (by suffix)."""
+    import bz2
+    import gzip
+
+    if xml.suffix == ".bz2":
+        return bz2.open(xml, "rb")
+    if xml.suffix == ".gz":
+        return gzip.open(xml, "rb")
+    return xml.open("rb")
+
+
+def _scan_osm(xml: Path, label: str) -> dict[str, list]:
+    """One streaming pass over an OSM XML file, keeping only the ids, positions and way references as
+    text (the checks are done on arrays afterwards). Entity declarations are refused, as defusedxml
+    does, so nothing is expanded or fetched."""
+    from xml.parsers import expat
+
+    seen: dict[str, list] = {"node": [], "lat": [], "lon": [], "way": [], "way_start": [], "ref": []}
+    node, lat, lon, way, way_start, ref = (seen[k] for k in ("node", "lat", "lon", "way", "way_start", "ref"))
+
+    def start(name: str, attrs: dict) -> None:
+        if name == "nd":
+            ref.append(attrs.get("ref"))
+        elif name == "node":
+            node.append(attrs.get("id"))
+            lat.append(attrs.get("lat"))
+            lon.append(attrs.get("lon"))
+        elif name == "way":
+            way.append(attrs.get("id"))
+            way_start.append(len(ref))
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = _forbid
+    parser.UnparsedEntityDeclHandler = _forbid
+    parser.ExternalEntityRefHandler = _forbid
+    parser.StartElementHandler = start
+    try:
+        with _open_xml(xml) as f:
+            parser.ParseFile(f)
+    except (expat.ExpatError, _ForbiddenXML, OSError, EOFError, ValueError) as exc:
+        raise InputError("err.file_unreadable", file=label, reason=f"{type(exc).__name__}: {str(exc)[:200]}",
+                         formats=" / ".join(OSM_SUFFIXES)) from exc
+    return seen
+
+
+def _osm_ids(values: list, label: str, element: str) -> np.ndarray:
+    try:
+        return np.array(values, dtype=object).astype(np.int64) if values else np.zeros(0, np.int64)
+    except (TypeError, ValueError, OverflowError):
+        bad = next(v for v in values if not _is_int(v))
+        raise InputError("err.osm_bad_id", file=label, element=f"@osm.element.{element}", value=str(bad)) from None
+
+
+def _is_int(value: object) -> bool:
+    try:
+        int(str(value))
+        return abs(int(str(value))) < 2**63
+    except ValueError:
+        return False
+
+
+class OsmCheck(NamedTuple):
+    """What :func:`check_osm` found: the ways that refer to nodes the file does not hold, those nodes, and
+    the warnings."""
+
+    clipped: np.ndarray
+    missing: np.ndarray
+    warnings: list[tuple[str, dict]]
+
+
+def check_osm(xml: str | Path, label: str | None = None) -> OsmCheck:
+    """Check an OSM XML file before it is compiled: every node has one valid position, and every way
+    refers to nodes the file holds. Ways that refer to missing nodes (a clipped extract) are returned,
+    with a warning, for :func:`_unclip` to keep their parts inside the file.
+
+    Raises :class:`InputError` naming the node for a position that is missing, not a number or out of
+    range (lon 500 would be wrapped round the globe), and for a node given twice at different positions
+    (osmnx keeps the last: one street then jumps tens of kilometres).
+    """
+    xml = Path(xml)
+    label = label or xml.name
+    seen = _scan_osm(xml, label)
+    ids = _osm_ids(seen["node"], label, "node")
+    lat = pd.to_numeric(pd.Series(seen["lat"], dtype=object), errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(pd.Series(seen["lon"], dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(lat) & np.isfinite(lon)) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("err.osm_bad_node", file=label, node=int(ids[i]), lat=str(seen["lat"][i] or "-"),
+                         lon=str(seen["lon"][i] or "-"))
+    order = np.argsort(ids, kind="stable")
+    sid, slat, slon = ids[order], lat[order], lon[order]
+    moved = (sid[1:] == sid[:-1]) & ((slat[1:] != slat[:-1]) | (slon[1:] != slon[:-1]))
+    if moved.any():
+        k = int(np.flatnonzero(moved)[0])
+        raw_lat, raw_lon = np.asarray(seen["lat"], object)[order], np.asarray(seen["lon"], object)[order]
+        raise InputError("err.osm_duplicate_node", file=label, node=int(sid[k]),
+                         first=f"{raw_lat[k]}, {raw_lon[k]}", second=f"{raw_lat[k + 1]}, {raw_lon[k + 1]}")
+    ways = _osm_ids(seen["way"], label, "way")
+    refs = _osm_ids(seen["ref"], label, "node")
+    none = np.zeros(0, np.int64)
+    if refs.size == 0 or ways.size == 0:
+        return OsmCheck(none, none, [])
+    missing = ~np.isin(refs, ids)
+    if not missing.any():
+        return OsmCheck(none, none, [])
+    starts = np.asarray(seen["way_start"], np.int64)
+    way_of_ref = np.searchsorted(starts, np.arange(refs.size), side="right") - 1
+    clipped = np.unique(ways[way_of_ref[missing & (way_of_ref >= 0)]])
+    if clipped.size == 0:
+        return OsmCheck(none, none, [])
+    warn = ("warn.osm_clipped", {"file": label, "count": int(clipped.size), "way": int(clipped[0])})
+    return OsmCheck(clipped, np.unique(refs[missing]), [warn])
+
+
+def _unclip(xml: Path, found: OsmCheck, out: Path) -> Path:
+    """A copy of an OSM file in which each way referring to missing nodes keeps its parts inside the file:
+    a street is split where nodes are missing (each run of two or more nodes present is kept, the first
+    under the way's id, the others under new negative ids); any other way (an area: it cannot be closed)
+    is left out. Ways are kept whole otherwise; nodes and relations are copied as they are."""
+    import osmium
+
+    clipped, missing = set(found.clipped.tolist()), set(found.missing.tolist())
+    next_id = -(2**62)  # far from any id an OSM file uses, negative ones (JOSM's new objects) included
+    with osmium.SimpleWriter(str(out)) as writer:
+        for obj in osmium.FileProcessor(str(xml)):
+            if not (obj.is_way() and obj.id in clipped):
+                writer.add(obj)
+                continue
+            if "highway" not in obj.tags:
+                continue
+            runs, run = [], []
+            for nd in obj.nodes:
+                if nd.ref in missing:
+                    runs.append(run)
+                    run = []
+                else:
+                    run.append(nd.ref)
+            runs.append(run)
+            tags = dict(obj.tags)
+            for k, piece in enumerate(r for r in runs if len(r) >= 2):
+                way_id = obj.id
+                if k:
+                    way_id, next_id = next_id, next_id - 1
+                writer.add_way(obj.replace(id=way_id, nodes=piece, tags=tags))
+    return out
+
+
+def _read_osm(path: str | Path, read, on_empty, warns: list | None = None):
+    """Run an osmnx reader on an OSM file (PBF converted first, checked by :func:`check_osm`, the parts
+    inside the file kept of clipped ways), turning its failures into messages; warnings go to ``warns``."""
     p = _check_file(path, OSM_SUFFIXES)
     with tempfile.TemporaryDirectory() as tmp:
         xml = _xml_path(p, Path(tmp))
+        found = check_osm(xml, p.name)
+        if found.clipped.size:
+            xml = _unclip(xml, found, Path(tmp) / "unclipped.osm")
+        if warns is not None:
+            warns.extend(found.warnings)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -138,20 +307,28 @@ def _read_osm(path: str | Path, read, on_empty):
                              formats=" / ".join(OSM_SUFFIXES)) from exc
 
 
-def read_osm_graph(path: str | Path):
-    """The raw (unprojected, unsimplified) osmnx graph of every way in an OSM file."""
+def read_osm_graph(path: str | Path, warns: list | None = None):
+    """The raw (unprojected, unsimplified) osmnx graph of every way in an OSM file; warnings (a clipped
+    extract) are added to ``warns``."""
     def no_roads(p: Path, exc: Exception):
         raise InputError("err.no_roads", file=p.name, mode=f"@mode.{WALK}") from exc
 
     return _read_osm(path, lambda xml: ox.graph_from_xml(xml, simplify=False, retain_all=True, bidirectional=False),
-                     no_roads)
+                     no_roads, warns)
 
 
 def load_network(path: str | Path, mode: str = WALK, *, use_cache: bool = True) -> Network:
     """The compiled network of an OSM file, from the on-disk cache when the file was seen before.
 
-    The cache key is the file's SHA-256 and the travel mode.
+    The cache key is the file's SHA-256 and the travel mode. :func:`load_network_checked` also returns
+    the warnings.
     """
+    return load_network_checked(path, mode, use_cache=use_cache)[0]
+
+
+def load_network_checked(path: str | Path, mode: str = WALK, *, use_cache: bool = True
+                         ) -> tuple[Network, list[tuple[str, dict]]]:
+    """:func:`load_network` with its warnings (a clipped extract), kept in the cache with the network."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     p = _check_file(path, OSM_SUFFIXES)
@@ -161,19 +338,24 @@ def load_network(path: str | Path, mode: str = WALK, *, use_cache: bool = True) 
     if use_cache and cached.is_file():
         try:
             with np.load(cached, allow_pickle=False) as z:
-                return Network.from_arrays({k: z[k] for k in z.files})
+                arrays = {k: z[k] for k in z.files}
+            found = [(str(k), dict(v)) for k, v in json.loads(str(arrays.pop("warnings", "[]")))]
+            for _, params in found:
+                params["file"] = p.name  # the same bytes may come under another name
+            return Network.from_arrays(arrays), found
         except Exception:  # noqa: BLE001 - a damaged cache entry, whatever the damage, is rebuilt
             cached.unlink(missing_ok=True)
-    net = network_from_graph(read_osm_graph(p), mode)
+    found: list[tuple[str, dict]] = []
+    net = network_from_graph(read_osm_graph(p, found), mode)
     if net.n_nodes == 0:
         raise InputError("err.no_roads", file=p.name, mode=f"@mode.{mode}")
     if use_cache:
         cached.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".npz")
         with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **net.to_arrays())
+            np.savez_compressed(f, **net.to_arrays(), warnings=np.array(json.dumps(found, ensure_ascii=False)))
         os.replace(tmp, cached)
-    return net
+    return net, found
 
 
 def network_from_place(place: str, mode: str = WALK) -> Network:
@@ -192,10 +374,10 @@ def network_from_place(place: str, mode: str = WALK) -> Network:
 
 # --- OSM features --------------------------------------------------------------------------------------
 
-def read_osm_features(path: str | Path, tags: dict) -> gpd.GeoDataFrame:
+def read_osm_features(path: str | Path, tags: dict, warns: list | None = None) -> gpd.GeoDataFrame:
     """OSM features with ``tags`` from a file (schools: ``{"amenity": "school"}``); empty when there are none."""
     return _read_osm(path, lambda xml: ox.features_from_xml(xml, tags=tags),
-                     lambda p, exc: gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"))
+                     lambda p, exc: gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), warns)
 
 
 # --- user tables ---------------------------------------------------------------------------------------
@@ -225,15 +407,72 @@ def _table_bytes(path: str | Path, name: str | None, data: bytes | None) -> tupl
     return label, data
 
 
-def decode_text(data: bytes, label: str, warns: list | None = None) -> str:
-    """Text of a CSV upload: UTF-8 (with or without BOM), else GBK/GB18030, strictly; other encodings are
-    detected (charset-normalizer) with a warning. GBK text is never read as latin-1: GB18030, a superset
-    of GBK, is tried before any guess."""
+def _wide_encoding(data: bytes) -> tuple[str, bool] | None:
+    """``(codec, has_bom)`` for UTF-32 or UTF-16 text (little- or big-endian), by its byte-order mark or,
+    without one, by where its NUL bytes fall; ``None`` when the data is not wide text.
+
+    Every character of UTF-32 text has a NUL top byte. In UTF-16, each ASCII character (the commas, digits
+    and line ends of every table and list) has a NUL high byte, on the odd bytes when little-endian, the
+    even ones when big-endian; a CJK character fills both bytes (only the rare U+xx00 ones, such as 一, put
+    a NUL on the other side); binary data puts about 1 byte in 256 anywhere."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32", True
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", True
+    head = data[:1 << 16]
+    if b"\x00" not in head:
+        return None
+    if len(data) % 4 == 0 and len(head) >= 4:
+        quads = np.frombuffer(head[: len(head) // 4 * 4], np.uint8).reshape(-1, 4) == 0
+        share = quads.mean(axis=0)  # how often each byte of a 4-byte unit is NUL
+        if share[3] == 1 and share[2] >= 0.9 and share[0] < 0.5:  # code points < 0x110000: top byte 0
+            return "utf-32-le", False
+        if share[0] == 1 and share[1] >= 0.9 and share[3] < 0.5:
+            return "utf-32-be", False
+    if len(data) % 2 == 0:
+        pairs = np.frombuffer(head[: len(head) // 2 * 2], np.uint8).reshape(-1, 2) == 0
+        even, odd = (int(n) for n in pairs.sum(axis=0))
+        least = max(1, len(pairs) // 100)
+        if odd >= least and odd >= 2 * even:
+            return "utf-16-le", False
+        if even >= least and even >= 2 * odd:
+            return "utf-16-be", False
+    return None
+
+
+# Code point ranges of the text tables and zone lists hold: ASCII and Latin, general punctuation, CJK
+# (radicals to unified ideographs, with its punctuation and extension A), full-width forms.
+_COMMON_TEXT = ((0x09, 0x0D), (0x20, 0x24F), (0x2000, 0x206F), (0x2E80, 0x9FFF), (0xF900, 0xFAFF),
+                (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3134F))
+
+
+def _plausible_text(text: str) -> bool:
+    """Whether text decoded from a guessed wide encoding reads as text: binary data decoded as UTF-16
+    spreads over every block of Unicode, text stays in a few."""
+    cp = np.frombuffer(text[:1 << 15].encode("utf-32-le", "surrogatepass"), np.uint32)
+    if cp.size == 0:
+        return False
+    common = np.zeros(cp.size, bool)
+    for lo, hi in _COMMON_TEXT:
+        common |= (cp >= lo) & (cp <= hi)
+    return common.mean() >= 0.95
+
+
+def decode_text(data: bytes, label: str, warns: list | None = None) -> str:
+    """Text of a CSV upload or a zone list: UTF-8 (with or without BOM), else GBK/GB18030, strictly;
+    UTF-16 and UTF-32 (Excel's "Unicode text", with or without BOM) by their BOM or NUL-byte pattern;
+    other encodings are detected (charset-normalizer) with a warning. GBK text is never read as latin-1:
+    GB18030, a superset of GBK, is tried before any guess."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        codec, bom = wide
         try:
-            return _text_or_binary(data.decode("utf-16"), label)
-        except UnicodeDecodeError as exc:
-            raise InputError("err.encoding", file=label) from exc
+            text = data.decode(codec).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:  # with a BOM it meant to be text; without, it is binary
+            raise InputError("err.encoding" if bom else "err.not_text", file=label) from exc
+        if not bom and not _plausible_text(text):
+            raise InputError("err.not_text", file=label)
+        return _text_or_binary(text, label)
     if b"\x00" in data:
         raise InputError("err.not_text", file=label)
     for enc in ("utf-8-sig", "gb18030"):
@@ -259,7 +498,14 @@ def _text_or_binary(text: str, label: str) -> str:
     return text
 
 
-def _parse_csv(text: str, label: str) -> pd.DataFrame:
+def _text_columns(mapping: dict | None = None) -> frozenset[str]:
+    """The (trimmed, lower-cased) column names read as text: the id columns, and those a mapping chose
+    for an id field."""
+    chosen = [c for f, c in (mapping or {}).items() if str(f).endswith("_id") and c]
+    return frozenset(str(c).strip().lower() for c in ID_COLUMNS + tuple(chosen))
+
+
+def _parse_csv(text: str, label: str, text_columns: frozenset[str] = frozenset()) -> pd.DataFrame:
     if not text.strip():
         raise InputError("err.empty", file=label, kind="@kind.rows")
     first = text.lstrip("\ufeff").splitlines()[0]
@@ -267,7 +513,9 @@ def _parse_csv(text: str, label: str) -> pd.DataFrame:
     if "," not in first:  # a tab- or semicolon-separated export
         sep = max(("\t", ";", "|"), key=first.count) if any(c in first for c in "\t;|") else ","
     try:
-        return pd.read_csv(_io.StringIO(text), sep=sep, skipinitialspace=True)
+        header = pd.read_csv(_io.StringIO(text), sep=sep, skipinitialspace=True, nrows=0).columns
+        as_text = {c: str for c in header if str(c).strip().lower() in text_columns}
+        return pd.read_csv(_io.StringIO(text), sep=sep, skipinitialspace=True, dtype=as_text or None)
     except pd.errors.EmptyDataError as exc:
         raise InputError("err.empty", file=label, kind="@kind.rows") from exc
     except (pd.errors.ParserError, ValueError) as exc:
@@ -288,8 +536,28 @@ def _check_zip(data: bytes, label: str) -> zipfile.ZipFile:
     return zf
 
 
+def _uncached_formulas(data: bytes, sheet: str, zf: zipfile.ZipFile) -> list[str]:
+    """The cells of ``sheet`` that hold a formula with no saved value (as scripts write them: openpyxl
+    reads them as empty with ``data_only=True``). Workbooks with no formula at all are not read twice."""
+    import re
+
+    from openpyxl import load_workbook
+
+    sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    if not any(re.search(rb"<(?:\w{1,10}:)?f[ >/]", zf.read(n)) for n in sheets):
+        return []
+    formulas = load_workbook(_io.BytesIO(data), read_only=True, data_only=False)[sheet]
+    values = load_workbook(_io.BytesIO(data), read_only=True, data_only=True)[sheet]
+    cells = []
+    for row_f, row_v in zip(formulas.iter_rows(), values.iter_rows()):
+        for cf, cv in zip(row_f, row_v):
+            if cf.data_type == "f" and cv.value is None:
+                cells.append(cf.coordinate)
+    return cells
+
+
 def _read_xlsx(data: bytes, label: str, warns: list) -> pd.DataFrame:
-    _check_zip(data, label)
+    zf = _check_zip(data, label)
     try:
         sheets = pd.read_excel(_io.BytesIO(data), sheet_name=None, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
@@ -301,21 +569,35 @@ def _read_xlsx(data: bytes, label: str, warns: list) -> pd.DataFrame:
         raise InputError("err.empty", file=label, kind="@kind.rows")
     if len(filled) > 1:
         warns.append(("warn.first_layer", {"file": label, "count": len(filled), "layer": filled[0][0]}))
+    try:
+        cells = _uncached_formulas(data, filled[0][0], zf)
+    except Exception:  # noqa: BLE001 - pandas read it; a second reading that fails changes nothing
+        cells = []
+    if cells:
+        shown = ", ".join(cells[:12]) + (f" … ({len(cells)})" if len(cells) > 12 else "")
+        raise InputError("err.xlsx_formulas", file=label, cells=shown)
     df = filled[0][1].reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     return df
 
 
-def _read_frame(label: str, data: bytes, warns: list) -> pd.DataFrame | None:
-    """The raw table of a CSV or XLSX file (``None`` for vector formats)."""
+def _read_frame(label: str, data: bytes, warns: list, text_columns: frozenset[str] | None = None
+                ) -> pd.DataFrame | None:
+    """The raw table of a CSV or XLSX file (``None`` for vector formats); ``text_columns`` (default: the
+    id columns, :func:`_text_columns`) are kept as the text written."""
+    text_columns = _text_columns() if text_columns is None else text_columns
     lower = label.lower()
     if lower.endswith(".csv"):
-        df = _parse_csv(decode_text(data, label, warns), label)
+        df = _parse_csv(decode_text(data, label, warns), label, text_columns)
         df.columns = [str(c).strip() for c in df.columns]
-        return df
-    if lower.endswith(".xlsx"):
-        return _read_xlsx(data, label, warns)
-    return None
+    elif lower.endswith(".xlsx"):
+        df = _read_xlsx(data, label, warns)
+    else:
+        return None
+    for c in df.columns:
+        if str(c).strip().lower() in text_columns and isinstance(df[c], pd.Series):
+            df[c] = id_text(df[c])
+    return df
 
 
 def _points_from_frame(df: pd.DataFrame, label: str, warns: list) -> gpd.GeoDataFrame:
@@ -445,6 +727,15 @@ def _place_in_wgs84(gdf: gpd.GeoDataFrame, label: str, warns: list) -> gpd.GeoDa
     return gdf.to_crs("EPSG:4326")
 
 
+def _drop_z(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The geometries in 2D: heights are never used, and a NaN one (GPS exports write them) would make
+    the reprojected position NaN too."""
+    geoms = gdf.geometry.to_numpy()
+    if not shapely.has_z(geoms).any():
+        return gdf
+    return gdf.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), index=gdf.index, crs=gdf.crs))
+
+
 def _check_finite(gdf: gpd.GeoDataFrame, label: str) -> None:
     """Every coordinate a number: NaN or infinite ones (non-standard JSON allows them) name their row."""
     geoms = gdf.geometry.to_numpy()
@@ -495,7 +786,7 @@ def read_table_checked(path: str | Path, *, name: str | None = None, data: bytes
     from_disk = data is None
     label, data = _table_bytes(path, name, data)
     warns: list[tuple[str, dict]] = []
-    df = _read_frame(label, data, warns)
+    df = _read_frame(label, data, warns, _text_columns(mapping))
     if df is not None:
         if mapping:
             df = apply_mapping(df, mapping, label)
@@ -504,6 +795,7 @@ def read_table_checked(path: str | Path, *, name: str | None = None, data: bytes
         gdf = _read_vector(label, data, warns, disk=Path(path) if from_disk else None)
         if mapping:
             gdf = apply_mapping(gdf, mapping, label)
+        gdf = _drop_z(gdf)
         _check_finite(gdf, label)
         gdf = _repair_geometries(gdf, label, warns)
         gdf = _place_in_wgs84(gdf, label, warns)
@@ -675,9 +967,13 @@ def load_schools(source: str | Path, *, name: str | None = None, data: bytes | N
     """
     label = name or Path(source).name
     if data is None and is_osm_file(source):
-        return schools_from_osm(read_osm_features(source, {"amenity": "school"}))
+        found: list[tuple[str, dict]] = []
+        table, warns = schools_from_osm(read_osm_features(source, {"amenity": "school"}, found))
+        return table, found + warns
     gdf, warns = read_table_checked(source, name=name, data=data, coords=coords, mapping=mapping)
-    return normalise_schools(gdf, label), warns
+    table = normalise_schools(gdf, label)
+    estimated = _schools.estimated_capacity_warning(table, label)
+    return table, warns + ([estimated] if estimated else [])
 
 
 def load_compounds(source: str | Path, params=None, *, name: str | None = None, data: bytes | None = None,
@@ -685,7 +981,10 @@ def load_compounds(source: str | Path, params=None, *, name: str | None = None, 
     """Compounds from an OSM file (``landuse=residential``) or a user table; returns ``(table, warnings)``."""
     label = name or Path(source).name
     if data is None and is_osm_file(source):
-        return compounds_from_osm(read_osm_features(source, {"landuse": "residential"}), params or DemandParams())
+        found: list[tuple[str, dict]] = []
+        table, warns = compounds_from_osm(read_osm_features(source, {"landuse": "residential"}, found),
+                                          params or DemandParams())
+        return table, found + warns
     gdf, warns = read_table_checked(source, name=name, data=data, coords=coords, mapping=mapping)
     return normalise_compounds(gdf, label), warns
 
@@ -717,7 +1016,7 @@ def load_inputs(network: str | Path, schools: str | Path | None = None, demand: 
     ``schools_coords`` / ``compounds_coords`` set one table's apart. Tables read as WGS-84 that sit off
     the streets by the GCJ-02 offset get a warning (:func:`gcj_offset_warning`).
     """
-    net = load_network(network, mode)
+    net, wn = load_network_checked(network, mode)
     schools = schools or network
     demand = demand or network
     systems = {"s": _coords.check_system(schools_coords or coords), "c": _coords.check_system(compounds_coords or coords)}
@@ -733,9 +1032,12 @@ def load_inputs(network: str | Path, schools: str | Path | None = None, demand: 
         if system == _coords.WGS84 and not is_osm_file(src):
             w = gcj_offset_warning(table, net, file=Path(src).name, kind=kind)
             offsets += [w] if w else []
+    unique: dict[str, tuple[str, dict]] = {}
+    for w in wn + ws + wc + offsets:  # an OSM file read for the network, schools and compounds warns once
+        unique.setdefault(repr(w), w)
     return Inputs(net, s, c, name=name or Path(network).name,
                   sources={"schools": Path(schools).name, "compounds": Path(demand).name},
-                  warnings=tuple(ws + wc + offsets))
+                  warnings=tuple(unique.values()))
 
 
 def inputs_from_place(place: str, mode: str = WALK, params=None):
@@ -764,7 +1066,9 @@ def write_demo(out_dir: str | Path, seed: int | None = None) -> Path:
     d = generate(SEED if seed is None else seed)
     out = Path(out_dir)
     write_text(out / "district.osm", d.osm_xml)
-    write_text(out / "schools.csv", d.schools.to_csv(index=False, lineterminator="\n"))
+    from geo.export import safe_frame  # formula-safe, as every CSV the project writes
+
+    write_text(out / "schools.csv", safe_frame(d.schools).to_csv(index=False, lineterminator="\n"))
     write_text(out / "compounds.geojson", d.compounds.to_json(drop_id=True, ensure_ascii=False, indent=None) + "\n")
     write_text(out / "groups.csv", groups_csv(d))
     return out

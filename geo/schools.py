@@ -25,6 +25,9 @@ YEARS = {PRIMARY: 6, JUNIOR: 3}
 # Seats assumed where a school has no capacity: 36 classes of 45 (primary), 30 classes of 50 (junior),
 # the standard class sizes of GB 50099-2011.
 DEFAULT_CAPACITY = {PRIMARY: 1620, JUNIOR: 1500, NINE_YEAR: 2700}
+# The most seats a school may have: China's largest compulsory-education schools have a few thousand
+# pupils, so more is a typo or a misplaced column (and a 1e20 would overflow). Refused, naming the row.
+MAX_SEATS = 20_000
 
 ID_ALIASES = ("school_id", "id", "学校编号", "编号", "osmid")
 NAME_ALIASES = ("name", "school_name", "学校名称", "学校", "名称")
@@ -84,14 +87,16 @@ def normalise_schools(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
     cap_col = find_column(gdf, CAPACITY_ALIASES)
 
     names = gdf[name_col].fillna("").astype(str).str.strip()
-    ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"S{i + 1}" for i in range(len(gdf))]), file)
+    ids = unique_ids(gdf[id_col] if id_col else pd.Series([f"S{i + 1}" for i in range(len(gdf))]), file,
+                     id_col or "school_id")
     levels = gdf[level_col].map(parse_level)
     if levels.isna().any():
         i = int(np.flatnonzero(levels.isna().to_numpy())[0])
         raise InputError("err.bad_value", file=file, row=i + 1, field=level_col, value=gdf[level_col].iloc[i],
                          hint="@hint.level")
     if cap_col:
-        capacity = whole_numbers(gdf[cap_col], file, cap_col, positive=True, allow_missing=True)
+        capacity = whole_numbers(gdf[cap_col], file, cap_col, positive=True, allow_missing=True,
+                                 maximum=MAX_SEATS, too_large="err.too_many_seats")
     else:
         capacity = pd.Series(pd.NA, index=gdf.index, dtype="Int64")
     estimated = capacity.isna().to_numpy()
@@ -109,8 +114,30 @@ def normalise_schools(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
     for level in LEVELS:
         col = f"capacity_{level}"
         if col in out:
-            out[col] = whole_numbers(out[col], file, col, allow_missing=True)
+            out[col] = whole_numbers(out[col], file, col, allow_missing=True, maximum=MAX_SEATS,
+                                     too_large="err.too_many_seats")
     return out.to_crs("EPSG:4326")
+
+
+def estimated_capacity_warning(schools: gpd.GeoDataFrame, file: str) -> tuple[str, dict] | None:
+    """``("warn.capacity_estimated_rows", params)`` naming the rows of a user's table whose seats were
+    estimated (no capacity given, and no ``capacity_<level>`` for each level the school admits); else
+    ``None``."""
+    if "capacity_estimated" not in schools or len(schools) == 0:
+        return None
+    need = schools["capacity_estimated"].to_numpy(dtype=bool).copy()
+    given = {lv: (pd.to_numeric(schools[f"capacity_{lv}"], errors="coerce").notna().to_numpy()
+                  if f"capacity_{lv}" in schools else np.zeros(len(schools), bool)) for lv in LEVELS}
+    level = schools["level"].to_numpy()
+    covered = np.where(level == NINE_YEAR, given[PRIMARY] & given[JUNIOR],
+                       np.where(level == PRIMARY, given[PRIMARY], given[JUNIOR]))
+    rows = np.flatnonzero(need & ~covered) + 1
+    if rows.size == 0:
+        return None
+    shown = ", ".join(map(str, rows[:20].tolist())) + (" …" if rows.size > 20 else "")
+    return "warn.capacity_estimated_rows", {"file": file, "count": int(rows.size), "rows": shown,
+                                            "primary": DEFAULT_CAPACITY[PRIMARY], "junior": DEFAULT_CAPACITY[JUNIOR],
+                                            "nine_year": DEFAULT_CAPACITY[NINE_YEAR]}
 
 
 def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
@@ -132,7 +159,10 @@ def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list
         return _empty_schools(), warnings
     ids = [f"osm-{t}-{i}" for t, i in _osm_index(f)]
     cap = pd.to_numeric(f["capacity"], errors="coerce") if "capacity" in f else pd.Series(np.nan, index=f.index)
-    estimated = ~(cap > 0)
+    odd = (cap > MAX_SEATS).to_numpy()
+    for name, value in zip(f["name"].to_numpy()[odd], f["capacity"].to_numpy()[odd] if odd.any() else []):
+        warnings.append(("warn.osm_capacity_implausible", {"name": str(name), "value": str(value), "limit": MAX_SEATS}))
+    estimated = ~((cap > 0) & (cap <= MAX_SEATS))
     capacity = cap.where(~estimated, level.map(DEFAULT_CAPACITY)).round().astype(np.int64)
     if estimated.any():
         warnings.append(("warn.capacity_estimated", {"count": int(estimated.sum()), "primary": DEFAULT_CAPACITY[PRIMARY],

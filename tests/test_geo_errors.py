@@ -236,3 +236,128 @@ def test_scenario_rejects_unknown_level_and_method():
         Scenario("senior", "network")
     with pytest.raises(ValueError):
         Scenario("primary", "teleport")
+
+
+# --- broken OSM files: every node and way named, a clipped extract kept (issue 10) ------------------------
+
+def _tiny(clip: bool = False, extra: str = "") -> str:
+    from corpus.make_corpus import tiny_district
+
+    return tiny_district(clip, extra)
+
+
+def test_osm_duplicate_node_at_another_position_is_named(tmp_path):
+    path = tmp_path / "merged.osm"
+    path.write_text(_tiny().replace("</osm>", '  <node id="1033" lat="30.566" lon="104.846" version="2"/>\n</osm>'))
+    err = raises("err.osm_duplicate_node", io.load_network, path, use_cache=False)
+    assert err.params["node"] == 1033 and "merged.osm" in str(err) and "node 1033" in str(err)
+    assert "104.846" in str(err) and "104.246" in str(err)
+    # The same node twice at the same place (two overlapping extracts concatenated) is harmless.
+    same = tmp_path / "same.osm"
+    same.write_text(_tiny().replace("</osm>", '  <node id="1033" lat="30.566" lon="104.246" version="1"/>\n</osm>'))
+    assert io.load_network(same, use_cache=False).n_nodes == 64
+
+
+@pytest.mark.parametrize("attrs, shown", [
+    ('lat="30.566" lon="500"', "lon 500"),
+    ('lat="NaN" lon="104.246"', "lat NaN"),
+    ('lat="95" lon="104.246"', "lat 95"),
+    ('lat="30.566" lon="inf"', "lon inf"),
+    ('lat="三十" lon="104.246"', "lat 三十"),
+    ('lon="104.246"', "lat -"),
+])
+def test_osm_node_with_an_invalid_position_is_named(tmp_path, attrs, shown):
+    path = tmp_path / "bad.osm"
+    path.write_text(_tiny().replace('lat="30.566" lon="104.246"', attrs), encoding="utf-8")
+    for fn in (lambda: io.load_network(path, use_cache=False), lambda: io.load_schools(path)):
+        err = raises("err.osm_bad_node", fn)
+        assert err.params["node"] == 1033 and shown in str(err) and "bad.osm" in str(err)
+
+
+def test_osm_ids_that_are_not_numbers_are_named(tmp_path):
+    path = tmp_path / "ids.osm"
+    path.write_text(_tiny().replace('<nd ref="1033"/>', '<nd ref="x1033"/>', 1))
+    err = raises("err.osm_bad_id", io.load_network, path, use_cache=False)
+    assert "x1033" in str(err) and "ids.osm" in str(err)
+
+
+def test_a_clipped_extract_keeps_its_parts_inside(tmp_path):
+    full, clipped = tmp_path / "full.osm", tmp_path / "clipped.osm"
+    full.write_text(_tiny())
+    clipped.write_text(_tiny(clip=True))
+    a = io.load_network(full, use_cache=False)
+    b, warnings = io.load_network_checked(clipped, use_cache=False)
+    # Rows 1, 3, 5, 7 run east of the file and row 4 crosses a missing node: only row 4's segment across
+    # the gap is lost (one of 112 street segments, each 4 directed edges here).
+    assert b.n_nodes == a.n_nodes == 64 and b.n_edges == a.n_edges - 4
+    assert warnings == [("warn.osm_clipped", {"file": "clipped.osm", "count": 6, "way": 1})]
+    # The compound whose outline lost a corner is left out; schools and the others load; one warning each.
+    inputs = io.load_inputs(clipped)
+    assert inputs.compounds["name"].tolist() == ["甲小区", "乙小区", "丙小区"] and len(inputs.schools) == 3
+    assert [k for k, _ in inputs.warnings].count("warn.osm_clipped") == 1
+    zoned = run_scenario(inputs, Scenario("primary", "network"))
+    assert zoned.table["children"].sum() == inputs.compounds["children_primary"].sum()
+
+
+def test_clipped_warning_is_kept_with_the_cached_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("XUEQU_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "clipped.osm"
+    path.write_text(_tiny(clip=True))
+    first = io.load_network_checked(path)
+    again = tmp_path / "same_bytes.osm"
+    again.write_bytes(path.read_bytes())
+    net, warnings = io.load_network_checked(again)  # from the cache
+    assert net.n_edges == first[0].n_edges
+    assert warnings == [("warn.osm_clipped", {"file": "same_bytes.osm", "count": 6, "way": 1})]
+
+
+def test_clipped_bz2_and_pbf_extracts_load_like_the_xml(tmp_path):
+    import bz2
+
+    import osmium
+
+    xml = tmp_path / "clipped.osm"
+    xml.write_text(_tiny(clip=True))
+    packed = tmp_path / "clipped.osm.bz2"
+    packed.write_bytes(bz2.compress(xml.read_bytes()))
+    pbf = tmp_path / "clipped.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as w:
+        for obj in osmium.FileProcessor(str(xml)):
+            w.add(obj)
+    a, wa = io.load_network_checked(xml, use_cache=False)
+    for other in (packed, pbf):
+        b, wb = io.load_network_checked(other, use_cache=False)
+        assert (b.n_nodes, b.n_edges) == (a.n_nodes, a.n_edges)
+        assert [k for k, _ in wb] == [k for k, _ in wa] == ["warn.osm_clipped"]
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE osm [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',  # billion laughs
+    '<!DOCTYPE osm [<!ENTITY x SYSTEM "file:///etc/passwd">]>',  # XXE
+])
+def test_osm_entity_declarations_are_refused(tmp_path, doctype):
+    path = tmp_path / "entities.osm"
+    text = _tiny().replace("<osm ", doctype + "\n<osm ", 1).replace('v="东光小学"', 'v="&b;东光小学"' if "ENTITY a" in doctype
+                                                                   else 'v="&x;东光小学"')
+    path.write_text(text, encoding="utf-8")
+    err = raises("err.file_unreadable", io.check_osm, path)
+    assert "entities.osm" in str(err) and "entit" in str(err).lower()
+
+
+def test_3d_points_with_nan_heights_load_in_2d(tmp_path):
+    import json
+
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "P1", "name": "甲小学", "level": "primary", "capacity": 900},
+         "geometry": {"type": "Point", "coordinates": [104.25, 30.57, float("nan")]}},
+        {"type": "Feature", "properties": {"id": "P2", "name": "乙小学", "level": "primary", "capacity": "1e20"},
+         "geometry": {"type": "Point", "coordinates": [104.26, 30.58, 12.5]}}]}
+    path = tmp_path / "schools_3d.geojson"
+    path.write_text(json.dumps(fc, allow_nan=True))
+    err = raises("err.too_many_seats", io.load_schools, path)
+    assert err.params["row"] == 2 and "schools_3d.geojson row 2" in str(err)
+    fc["features"][1]["properties"]["capacity"] = 800
+    path.write_text(json.dumps(fc, allow_nan=True))
+    s, _ = io.load_schools(path)
+    assert not s.geometry.has_z.any()
+    assert s.geometry.x.round(6).tolist() == [104.25, 104.26] and s.geometry.y.round(6).tolist() == [30.57, 30.58]

@@ -149,3 +149,30 @@ def test_a_plain_shapefile_on_disk_finds_its_sidecars_and_gbk_names(tmp_path):
         zf.extractall(tmp_path)
     c, warnings = io.load_compounds(tmp_path / "小区" / "compounds.shp")
     assert c["name"].tolist() == COMPOUND_NAMES and warnings == []
+
+
+# --- UTF-16 and UTF-32 are text, with or without BOM (issue 10) -------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_wide_encodings_are_decoded_with_or_without_bom(encoding):
+    table = (FILES / "schools_utf8.csv").read_text(encoding="utf-8")
+    s, warnings = io.load_schools("schools.csv", name="schools.csv", data=table.encode(encoding))
+    assert s["name"].tolist() == NAMES and warnings == []
+    # A zone list (mostly Chinese, with 一 = U+4E00, whose UTF-16 has a NUL on the "wrong" side).
+    zones = "## 1. 成都市泡桐树小学\n一环路北一段（单号）、一心桥街、建设路\n## 2. 一号小学\n一品天下大街\n"
+    assert io.decode_text(zones.encode(encoding), "zones.txt") == zones
+
+
+def test_binary_data_with_nul_bytes_is_still_not_text():
+    import random
+
+    for seed in range(200):
+        rnd = random.Random(seed)
+        data = bytes(rnd.randrange(256) for _ in range(rnd.choice([64, 530, 4096])))
+        with pytest.raises(InputError) as info:
+            io.decode_text(data, "junk.csv")
+        assert info.value.key == "err.not_text", seed
+    for name in ("binary_garbage.csv", "png_named.csv"):
+        with pytest.raises(InputError) as info:
+            io.decode_text((FILES / name).read_bytes(), name)
+        assert info.value.key == "err.not_text"

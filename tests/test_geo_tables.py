@@ -89,7 +89,7 @@ def test_capacity_per_level_from_a_csv_through_normalise(tmp_path):
                    "N1,丙九年一贯制学校,九年一贯制,2700,1350,104.02,30.6\n"
                    "P1,甲小学,小学,,,104.0,30.6\n", encoding="utf-8")
     s, warnings = io.load_schools(csv)
-    assert warnings == []
+    assert [(k, p["rows"]) for k, p in warnings] == [("warn.capacity_estimated_rows", "2")]  # the blank is named
     assert s["level"].tolist() == ["nine_year", "primary"]
     assert s["capacity_estimated"].tolist() == [False, True]
     assert s["capacity"].tolist() == [2700, DEFAULT_CAPACITY["primary"]]
@@ -150,3 +150,142 @@ def test_normalise_schools_keeps_resource_columns():
     s = normalise_schools(schools_table(teachers=[10, 20, 30, 40]), "s.geojson")
     assert s["teachers"].tolist() == [10, 20, 30, 40]
     assert s.crs.to_epsg() == 4326
+
+
+# --- wrong figures are never silent (issue 10) -----------------------------------------------------------
+
+def _raises(key: str, fn, *args, **kwargs):
+    from geo.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        fn(*args, **kwargs)
+    assert info.value.key == key, (info.value.key, str(info.value))
+    return info.value
+
+
+def test_children_above_the_limit_are_refused_naming_row_and_limit():
+    from geo.demand import MAX_CHILDREN
+
+    def table(children):
+        return gpd.GeoDataFrame({"compound_id": ["a", "b", "c"], "children_primary": children},
+                                geometry=gpd.points_from_xy([104.0, 104.01, 104.02], [30.6] * 3), crs="EPSG:4326")
+
+    ok = normalise_compounds(table([1, MAX_CHILDREN, 0]), "c.geojson")
+    assert ok["children_primary"].tolist() == [1, MAX_CHILDREN, 0]
+    for value in (MAX_CHILDREN + 1, 10**12, 10**19, 1e30):
+        err = _raises("err.too_many_children", normalise_compounds, table([5, 7, value]), "c.geojson")
+        assert err.params["row"] == 3 and "c.geojson row 3" in str(err)
+        assert "100,000" in str(err) and "100,000" in err.message("zh")
+    assert _raises("err.bad_value", normalise_compounds, table([5, float("inf"), 7]), "c.geojson").params["row"] == 2
+    # Below the limit nothing overflows: the totals of the largest plausible counts stay exact.
+    big = normalise_compounds(table([MAX_CHILDREN] * 3), "c.geojson")
+    assert big["children_primary"].sum() == 3 * MAX_CHILDREN and big["children_primary"].dtype == np.int64
+
+
+def test_seats_above_the_limit_are_refused_naming_row_and_limit():
+    from geo.schools import MAX_SEATS
+
+    assert normalise_schools(schools_table(capacity=[MAX_SEATS, 1, 2, 3]), "s.csv")["capacity"].iloc[0] == MAX_SEATS
+    err = _raises("err.too_many_seats", normalise_schools, schools_table(capacity=[1620, 1500, 1e20, 1800]), "s.csv")
+    assert err.params["row"] == 3 and "20,000" in str(err) and "1e+20" in str(err)
+    err = _raises("err.too_many_seats", normalise_schools,
+                  schools_table(capacity_primary=[None, None, None, 10**19]), "s.csv")
+    assert err.params["row"] == 4 and err.params["field"] == "capacity_primary"
+
+
+def test_implausible_osm_capacity_is_estimated_and_named():
+    f = gpd.GeoDataFrame({"name": ["甲小学", "乙小学"], "capacity": ["1e20", "900"]},
+                         geometry=[shapely.Point(104.0, 30.6), shapely.Point(104.01, 30.6)], crs="EPSG:4326")
+    s, warnings = schools_from_osm(f)
+    assert s["capacity"].tolist() == [DEFAULT_CAPACITY["primary"], 900]
+    assert s["capacity_estimated"].tolist() == [True, False]
+    assert ("warn.osm_capacity_implausible", {"name": "甲小学", "value": "1e20", "limit": 20_000}) in warnings
+
+
+def test_ids_are_read_as_the_text_written(tmp_path):
+    from geo import io
+
+    csv = tmp_path / "schools.csv"
+    csv.write_text("id,name,level,capacity,lon,lat\n001,甲小学,primary,900,104.0,30.6\n"
+                   "2,乙小学,primary,,104.01,30.6\n 3.50 ,丙小学,primary,900,104.02,30.6\n", encoding="utf-8")
+    s, warnings = io.load_schools(csv)
+    assert s["school_id"].tolist() == ["001", "2", "3.50"]
+    assert [w[0] for w in warnings] == ["warn.capacity_estimated_rows"]
+    # XLSX numbers are "1", not "1.0", even in a column with a blank (which pandas reads as float).
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["compound_id", "name", "children_primary", "lon", "lat"])
+    for i, cid in enumerate([1, 2, None, 4]):
+        ws.append([cid, f"小区{i}", 10, 104.0 + i / 100, 30.6])
+    xlsx = tmp_path / "compounds.xlsx"
+    wb.save(xlsx)
+    err = _raises("err.blank_id", io.load_compounds, xlsx)
+    assert err.params["row"] == 3 and "compounds.xlsx row 3" in str(err) and "compound_id" in str(err)
+    ws["A4"] = 3
+    wb.save(xlsx)
+    c, _ = io.load_compounds(xlsx)
+    assert c["compound_id"].tolist() == ["1", "2", "3", "4"]
+    # The plain tables (plans, statistics) keep ids as written too.
+    plan = tmp_path / "plan.csv"
+    plan.write_text("compound_id,school_id\n007,01\n8,2\n", encoding="utf-8")
+    assert io.read_plain_table(plan)[["compound_id", "school_id"]].values.tolist() == [["007", "01"], ["8", "2"]]
+
+
+def test_a_mapped_id_column_is_read_as_text(tmp_path):
+    from geo import io
+
+    csv = tmp_path / "schools.csv"
+    csv.write_text("代码,name,level,capacity,lon,lat\n0101,甲小学,primary,900,104.0,30.6\n", encoding="utf-8")
+    s, _ = io.load_schools(csv, mapping={"school_id": "代码"})
+    assert s["school_id"].tolist() == ["0101"]
+
+
+def test_blank_capacities_are_estimated_with_the_rows_named():
+    from geo.schools import estimated_capacity_warning
+
+    s = normalise_schools(schools_table(capacity=[None, 1500, None, None],
+                                        capacity_primary=[None, None, 1000, None],
+                                        capacity_junior=[None, None, 500, None]), "s.csv")
+    assert s["capacity_estimated"].tolist() == [True, False, True, True]
+    key, params = estimated_capacity_warning(s, "s.csv")
+    # Row 3 is a nine-year school with both levels' seats given: nothing of it is estimated.
+    assert key == "warn.capacity_estimated_rows" and params["rows"] == "1, 4" and params["count"] == 2
+    from geo.i18n import t
+
+    assert "rows 1, 4" in t(key, "en", **params) and "第 1, 4 行" in t(key, "zh", **params)
+    assert estimated_capacity_warning(normalise_schools(schools_table(), "s.csv"), "s.csv") is None
+
+
+def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
+    from openpyxl import Workbook
+
+    from geo import io
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "name", "level", "capacity", "lon", "lat"])
+    for i in range(5):
+        ws.append([f"P{i}", f"{i}小学", "primary", 900, 104.0 + i / 100, 30.6])
+    ws["D2"] = "=B2*3"
+    ws["D5"] = "=100*3"
+    path = tmp_path / "schools.xlsx"
+    wb.save(path)
+    err = _raises("err.xlsx_formulas", io.load_schools, path)
+    assert err.params["cells"] == "D2, D5" and "schools.xlsx" in str(err) and "Excel" in str(err)
+    assert "D2, D5" in err.message("zh") and "WPS" in err.message("zh")
+    # The same formulas with values saved (as Excel saves them) load with those values.
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = re.sub(rb"(<f>[^<]*</f>)(<v\s*/>|<v></v>)?", rb"\g<1><v>300</v>", members[sheet])
+    cached = tmp_path / "cached.xlsx"
+    with zipfile.ZipFile(cached, "w") as zf:
+        for n, body in members.items():
+            zf.writestr(n, body)
+    s, _ = io.load_schools(cached)
+    assert s["capacity"].tolist()[:4] == [300, 900, 900, 300]
