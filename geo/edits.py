@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
-from geo.schools import LEVELS, NINE_YEAR, SCHOOL_LEVELS
+from geo.schools import LEVELS, MAX_SEATS, NINE_YEAR, SCHOOL_LEVELS
 
 REASSIGN = "reassign"
 LOCK = "lock"
@@ -59,7 +59,8 @@ class Edit:
             raise InputError("err.edit_field", kind=self.kind, field="level", value=self.level)
         if self.kind in (SCHOOL_KINDS) and not str(self.school).strip():
             raise InputError("err.edit_field", kind=self.kind, field="school", value=self.school)
-        if self.kind in (ADD_SCHOOL, SET_CAPACITY) and not (isinstance(self.capacity, int) and self.capacity > 0):
+        if self.kind in (ADD_SCHOOL, SET_CAPACITY) and not (isinstance(self.capacity, int)
+                                                             and 0 < self.capacity <= MAX_SEATS):
             raise InputError("err.edit_field", kind=self.kind, field="capacity", value=self.capacity)
         if self.kind == ADD_SCHOOL:
             if self.school_level not in SCHOOL_LEVELS:

@@ -55,6 +55,7 @@ def test_edit_json_round_trip():
     (dict(kind="paint"), "paint"),
     (dict(kind=SET_CAPACITY, school="P01", capacity=0), "capacity"),
     (dict(kind=SET_CAPACITY, school="P01", capacity=-5), "capacity"),
+    (dict(kind=SET_CAPACITY, school="P01", capacity=10**20), "capacity"),  # beyond any school's seats
     (dict(kind=ADD_SCHOOL, school="X", name="", school_level="primary", capacity=5, lon=1, lat=1), "name"),
     (dict(kind=ADD_SCHOOL, school="X", name="n", school_level="high", capacity=5, lon=1, lat=1), "school_level"),
     (dict(kind=MOVE_SCHOOL, school="P01", lon=500, lat=1), "lon/lat"),
