@@ -10,7 +10,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, editor, leaflet_assets, load_dataset, page_header, show_error, store, zoning
+from app.common import (
+    dataset_digest,
+    editor,
+    inert_t,
+    leaflet_assets,
+    load_dataset,
+    page_header,
+    show_error,
+    store,
+    zoning,
+)
 from app.state import Dataset, dataset_key
 from geo import alliances as al
 from geo import lottery
@@ -206,7 +216,7 @@ def alliances_panel(inputs, result, key: str, settings: dict, lang: str):
     suggestion, failure = _suggest(inputs, result, ctx, ckey, rules)
     if mode == "suggest":
         if failure is not None:
-            st.error(t(failure[0], lang, **failure[1]), icon=":material/warning:")
+            st.error(inert_t(failure[0], lang, **failure[1]), icon=":material/warning:")
             return None
         s = suggestion.suggestion
         st.caption(T("alliance.solved", n=len(suggestion.names), status=T(f"alliance.status.{s.status}"),
@@ -219,7 +229,7 @@ def alliances_panel(inputs, result, key: str, settings: dict, lang: str):
         mapping = _hand_mapping(ctx, seed, lang)
         plan, issues = al.check_alliances(inputs, result, ctx, mapping, rules)
         for key_, params in issues:
-            st.warning(t(key_, lang, **params), icon=":material/warning:")
+            st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
         if plan is None:
             return None
         if issues:
@@ -290,7 +300,7 @@ def lottery_panel(inputs, result, key: str, plan, lang: str) -> None:
     lost_before, lost_after = lottery.unplaced_children(single, children), lottery.unplaced_children(prob, children)
 
     for key_, params in prob.warnings:
-        st.warning(t(key_, lang, **params), icon=":material/warning:")
+        st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
     n_exact = int(prob.exact.sum())
     if n_exact == len(ids):
         st.info(T("alliance.exact.all"), icon=":material/info:")
@@ -356,7 +366,7 @@ def compound_panel(result, plan, prob, dist, ids, lang: str) -> None:
     row = prob.matrix[i]
     names = result.schools["name"].astype(str).tolist()
     zone = plan.zones.names[plan.zones.zone_of_compound[i]]
-    st.caption(T("alliance.compound.zone", alliance=zone, children=int(a["children"].iloc[i])))
+    st.caption(inert_t("alliance.compound.zone", lang, alliance=zone, children=int(a["children"].iloc[i])))
     rows = [{"school": names[s], "strong": T("alliance.strong") if plan.strong[s] else T("alliance.weak"),
              "probability": float(row[s]), "walk_m": float(dist[s, i])}
             for s in np.flatnonzero(np.nan_to_num(row[:-1]) > 0)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
 import re
 import threading
 from pathlib import Path
@@ -70,6 +71,50 @@ def downloads(_result: ZoningResult, key: str) -> tuple[str, str, bytes]:
     return export.catchments_geojson(_result), export.assignments_geojson(_result), export.table_csv(_result.table)
 
 
+# --- downloads -------------------------------------------------------------------------------------------
+# Every download button gets its bytes when it is drawn, and a click does not rerun the page. A button given
+# a function instead (Streamlit's deferred file, made on click) is registered under a new id on every run, and
+# the old id is dropped: a click that reaches the server after a rerun has begun (the rerun of a previous
+# download click, say) finds "Deferred file … not found" and its button stays greyed. Bytes are stored under
+# their content hash, so a rerun registers the very same file again, and one made from an unchanged plan is
+# taken from the cache below.
+
+def result_key(result: ZoningResult) -> str:
+    """A key of what a plan's files hold: its assignments, school table and catchment outlines."""
+    import geopandas as gpd
+    import shapely
+
+    h = hashlib.sha256()
+    for df in (result.assignments, result.table, result.catchments, result.schools):
+        for name, col in df.items():
+            h.update(f"\x1e{name}\x1f".encode())
+            if isinstance(df, gpd.GeoDataFrame) and name == df.geometry.name:
+                h.update(b"\x1f".join(g or b"" for g in shapely.to_wkb(col.to_numpy())))
+            elif col.dtype.kind in "biuf":
+                h.update(col.to_numpy().tobytes())
+            else:
+                h.update("\x1f".join(map(str, col)).encode())
+    return h.hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def plan_files(_makers: dict, _result: ZoningResult, key: str) -> dict[str, bytes]:
+    """Each file of ``_makers`` (file name -> function of the result) made from ``_result``, once per ``key``
+    (which must name the plan and the files)."""
+    out = {}
+    for name, make in _makers.items():
+        data = make(_result)
+        out[name] = data.encode() if isinstance(data, str) else data
+    return out
+
+
+def download_row(files: list[tuple[str, bytes | str, str, str, str]]) -> None:
+    """One row of download buttons, ``(label, data, file name, mime type, widget key)`` each: data given as
+    bytes, and a click downloads without running the page again (see above)."""
+    for col, (label, data, name, mime, key) in zip(st.columns(len(files)), files):
+        col.download_button(label, data, name, mime, key=key, on_click="ignore")
+
+
 @st.cache_resource(show_spinner=False)
 def leaflet_assets() -> tuple[str, str]:
     return ensure_leaflet()
@@ -127,10 +172,61 @@ def store() -> Store:
     return Store()
 
 
-def show_error(err: Exception, lang: str) -> None:
+# --- user text is never Markdown ---------------------------------------------------------------------------
+# Streamlit renders messages, captions, labels, help texts and radio options as Markdown (with images, links,
+# LaTeX, emoji shortcodes and coloured text). Text from the user's files (names, cells, file names, scenario
+# names) goes through `inert` before it is embedded in any of them, so it is shown exactly as written.
+
+_MD_ALWAYS = re.compile(r"[\\`*\[\]<>#|~$&:]")  # backslash-escaped wherever they are
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # "_" that could open or close emphasis
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")  # a list item, heading underline, ordered list
+_WORD_JOINER = "\u2060"  # invisible: breaks the bare links GFM makes of www.x, http://x and a@b.c
+_MD_BARE_LINKS = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?<=@)")
+
+
+def inert(text: object) -> str:
+    """``text`` as Markdown that Streamlit shows literally: every Markdown special backslash-escaped (``$``
+    too, so nothing becomes LaTeX), bare links broken by an invisible word joiner, line breaks as spaces."""
+    s = re.sub(r"\r\n|\r|\n", " ", str(text))
+    s = _MD_ALWAYS.sub(lambda m: "\\" + m.group(0), s)
+    s = _MD_UNDERSCORE.sub(r"\\_", s)
+    s = _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2).isdigit()
+                                                   else m.group(2) + "\\"), s)
+    return _MD_BARE_LINKS.sub(_WORD_JOINER, s)
+
+
+def _inert_param(value: object, lang: str) -> object:
+    if isinstance(value, (numbers.Number, bool)) or value is None:
+        return value  # numbers keep their format specs
+    if isinstance(value, str) and value.startswith("@"):  # a table entry (a kind, level or mode word)
+        return inert(t(value[1:], lang))
+    if isinstance(value, list) and value and all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str)
+                                                  for x in value):  # a list of (key, params) phrases
+        return ("、" if lang == "zh" else ", ").join(inert_t(k, lang, **p) for k, p in value)
+    return inert(value)
+
+
+def inert_t(key: str, lang: str, /, **params: object) -> str:
+    """``t(key, lang, **params)`` for a Markdown element: the translated text keeps its own formatting, every
+    parameter (names, cells, file names from the user) is made :func:`inert`."""
+    return t(key, lang, **{k: _inert_param(v, lang) for k, v in params.items()})
+
+
+def error_text(err: Exception, lang: str) -> str:
+    """The message of ``err`` for a Markdown element, every cell or name it quotes made :func:`inert`."""
     if isinstance(err, XuequError):
-        st.error(err.message(lang), icon=":material/warning:")
-    else:
-        st.error(f"{type(err).__name__}: {err}", icon=":material/warning:")
+        reasons = getattr(err, "reasons", None)
+        if reasons:  # several reasons (an infeasible plan): one line each
+            return "\n".join(inert_t(k, lang, **p) for k, p in reasons)
+        if type(err).message is XuequError.message:
+            return inert_t(err.key, lang, **err.params)
+        return inert(err.message(lang))
+    return inert(f"{type(err).__name__}: {err}")
+
+
+def show_error(err: Exception, lang: str, where=None) -> None:
+    """``err`` in the page (in ``where``, e.g. the sidebar; else the main area), never as a traceback, and
+    never with the user's text read as Markdown."""
+    (where or st).error(error_text(err, lang), icon=":material/warning:")
 
 

@@ -17,7 +17,20 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.assets import leaflet_draw
-from app.common import dataset_digest, editor, leaflet_assets, load_dataset, page_header, show_error, store
+from app.common import (
+    dataset_digest,
+    download_row,
+    editor,
+    inert,
+    inert_t,
+    leaflet_assets,
+    load_dataset,
+    page_header,
+    plan_files,
+    result_key,
+    show_error,
+    store,
+)
 from app.state import Dataset, dataset_key
 from app.zoning_view import school_table
 from geo import export, io
@@ -25,8 +38,8 @@ from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET
 from geo.errors import XuequError
 from geo.i18n import t
 from geo.maps import base_map, legend, zoning_layers
-from geo.schools import LEVELS, SCHOOL_LEVELS
-from geo.store import Store
+from geo.schools import LEVELS, MAX_SEATS, SCHOOL_LEVELS
+from geo.store import Store, StoreError
 
 # Drawn shapes come from all_drawings: last_active_drawing also changes when a compound is clicked.
 MAP_RETURNS = ["last_object_clicked", "last_object_clicked_count", "last_clicked", "all_drawings"]
@@ -103,7 +116,7 @@ def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: s
         table = read_unit_table(up.getvalue(), up.name)
         edit = assignment_edit(table, level, ed.compound_ids, ed.result(()).table["school_id"], up.name)
         new = db.create(T("edit.imported", name=up.name), dkey, level, label)
-        db.push(new, edit, 0)
+        db.push(new, edit, 0, version=0)
         _open(new)
 
     with st.expander(T("edit.manage")):
@@ -112,7 +125,7 @@ def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: s
         c1.button(T("edit.new"), key="scenario_new", on_click=_guard, args=(create,))
         c1.button(T("edit.duplicate"), key="scenario_dup", on_click=_guard, args=(duplicate,))
         c1.button(T("edit.rename"), key="scenario_rename", on_click=_guard, args=(rename,))
-        sure = c2.checkbox(T("edit.delete_sure", name=names[sid]), key="delete_sure")
+        sure = c2.checkbox(inert_t("edit.delete_sure", lang, name=names[sid]), key="delete_sure")
         c2.button(T("edit.delete"), key="scenario_delete", disabled=not sure, on_click=_guard, args=(delete,))
         up = c2.file_uploader(T("edit.import"), type=["csv"], key="unit_upload", help=T("edit.import.help"))
         c2.button(T("edit.import.go"), key="unit_import", disabled=up is None, on_click=_guard, args=(import_units,))
@@ -132,18 +145,65 @@ def _guard(fn) -> None:
         st.session_state["_edit_error"] = (err.key, err.params)
 
 
+def seen_scenario(stored):
+    """Remember the scenario this run shows; return the one the page showed before it (``stored`` if it showed
+    another scenario or nothing). The edit, undo or redo clicked in this run was made on that one: it is stored
+    with that version, so the store refuses it if another tab has changed the scenario since."""
+    prev = st.session_state.get("_shown")
+    st.session_state["_shown"] = stored
+    seen = prev if prev is not None and prev.id == stored.id else stored
+    st.session_state["_seen"] = seen
+    return seen
+
+
+def _refused(err: XuequError) -> None:
+    """Nothing was stored: say why at the top of the page, which shows the history as stored now."""
+    st.session_state["_edit_error"] = (err.key, err.params)
+    st.rerun()
+
+
 def push(db: Store, sid: int, history, edit: Edit, lang: str) -> bool:
-    """Check an edit against the plan, then store it (one transaction). Nothing changes if it fails."""
+    """Check an edit against the plan the page showed, then store it on that plan's version (one transaction).
+    Nothing changes if it fails; if another tab changed the scenario meanwhile, the page says so and reloads."""
     ed, lock = st.session_state["_editor"]
+    seen = st.session_state.get("_seen")
+    if seen is None or seen.id != sid:
+        seen = db.get(sid)
     try:
         with lock:
-            ed.result(history.push(edit).active)
+            ed.check(seen.history.push(edit).active)
+        st.session_state["_shown"] = db.push(sid, edit, seen.history.cursor, version=seen.version)
     except XuequError as err:
-        st.session_state["_edit_error"] = (err.key, err.params)
-        st.rerun()  # show the message at the top of the page; nothing was stored
-    db.push(sid, edit, history.cursor)
+        _refused(err)
     st.session_state.pop("_edit_error", None)
     return True
+
+
+def move(db: Store, sid: int, step: int) -> None:
+    """Undo (-1) or redo (+1) on the history the page showed; refused if another tab has changed it since."""
+    seen = st.session_state.get("_seen")
+    if seen is None or seen.id != sid:
+        seen = db.get(sid)
+    try:
+        st.session_state["_shown"] = db.set_cursor(sid, seen.history.cursor + step, version=seen.version)
+    except XuequError as err:
+        _refused(err)
+    st.session_state.pop("_edit_error", None)
+    st.rerun()
+
+
+def store_problem(err: StoreError, lang: str) -> None:
+    """The store cannot be used: say why, and offer a fresh one (the bad file is kept aside, never deleted)."""
+    show_error(err, lang)
+    st.button(t("edit.store_fresh", lang), key="store_fresh", on_click=_start_fresh, args=(str(err.path),))
+
+
+def _start_fresh(path: str) -> None:
+    try:
+        _, moved = Store.start_fresh(path)
+        st.session_state["_store_moved"] = [str(p) for p in moved]
+    except XuequError as err:
+        st.session_state["_edit_error"] = (err.key, err.params)
 
 
 # --- the map and its clicks ----------------------------------------------------------------------------------
@@ -227,12 +287,23 @@ def render(lang: str, ds: Dataset | None) -> None:
         show_error(err, lang)
         return
     ed, lock = st.session_state["_editor"]
-    db = store()
-    dkey = dataset_key(ds)
-    sid = current_scenario(db, dkey, inputs.name, level, lang)
-    scenario_bar(db, dkey, inputs.name, level, sid, lang)
-    sid = st.session_state["scenario_id"]
-    stored = db.get(sid)
+    moved = st.session_state.pop("_store_moved", None)
+    if moved is not None:
+        st.info(inert_t("edit.store_fresh_done", lang, files=", ".join(moved) or "-"), icon=":material/info:")
+    try:  # a damaged, read-only or misplaced store is named in the page, with the offer of a fresh one
+        db = store()
+        dkey = dataset_key(ds)
+        sid = current_scenario(db, dkey, inputs.name, level, lang)
+        scenario_bar(db, dkey, inputs.name, level, sid, lang)
+        sid = st.session_state["scenario_id"]
+        stored = db.get(sid)
+    except StoreError as err:
+        if "_edit_error" in st.session_state:
+            key_, params = st.session_state.pop("_edit_error")
+            st.error(inert_t(key_, lang, **params), icon=":material/warning:")
+        store_problem(err, lang)
+        return
+    seen_scenario(stored)
     history = stored.history
 
     t0 = time.perf_counter()
@@ -243,11 +314,9 @@ def render(lang: str, ds: Dataset | None) -> None:
     # Undo / redo and the figures of the plan.
     u1, u2, u3 = st.columns([1, 1, 4])
     if u1.button(T("edit.undo"), key="undo", disabled=not history.can_undo, width="stretch"):
-        db.set_cursor(sid, history.cursor - 1)
-        st.rerun()
+        move(db, sid, -1)
     if u2.button(T("edit.redo"), key="redo", disabled=not history.can_redo, width="stretch"):
-        db.set_cursor(sid, history.cursor + 1)
-        st.rerun()
+        move(db, sid, +1)
     u3.caption(T("edit.status", edits=history.cursor, total=len(history.edits), ms=ms))
     s = result.summary
     cols = st.columns(5)
@@ -258,9 +327,9 @@ def render(lang: str, ds: Dataset | None) -> None:
     cols[4].metric(T("opt.row.islands"), f"{s['islands']:,}")
     if "_edit_error" in st.session_state:
         key_, params = st.session_state.pop("_edit_error")
-        st.error(t(key_, lang, **params), icon=":material/warning:")
+        st.error(inert_t(key_, lang, **params), icon=":material/warning:")
     for key_, params in result.warnings:  # a half-finished plan is allowed: warn, never block
-        st.warning(t(key_, lang, **params), icon=":material/warning:")
+        st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
 
     left, right = st.columns([3, 2])
     with left:
@@ -319,7 +388,7 @@ def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang:
         c1, c2 = st.columns(2)
         raw = inputs.schools.set_index(inputs.schools["school_id"].astype(str))
         cap_now = int(raw.at[pick, "capacity"]) if pick in raw.index else int(seats.get(pick, 1))
-        cap = c1.number_input(T("edit.capacity"), 1, 20_000, cap_now, step=45, key=f"cap_{pick}")
+        cap = c1.number_input(T("edit.capacity"), 1, MAX_SEATS, min(cap_now, MAX_SEATS), step=45, key=f"cap_{pick}")
         if c1.button(T("edit.set_capacity"), key="do_capacity", disabled=pick is None):
             if push(db, sid, history, Edit(SET_CAPACITY, school=pick, capacity=int(cap)), lang):
                 st.rerun()
@@ -332,7 +401,7 @@ def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang:
         a1, a2 = st.columns(2)
         kind = a1.selectbox(T("app.level"), SCHOOL_LEVELS, format_func=lambda k: T(f"level.{k}"),
                             index=SCHOOL_LEVELS.index(level), key="new_school_level")
-        new_cap = a2.number_input(T("edit.capacity"), 1, 20_000, 1080, step=45, key="new_school_capacity")
+        new_cap = a2.number_input(T("edit.capacity"), 1, MAX_SEATS, 1080, step=45, key="new_school_capacity")
         centre = inputs.compounds.total_bounds
         st.session_state.setdefault("new_lon", round(float((centre[0] + centre[2]) / 2), 6))
         st.session_state.setdefault("new_lat", round(float((centre[1] + centre[3]) / 2), 6))
@@ -366,12 +435,12 @@ def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> 
     a, b = other.assignments, result.assignments
     changed = (a["school_id"].to_numpy() != b["school_id"].to_numpy())
     kids = b["children"].to_numpy()
-    st.caption(T("edit.compare.moved", compounds=int(changed.sum()), children=int(kids[changed].sum()),
-                 other=names[other_id]))
+    st.caption(inert_t("edit.compare.moved", lang, compounds=int(changed.sum()), children=int(kids[changed].sum()),
+                       other=names[other_id]))
     c1, c2 = st.columns(2)
     for col, res, label, k in ((c1, other, names[other_id], "cmp_a"), (c2, result, T("edit.this"), "cmp_b")):
         with col:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{inert(label)}**")
             m, layers = plan_map(res, inputs, lang)
             for g in layers:
                 g.add_to(m)
@@ -405,8 +474,8 @@ def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> 
     st.dataframe(diff, column_config=cfg, hide_index=True, width="stretch", key="compare_table")
 
 
-# Export files are made when a button is clicked, not on every edit: a GeoPackage and an XLSX cost ten times
-# the edit itself.
+# Export files are made when the plan changes (about 0.2 s on the demo), once per plan, and handed to the
+# buttons as bytes: a file made on click is lost when the page reruns between drawing and click (app.common).
 EXPORTS = {
     "catchments.geojson": lambda r: export.catchments_geojson(r).encode(),
     "assignments.geojson": lambda r: export.assignments_geojson(r).encode(),
@@ -423,7 +492,6 @@ def export_panel(name: str, result, level: str, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     st.subheader(T("app.downloads"))
     stem = f"{export.safe_filename(name)}-{level}"
-    for col, (file, make) in zip(st.columns(len(EXPORTS)), EXPORTS.items()):
-        base, ext = file.rsplit(".", 1)
-        col.download_button(T(f"edit.download.{base}.{ext}"), lambda make=make: make(result), f"{stem}-{file}",
-                            MIME[ext], key=f"dl_{base}_{ext}")
+    data = plan_files(EXPORTS, result, "edit:" + result_key(result))
+    download_row([(T(f"edit.download.{file}"), data[file], f"{stem}-{file}",
+                   MIME[file.rsplit(".", 1)[1]], "dl_" + file.replace(".", "_", 1)) for file in EXPORTS])

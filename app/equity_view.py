@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, leaflet_assets, load_dataset, page_header, show_error, zoning
+from app.common import dataset_digest, inert_t, leaflet_assets, load_dataset, page_header, show_error, zoning
 from app.state import DEMO, Dataset, dataset_key
 from geo import equity, exchange, io
 from geo._table import find_column
@@ -116,7 +116,8 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
                 st.caption(T("equity.stats.unchanged"))
         stored = st.session_state.get(state)
         if stored is not None:
-            st.success(T("equity.stats.using", file=stored["file"], rows=len(stored["table"])), icon=":material/check_circle:")
+            st.success(inert_t("equity.stats.using", lang, file=stored["file"], rows=len(stored["table"])),
+                       icon=":material/check_circle:")
             if st.button(T("equity.stats.remove"), key=f"eq_stats_remove_{dkey}"):
                 st.session_state.pop(state, None)
                 st.rerun()
@@ -180,7 +181,7 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
                                                      format_func=lambda r: T(f"equity.role.{r}"), required=True),
         })
     groups, problems = equity.check_groups(edited, schools)
-    problems = [t(key, lang, **params) for key, params in problems]
+    problems = [inert_t(key, lang, **params) for key, params in problems]
     if problems:
         for p in problems:
             st.error(p, icon=":material/warning:")
@@ -663,8 +664,8 @@ def exchange_tab(schools, skey: str, dkey: str, groups: pd.DataFrame, level: str
     if shown is None or shown[0] != now:
         return
     sug = shown[1]
-    for msg in sug.messages(lang):
-        st.warning(msg, icon=":material/warning:")
+    for key_, params in sug.reasons:
+        st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
     if len(sug.moves) == 0 and sug.feasible:
         st.success(T("equity.exchange.nothing", limit=sug.limit), icon=":material/check_circle:")
     elif len(sug.moves):

@@ -11,13 +11,14 @@ from pathlib import Path
 import streamlit as st
 
 from app import alliance_view, edit_view, equity_view, official_view, zoning_view
-from app.common import save_upload
+from app.common import save_upload, show_error
 from app.state import DATASETS, Dataset, demo_dataset
 from app.tables import TABLE_TYPES, table_options
 from geo.assignment import METHODS, OPTIMAL
 from geo.errors import XuequError
 from geo.i18n import t
 from geo.network import MODES
+from geo.paths import check_under_roots
 from geo.scenario import EXACT, FAST
 from geo.schools import LEVELS
 
@@ -62,6 +63,19 @@ def _remember_view() -> None:
 
 # --- sidebar -------------------------------------------------------------------------------------------
 
+def typed_path(label: str, key: str, lang: str) -> str | None:
+    """A file path typed in the sidebar: "" when none, None when it lies outside the data roots (said in the
+    sidebar, naming the path and the roots), else the path with symbolic links and ``..`` resolved."""
+    path = st.sidebar.text_input(label, key=key).strip()
+    if not path:
+        return ""
+    try:
+        return str(check_under_roots(path))
+    except XuequError as err:
+        show_error(err, lang, st.sidebar)
+        return None
+
+
 def sidebar() -> tuple[str, str, Dataset | None]:
     sb = st.sidebar
     lang = sb.radio("语言 / Language", ["zh", "en"], format_func={"zh": "中文", "en": "English"}.get,
@@ -76,12 +90,12 @@ def sidebar() -> tuple[str, str, Dataset | None]:
     if kind == "demo":
         ds = demo_dataset(mode)
     elif kind == "path":
-        net = sb.text_input(T("app.osm_path"), key="osm_path").strip()
-        schools = sb.text_input(T("app.schools_file"), key="schools_path").strip()
-        s_coords, s_map = table_options(sb, "schools", schools, Path(schools).name, lang, "s_path")
-        compounds = sb.text_input(T("app.demand_file"), key="compounds_path").strip()
-        c_coords, c_map = table_options(sb, "compounds", compounds, Path(compounds).name, lang, "c_path")
-        if net:
+        net = typed_path(T("app.osm_path"), "osm_path", lang)
+        schools = typed_path(T("app.schools_file"), "schools_path", lang)
+        s_coords, s_map = table_options(sb, "schools", schools or "", Path(schools or "").name, lang, "s_path")
+        compounds = typed_path(T("app.demand_file"), "compounds_path", lang)
+        c_coords, c_map = table_options(sb, "compounds", compounds or "", Path(compounds or "").name, lang, "c_path")
+        if net and schools is not None and compounds is not None:  # a refused path loads nothing
             ds = Dataset("path", net, schools, compounds, mode=mode, schools_coords=s_coords,
                          compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
     elif kind == "upload":
@@ -91,7 +105,7 @@ def sidebar() -> tuple[str, str, Dataset | None]:
         try:  # an upload over the size limit is refused with a message naming it
             net, schools, compounds = (save_upload(u) if u is not None else "" for u in (up, s_up, c_up))
         except XuequError as err:
-            sb.error(err.message(lang), icon=":material/warning:")
+            show_error(err, lang, sb)
             net = schools = compounds = ""
         s_coords, s_map = table_options(sb, "schools", schools, s_up.name if s_up else "", lang, "s_up")
         c_coords, c_map = table_options(sb, "compounds", compounds, c_up.name if c_up else "", lang, "c_up")

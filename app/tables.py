@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.common import inert_t
 from geo import io
 from geo.coords import SYSTEMS, WGS84
 from geo.i18n import t
@@ -58,7 +59,7 @@ def table_options(container, kind: str, path: str, name: str, lang: str, key: st
     start = {f: c for f, c in (recalled or proposed).items() if f in fields and c in columns}
     options = [""] + list(columns)
     chosen: dict[str, str | None] = {}
-    with container.expander(T("app.mapping", file=name)):
+    with container.expander(inert_t("app.mapping", lang, file=name)):
         st.caption(T("app.mapping.help"))
         for f in fields:
             value = st.selectbox(T(f"field.{f}"), options, index=options.index(start.get(f) or ""),

@@ -11,7 +11,9 @@ from streamlit_folium import st_folium
 from app.common import (
     Interrupted,
     dataset_digest,
+    download_row,
     downloads,
+    inert_t,
     leaflet_assets,
     load_dataset,
     page_header,
@@ -176,16 +178,15 @@ def render(lang: str, ds: Dataset | None) -> None:
     st.subheader(T("app.downloads"))
     key = f"{digest}-{hash(scenario)}"
     catch, assign, table = downloads(result, key)
-    c1, c2, c3 = st.columns(3)
     stem = f"{scenario.level}-{scenario.method}"
-    c1.download_button(T("app.download.catchments"), catch, f"catchments-{stem}.geojson", "application/geo+json",
-                       key="dl_catchments")
-    c2.download_button(T("app.download.assignments"), assign, f"assignments-{stem}.geojson", "application/geo+json",
-                       key="dl_assignments")
-    c3.download_button(T("app.download.table"), table, f"schools-{stem}.csv", "text/csv", key="dl_table")
+    download_row([
+        (T("app.download.catchments"), catch, f"catchments-{stem}.geojson", "application/geo+json", "dl_catchments"),
+        (T("app.download.assignments"), assign, f"assignments-{stem}.geojson", "application/geo+json",
+         "dl_assignments"),
+        (T("app.download.table"), table, f"schools-{stem}.csv", "text/csv", "dl_table")])
 
     if result.warnings:
         with st.expander(f"{T('app.warnings')} ({len(result.warnings)})"):
             for key_, params in result.warnings:
-                st.write("- " + t(key_, lang, **params))
+                st.write("- " + inert_t(key_, lang, **params))
 

@@ -319,7 +319,9 @@ def _equity_columns(schools: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.
 
 def groups_csv(district: DemoDistrict) -> str:
     """The education groups as CSV text (``group_id,group_name,school_id,role``)."""
-    return district.groups.to_csv(index=False, lineterminator="\n")
+    from geo.export import safe_frame  # formula-safe, as every CSV the project writes
+
+    return safe_frame(district.groups).to_csv(index=False, lineterminator="\n")
 
 
 def write_groups(out_dir, district: DemoDistrict | None = None, seed: int = SEED):

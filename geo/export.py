@@ -1,18 +1,28 @@
 """What a zoning is exported as: RFC 7946 GeoJSON (WGS-84) and the school table as CSV.
 
 Functions return text or bytes; writing them to disk is :mod:`geo.io`'s job.
+
+Every CSV or XLSX cell the project writes goes through :func:`safe_cell`, the one formula neutraliser:
+:func:`table_csv` and :func:`school_table_xlsx` (school tables, reports), :func:`csv_text` (rows written
+with the csv module, e.g. a zone list as CSV) and :func:`safe_frame` (a table written by pandas, e.g. the
+demo's files). A text cell a spreadsheet program would run as a formula (starting with ``= + - @``, a tab or
+a carriage return) gets a leading ``'``; numbers stay numbers.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.scenario import ZoningResult
+if TYPE_CHECKING:  # only for annotations: this module stays importable from geo.io and geo.demo
+    from geo.scenario import ZoningResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,7 +67,10 @@ def assignments_geojson(result: ZoningResult) -> str:
 
 
 def safe_cell(value):
-    """A text cell that spreadsheet programs will not run as a formula."""
+    """A text cell that spreadsheet programs will not run as a formula: one starting with ``= + - @``, a tab
+    or a carriage return gets a leading ``'``. Anything that is not text (numbers, None) is returned as it is.
+
+    The one formula neutraliser: every CSV and XLSX writer of the project uses it."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -83,15 +96,32 @@ def _csv_text(value):
     return value
 
 
-def table_csv(table: pd.DataFrame) -> bytes:
-    """The school table as CSV in UTF-8 with a BOM (so Excel shows Chinese names), formula-safe: a text
-    cell starting with = + - @, a tab or a carriage return gets a leading ``'``."""
+def safe_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A plain copy of ``table`` (no geometry) to write as CSV with pandas: every text cell and column name
+    through :func:`safe_cell` (line breaks as ``\\n``); numeric columns untouched."""
     t = _plain(table)
-    t.columns = [safe_cell(str(c)) for c in t.columns]
+    t.columns = [_csv_text(str(c)) for c in t.columns]
     for c in t.columns:
         if _is_text(t[c]):
             t[c] = t[c].astype(object).map(_csv_text)
-    return t.to_csv(index=False, float_format="%.4g", lineterminator="\n").encode("utf-8-sig")
+    return t
+
+
+def csv_text(rows: Iterable[Sequence]) -> str:
+    """Rows (the header first) as CSV text with ``\\n`` line ends, every cell through :func:`safe_cell`."""
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for row in rows:
+        w.writerow([_csv_text(v) for v in row])
+    return buf.getvalue()
+
+
+def table_csv(table: pd.DataFrame) -> bytes:
+    """The school table as CSV in UTF-8 with a BOM (so Excel shows Chinese names), formula-safe: a text
+    cell starting with = + - @, a tab or a carriage return gets a leading ``'``."""
+    return safe_frame(table).to_csv(index=False, float_format="%.4g", lineterminator="\n").encode("utf-8-sig")
 
 
 def school_table_xlsx(df: pd.DataFrame, sheet: str = "schools") -> bytes:

@@ -21,6 +21,9 @@ def xuequ_cache_dir(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("XUEQU_CACHE_DIR", str(path))
     mp.setenv("XUEQU_DATA_DIR", str(tmp_path_factory.mktemp("xuequ-data")))
+    # Paths typed in the page are read only inside the data roots (geo.paths): the checkout, the real data,
+    # and this run's temporary folders (tests give the page files they write there).
+    mp.setenv("XUEQU_DATA_ROOT", os.pathsep.join(str(p) for p in (ROOT, SHARED_DATA, tmp_path_factory.getbasetemp())))
     yield path
     mp.undo()
 

@@ -1,14 +1,25 @@
-"""The Streamlit page under AppTest: runs on the demo, switches level and method, downloads GeoJSON."""
+"""The Streamlit page under AppTest: runs on the demo, switches level and method, downloads GeoJSON; user text
+is never read as Markdown; typed paths stay inside the data roots."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
+
+from app.common import inert, inert_t
+from geo.errors import InputError
+from geo.paths import check_under_roots, data_roots
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
+DEMO = ROOT / "data" / "demo"
 
 
 def _app() -> AppTest:
@@ -142,3 +153,156 @@ def test_cancel_keeps_the_page_and_solve_again_restarts():
     assert not at.exception and not at.error
     assert not any("取消" in i.value for i in at.info)
     assert at.dataframe[0].value.iloc[0, 2] == "0"  # the comparison is back: no child over capacity
+
+
+# --- user text is never Markdown --------------------------------------------------------------------------
+
+IMAGE_URL = "http://127.0.0.1:9/x.png"  # nothing listens there: a browser that fetches it is caught (test_browser)
+MD_IMAGE = f"![t]({IMAGE_URL})小学"
+MD_MIXED = "<img src=x onerror=alert(1)>**粗体**$x$ :red[红] www.example.com a@b.cn _斜_小学"
+
+
+def markdown_schools(folder: Path, level_cell: str | None = None) -> Path:
+    """The demo's schools with two primary schools named in Markdown and HTML, on the same street corner (so
+    the page names both in a warning); ``level_cell`` replaces the first one's level (an error naming it)."""
+    s = pd.read_csv(DEMO / "schools.csv", dtype=str, keep_default_na=False)
+    i, j = (int(s.index[s["id"] == k][0]) for k in ("P01", "P12"))
+    s.loc[i, "name"], s.loc[j, "name"] = MD_IMAGE, MD_MIXED
+    s.loc[j, ["lon", "lat"]] = s.loc[i, ["lon", "lat"]].to_numpy()
+    if level_cell is not None:
+        s.loc[i, "level"] = level_cell
+    path = folder / ("markdown_level.csv" if level_cell else "markdown_names.csv")
+    s.to_csv(path, index=False)
+    return path
+
+
+def shown_as(markdown: str) -> str:
+    """The text a Markdown renderer shows for ``markdown`` made of escaped text (backslash escapes undone,
+    the invisible word joiner dropped)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+LIVE_MARKDOWN = re.compile(r"!\[|(?<!\\)\]\(|(?<!\\)<img|(?<!\\)\*\*粗体|(?<!\\)\$x|https?://127|www\.example")
+
+
+def assert_inert(at: AppTest) -> None:
+    """No element that renders Markdown holds the hostile names unescaped (images, links, HTML, bold, LaTeX)."""
+    texts = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success")
+             for e in getattr(at, kind)]
+    texts += [w.label for w in at.checkbox] + [w.label for w in at.get("expandable")]
+    live = [x for x in texts if LIVE_MARKDOWN.search(x)]
+    assert not live, live
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r\n\u2060"), max_size=60))
+def test_inert_text_shows_exactly_as_written(text):
+    assert shown_as(inert(text)) == text
+
+
+def test_inert_escapes_what_markdown_would_render():
+    assert inert(MD_IMAGE) == "!\\[t\\](http\\:\u2060//127.0.0.1\\:9/x.png)小学"
+    assert inert("**b** $x$ <i> `c` ~s~ #h | a&b") == "\\*\\*b\\*\\* \\$x\\$ \\<i\\> \\`c\\` \\~s\\~ \\#h \\| a\\&b"
+    assert inert("- item") == "\\- item" and inert("1. one") == "1\\. one" and inert("_em_ a_b") == "\\_em\\_ a_b"
+    assert inert("a\nb") == "a b"  # one line: no heading or list can start inside it
+    assert inert("www.x.cn a@b.cn") == "www\u2060.x.cn a@\u2060b.cn"  # no bare links
+    # Numbers keep their formats; "@" words are still translated; file names with dots and "_" stay readable.
+    msg = inert_t("err.too_large", "en", file="big_file.csv", size_mb=250.0, limit_mb=200.0)
+    assert "big_file.csv" in msg and "250" in msg
+    assert inert_t("warn.snap_far", "en", kind="@kind.schools", name="**x**", dist=500.0, limit=300.0).count(
+        "\\*\\*x\\*\\*") == 1
+
+
+def test_names_from_files_are_not_markdown_in_the_page(tmp_path):
+    at = _app().run()
+    at.sidebar.radio(key="dataset").set_value("path").run()
+    at.sidebar.text_input(key="osm_path").input(str(DEMO / "district.osm"))
+    at.sidebar.text_input(key="schools_path").input(str(markdown_schools(tmp_path)))
+    at.sidebar.text_input(key="compounds_path").input(str(DEMO / "compounds.geojson"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {MD_IMAGE, MD_MIXED} <= set(at.dataframe[0].value["name"])  # the table shows them as they are
+    (warning,) = [m.value for m in at.markdown if "同一路网节点" in m.value]
+    assert shown_as(warning) == "- 学校“" + MD_IMAGE + "”和“" + MD_MIXED + "”连接在同一路网节点上，两者之间按列表顺序取前者。"
+    assert_inert(at)
+    # A cell quoted in an error message.
+    at.sidebar.text_input(key="schools_path").input(str(markdown_schools(tmp_path, level_cell=MD_IMAGE))).run()
+    assert not at.exception
+    assert at.error and "markdown_level.csv" in at.error[0].value and MD_IMAGE in shown_as(at.error[0].value)
+    assert_inert(at)
+
+
+def test_scenario_names_are_not_markdown_in_the_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("XUEQU_DATA_DIR", str(tmp_path / "data"))
+    at = _app().run()
+    at.sidebar.radio(key="view").set_value("edit").run()
+    at.text_input(key="new_name").input(MD_IMAGE + " **名**").run()
+    at.button(key="scenario_rename").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    label = at.checkbox(key="delete_sure").label
+    assert MD_IMAGE + " **名**" in shown_as(label) and "\\*\\*名\\*\\*" in label
+    at.toggle(key="show_compare").set_value(True).run()
+    at.text_input(key="new_name").input("$x$ 副本").run()
+    at.button(key="scenario_dup").click().run()
+    from geo.store import Store
+
+    (first,) = [c.id for c in Store(tmp_path / "data" / "scenarios.sqlite").list() if c.name.startswith("![")]
+    at.selectbox(key="compare_with").set_value(first).run()  # compared with the scenario named in Markdown
+    assert any(MD_IMAGE in shown_as(c.value) for c in at.caption)
+    assert not at.exception
+    assert_inert(at)
+
+
+# --- typed paths stay inside the data roots -------------------------------------------------------------------
+
+def test_data_roots_come_from_the_environment(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("XUEQU_DATA_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert data_roots() == (tmp_path.resolve(), (tmp_path.parent / "shared" / "data").resolve())
+    monkeypatch.setenv("XUEQU_DATA_ROOT", os.pathsep.join([str(tmp_path / "a"), "", str(tmp_path / "b")]))
+    assert data_roots() == ((tmp_path / "a").resolve(), (tmp_path / "b").resolve())
+
+
+def test_paths_outside_the_roots_are_refused(tmp_path):
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.csv").write_text("id\n1\n")
+    (root / "link.csv").symlink_to(outside / "secret.csv")
+    (root / "linkdir").symlink_to(outside, target_is_directory=True)
+    assert check_under_roots(root / "sub" / "x.csv", (root,)) == (root / "sub" / "x.csv").resolve()
+    assert check_under_roots(root, (root,)) == root.resolve()
+    for bad in (outside / "secret.csv", root / ".." / "outside" / "secret.csv", root / "link.csv",
+                root / "linkdir" / "secret.csv", "/etc/passwd", str(root) + "x/y.csv"):
+        with pytest.raises(InputError) as err:
+            check_under_roots(bad, (root,))
+        assert err.value.key == "err.outside_roots"
+        assert str(bad) in err.value.message("en") and str(root.resolve()) in err.value.message("en")
+
+
+def test_the_path_box_reads_only_inside_the_data_roots(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("XUEQU_DATA_ROOT", str(ROOT))
+    secret = tmp_path / "secret.csv"
+    secret.write_text("id,name,level,capacity,lon,lat\nS1,秘密小学,primary,900,104.25,30.57\n")
+    at = _app().run()
+    at.sidebar.radio(key="dataset").set_value("path").run()
+    at.sidebar.text_input(key="osm_path").input(str(DEMO / "district.osm"))
+    at.sidebar.text_input(key="schools_path").input(str(secret)).run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert errors and shown_as(errors[0]).startswith(f"路径 {secret} 不在") and str(ROOT) in shown_as(errors[0])
+    assert not at.dataframe  # nothing was loaded, not even with the OSM file's schools instead
+    assert not [e for e in at.sidebar.expander if "secret.csv" in e.label]  # its header was not read either
+    at.sidebar.text_input(key="schools_path").input(str(ROOT / os.path.relpath(secret, ROOT))).run()
+    assert at.sidebar.error and not at.dataframe  # ".." does not lead out
+    at.sidebar.text_input(key="schools_path").input(str(DEMO / "schools.csv")).run()
+    assert not at.exception and not at.error and len(at.dataframe[0].value) == 20
+    # The official view's path box too.
+    at.sidebar.radio(key="view").set_value("official").run()
+    at.radio(key="zone_source").set_value("path").run()
+    at.text_input(key="zone_path").input(str(tmp_path)).run()
+    assert not at.exception
+    assert at.error and "err.outside_roots" not in at.error[0].value and str(tmp_path) in shown_as(at.error[0].value)

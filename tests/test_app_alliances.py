@@ -205,8 +205,8 @@ def test_starts_from_a_stored_scenario_with_a_new_school(data_dir):
     db = Store(data_dir / "scenarios.sqlite")
     sid = db.create("新校方案", "demo", "primary", "demo")
     db.push(sid, Edit(ADD_SCHOOL, school="NEW01", name="新开小学", school_level="primary", capacity=1080,
-                      lon=104.245, lat=30.58), 0)
-    db.push(sid, Edit(REASSIGN, level="primary", pairs=(("C001", "P05"),)), 1)
+                      lon=104.245, lat=30.58), 0, version=0)
+    db.push(sid, Edit(REASSIGN, level="primary", pairs=(("C001", "P05"),)), 1, version=1)
     at = alliance_view()
     at.selectbox(key="al_base").set_value(sid).run()
     ok(at)

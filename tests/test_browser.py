@@ -1,4 +1,6 @@
-"""One real-browser smoke test: the app starts, the map renders with catchments, a screenshot is saved.
+"""Real-browser tests: the app starts, the map renders with catchments, a screenshot is saved; a compound is
+reassigned by clicking it; names from files are shown as text (never fetched as images); downloads clicked in
+quick succession all arrive.
 
 Playwright drives Debian's Chromium (/usr/bin/chromium, installed by `make test`); never `playwright install`.
 """
@@ -17,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu"]
+SCHOOLS_BOX = "学校文件（可选，默认取自 OSM）"
 SHOT = ROOT / "build" / "screenshot.png"
 
 pytestmark = pytest.mark.browser
@@ -119,3 +123,111 @@ def test_click_a_compound_and_reassign_it(server):
         after = int(_cell(page, "P05", 3))
         browser.close()
     assert after == before + int(first["children_primary"])
+
+
+def test_names_from_files_are_shown_as_text_never_fetched(server, tmp_path):
+    """Schools named ``![t](http://127.0.0.1:9/x.png)``, ``<img …>``, ``**bold**``, ``$x$``: the page shows them
+    as written (in a warning, and a cell in an error message) and the browser never asks for the image."""
+    from playwright.sync_api import expect, sync_playwright
+    from test_app import IMAGE_URL, MD_IMAGE, MD_MIXED, markdown_schools
+
+    demo = ROOT / "data" / "demo"
+    names, bad_level = markdown_schools(tmp_path), markdown_schools(tmp_path, level_cell=MD_IMAGE)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1400})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(server, wait_until="domcontentloaded")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("OSM 文件路径", exact=True).click()
+        for label, path in (("OSM 文件（.osm / .osm.bz2 / .osm.pbf）", demo / "district.osm"), (SCHOOLS_BOX, names),
+                            ("小区文件（可选，默认取自 OSM）", demo / "compounds.geojson")):
+            box = sidebar.get_by_label(label, exact=True)
+            box.fill(str(path))
+            box.press("Enter")
+            page.wait_for_timeout(300)
+        page.get_by_text("提示 (", exact=False).first.click(timeout=120_000)
+        warning = page.locator('[data-testid="stMarkdown"]', has_text="同一路网节点").first
+        warning.wait_for(timeout=60_000)
+        text = warning.inner_text().replace("\u2060", "")
+        assert MD_IMAGE in text and MD_MIXED in text, text
+        for tag in ("img", "a", "strong", "em", ".katex"):
+            assert warning.locator(tag).count() == 0, tag
+
+        box = sidebar.get_by_label(SCHOOLS_BOX, exact=True)
+        box.fill(str(bad_level))
+        box.press("Enter")
+        alert = page.locator('[data-testid="stAlert"]', has_text="markdown_level.csv").first
+        expect(alert).to_be_visible(timeout=60_000)
+        assert MD_IMAGE in alert.inner_text().replace("\u2060", "")
+        assert alert.locator("img").count() == 0 and alert.locator("a").count() == 0
+        page.wait_for_timeout(1000)
+        browser.close()
+    assert requests and not [u for u in requests if IMAGE_URL.rsplit("/", 1)[0] in u], requests
+
+
+# Clicks 0.12 s apart: quick, and well above the pace at which Chromium itself starts dropping downloads a
+# page starts from script (below about 0.05 s apart it drops some even on a plain page of links).
+CLICK_GAP_MS = 120
+
+
+def _download_all(page, buttons, rounds: int) -> list:
+    """Click every button, ``rounds`` times, in quick succession; returns the downloads that arrived."""
+    got = []
+
+    def collect(download) -> None:
+        got.append(download)
+
+    page.on("download", collect)
+    for _ in range(rounds):
+        for b in buttons:
+            b.click()
+            page.wait_for_timeout(CLICK_GAP_MS)
+    deadline = time.monotonic() + 60
+    while len(got) < rounds * len(buttons) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    page.remove_listener("download", collect)
+    return got
+
+
+def _check(downloads, names: set[str]) -> None:
+    assert {d.suggested_filename for d in downloads} == names
+    for d in downloads:
+        assert d.failure() is None, (d.suggested_filename, d.failure())
+        assert Path(d.path()).stat().st_size > 0, d.suggested_filename
+
+
+def test_downloads_clicked_quickly_all_arrive(server):
+    """Downloads in a row, as fast as clicks go, on the zoning view and the editing view — also one clicked
+    while the page is running again — each arrives whole (none lost to a rerun)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1400}, accept_downloads=True)
+        page.goto(server, wait_until="domcontentloaded")
+        buttons = page.locator('[data-testid="stDownloadButton"] button')
+        buttons.nth(2).wait_for(timeout=120_000)
+        assert buttons.count() == 3
+        got = _download_all(page, [buttons.nth(i) for i in range(3)], rounds=3)
+        assert len(got) == 9
+        _check(got, {"catchments-primary-network.geojson", "assignments-primary-network.geojson",
+                     "schools-primary-network.csv"})
+
+        page.goto(f"{server}/?view=edit", wait_until="domcontentloaded")
+        buttons = page.locator('[data-testid="stDownloadButton"] button')
+        buttons.nth(5).wait_for(timeout=120_000)
+        assert buttons.count() == 6
+        six = [buttons.nth(i) for i in range(6)]
+        got = _download_all(page, six, rounds=2)
+        assert len(got) == 12
+        names = {d.suggested_filename for d in got}
+        assert len(names) == 6 and any(n.endswith("-plan.gpkg") for n in names)
+        _check(got, names)
+        # A click on a download while the page runs again (here: the comparison switched on) still arrives.
+        page.get_by_text("显示对比", exact=False).first.click()
+        got = _download_all(page, six[:2], rounds=1)
+        assert len(got) == 2
+        _check(got, {n for n in names if n.endswith(".geojson")})
+        browser.close()
