@@ -22,8 +22,12 @@ WALK = "walk"
 DRIVE = "drive"
 MODES = (WALK, DRIVE)
 
-# The same exclusions osmnx's built-in "walk" and "drive" network types apply (its _overpass filters),
-# as regular expressions searched in the tag value.
+# The ways osmnx's built-in "walk" and "drive" network types keep, for a file (osmnx applies them only to
+# Overpass downloads, and builds them in a private function): a way is kept when it has a highway tag and
+# none of these tags has a value in which the regular expression is found (Overpass's ["tag"!~"regex"];
+# "access" is osmnx's settings.default_access). A copy of osmnx 2.1's filters, not a derivation:
+# tests/test_geo_network_filters.py fails when osmnx's and ours keep different ways, and an osmnx upgrade
+# cannot change networks (and their cache) silently.
 _EXCLUDE: dict[str, dict[str, str]] = {
     WALK: {
         "highway": "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|"
@@ -32,6 +36,11 @@ _EXCLUDE: dict[str, dict[str, str]] = {
         "service": "private",
         "access": "private",
         "area": "yes",
+        # a road mapped with its sidewalks as separate ways is walked on those ways (osmnx 2.1)
+        "sidewalk": "separate",
+        "sidewalk:both": "separate",
+        "sidewalk:left": "separate",
+        "sidewalk:right": "separate",
     },
     DRIVE: {
         "highway": "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|escalator|"

@@ -22,3 +22,43 @@ def test_importing_geo_does_not_import_streamlit():
                          timeout=120, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.startswith("ok")
+
+
+def _private_osmnx_uses(path: Path) -> list[str]:
+    """Private osmnx names a module reaches: ``from osmnx._x import``, ``import osmnx._x``, ``ox._x``."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    aliases = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
+               for a in n.names if a.name == "osmnx"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("osmnx._"):
+            found.append(f"from {node.module} import")
+        elif isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if a.name.startswith("osmnx._")]
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+              and node.attr.startswith("_")):
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def test_geo_uses_one_private_osmnx_name_only_its_empty_result_error(tmp_path):
+    uses = {p.relative_to(ROOT).as_posix(): _private_osmnx_uses(p) for p in sorted((ROOT / "geo").rglob("*.py"))}
+    assert {p: u for p, u in uses.items() if u} == {"geo/io.py": ["ox._errors"]}
+    # ... and it is what osmnx raises when a file holds nothing asked for (io turns it into "none found").
+    import osmnx as ox
+    import pytest
+
+    from geo import io
+
+    path = tmp_path / "road.osm"
+    path.write_text("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"test\">\n"
+                    '  <node id="1" lat="30.60" lon="104.10" version="1"/>\n'
+                    '  <node id="2" lat="30.61" lon="104.11" version="1"/>\n'
+                    '  <way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>\n'
+                    "</osm>\n", encoding="utf-8")
+    assert issubclass(io.InsufficientResponseError, ValueError)
+    with pytest.raises(io.InsufficientResponseError):
+        ox.features_from_xml(path, tags={"amenity": "school"})
+    assert io.read_osm_features(path, {"amenity": "school"}).empty

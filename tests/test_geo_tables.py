@@ -289,3 +289,42 @@ def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
             zf.writestr(n, body)
     s, _ = io.load_schools(cached)
     assert s["capacity"].tolist()[:4] == [300, 900, 900, 300]
+
+
+def test_a_quoted_header_with_commas_in_a_semicolon_file_keeps_its_columns(tmp_path):
+    from geo import io
+
+    path = tmp_path / "schools.csv"
+    path.write_text('id;"名称,全称";level;capacity;lon;lat\n'
+                    'P1;"一小,成都市第一小学";primary;900;104.06;30.66\n'
+                    'P2;二小;primary;800;104.07;30.67\n', encoding="gb18030")
+    assert io.table_columns(path) == ["id", "名称,全称", "level", "capacity", "lon", "lat"]
+    s, _ = io.load_schools(path, mapping={"name": "名称,全称"})
+    assert s["school_id"].tolist() == ["P1", "P2"]
+    assert s["name"].tolist() == ["一小,成都市第一小学", "二小"]
+    assert s["capacity"].tolist() == [900, 800]
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_the_separator_is_found_when_every_other_one_is_quoted_in_the_cells(sep):
+    from geo import io
+
+    others = "".join(c for c in io.CSV_SEPARATORS if c != sep)
+    header = sep.join(["id", f'"名{others}称"', "lon", "lat"])
+    rows = [sep.join([f"P{i}", f'"{i}{others}小学"', f"104.0{i}", "30.6"]) for i in range(4)]
+    df = io._parse_csv("\n".join([header, *rows]) + "\n", "t.csv")
+    assert list(df.columns) == ["id", f"名{others}称", "lon", "lat"]
+    assert df[f"名{others}称"].tolist() == [f"{i}{others}小学" for i in range(4)]
+
+
+@pytest.mark.parametrize("text, sep", [
+    ("id;name;lon;lat\n" + "".join(f"{i};甲{i};104,0{i};30,6{i}\n" for i in range(12)), ";"),  # decimal commas
+    ("id\tname\tcapacity\n" + "".join(f"{i}\t甲{i}\t1,000\n" for i in range(5)), "\t"),  # thousands commas
+    ("name\n甲\n乙\n", ","),  # one column
+    ("id,name,lon\n1,St Mary's,104\n2,O'Brien's,105\n", ","),  # apostrophes are not quotes
+    ("id|name|lon\n1|甲|104\n", "|"),
+])
+def test_separator_sniffing(text, sep):
+    from geo import io
+
+    assert io._sniff_sep(text) == sep
