@@ -5,6 +5,7 @@
     xuequ zonetext read --network FILE --zones FILE [--schools FILE] [--demand FILE] --out DIR
     xuequ zonetext write --network FILE --schools FILE --demand FILE --level primary --method network \
         --format text|markdown|csv --out FILE
+    xuequ scenarios [--fresh-store]
 """
 
 from __future__ import annotations
@@ -201,6 +202,48 @@ def zonetext_write(
     typer.echo(t("cli.wrote", lang.value, path=io.write_text(out, written.text)))
     if len(written.unwritten):
         typer.echo(t("cli.zonetext.unwritten", lang.value, count=len(written.unwritten)), err=True)
+
+
+@cli.command()
+def scenarios(
+    fresh_store: bool = typer.Option(False, "--fresh-store",
+                                     help="If the store cannot be used (damaged, read-only, or its folder is a "
+                                          "file), start a fresh one, keeping the bad file aside (renamed "
+                                          "scenarios.sqlite.bad-<time>, never deleted)"),
+    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+) -> None:
+    """List the stored what-if scenarios (id, name, level, dataset, last change) of the store in
+    $XUEQU_DATA_DIR (else the user data folder)."""
+    from datetime import datetime
+
+    from geo.store import Store, StoreError
+
+    try:
+        try:
+            store = Store()
+        except StoreError as err:
+            if not fresh_store:
+                typer.echo(err.message(lang.value), err=True)
+                typer.echo(t("cli.store_fresh_hint", lang.value), err=True)
+                raise typer.Exit(code=2) from None
+            typer.echo(err.message(lang.value), err=True)
+            store, moved = Store.start_fresh(err.path)
+            typer.echo(t("edit.store_fresh_done", lang.value, files=", ".join(map(str, moved)) or "-"))
+        else:
+            if fresh_store:
+                typer.echo(t("cli.store_ok", lang.value, file=store.path))
+        listed = store.list()
+    except typer.Exit:
+        raise
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    if not listed:
+        typer.echo(t("cli.scenarios_none", lang.value, file=store.path))
+    for s in listed:
+        typer.echo(t("cli.scenario_row", lang.value, id=s.id, name=s.name, level=t(f"level.{s.level}", lang.value),
+                     dataset=s.dataset_label or s.dataset,
+                     updated=datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")))
 
 
 def main() -> None:

@@ -9,15 +9,26 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, leaflet_assets, load_dataset, page_header, show_error, zoning
+from app.common import (
+    dataset_digest,
+    download_row,
+    inert_t,
+    leaflet_assets,
+    load_dataset,
+    page_header,
+    show_error,
+    zoning,
+)
 from app.state import Dataset
 from geo import export
 from geo.assignment import NETWORK
 from geo.i18n import t
 from geo.maps import official_map
+from geo.paths import check_under_roots
 from geo.scenario import Inputs, Scenario, ZoningResult
 from geo.schools import LEVELS
 from geo.zonetext import (
+    MAX_ZONE_TEXT_BYTES,
     ZoneText,
     load_zone_source,
     official_plan,
@@ -93,15 +104,18 @@ def _zone_input(lang: str) -> tuple[ZoneText | None, str]:
         path = st.text_input(T("official.path"), key="zone_path", help=T("official.path.help")).strip()
         if not path:
             return None, ""
+        path = str(check_under_roots(path))  # only inside the data roots (geo.paths)
         stamp = _stamp(path)
         return _zone_from_path(path, stamp), f"path:{path}:{stamp}"
     if source == "upload":
-        up = st.file_uploader(T("official.upload"), type=["md", "csv", "txt"], key="zone_upload")
+        up = st.file_uploader(T("official.upload"), type=["md", "csv", "txt"], key="zone_upload",
+                              help=T("official.limit", limit_mb=MAX_ZONE_TEXT_BYTES / 2**20))
         if up is None:
             return None, ""
         data = up.getvalue()
         return _zone_from_bytes(up.name, data), "upload:" + hashlib.sha256(data).hexdigest()
-    text = st.text_area(T("official.paste"), key="zone_paste", height=180, placeholder=T("official.paste.help"))
+    text = st.text_area(T("official.paste"), key="zone_paste", height=180, placeholder=T("official.paste.help"),
+                        help=T("official.limit", limit_mb=MAX_ZONE_TEXT_BYTES / 2**20))  # over it: said in the page
     if not text.strip():
         return None, ""
     source_name = T("official.pasted")
@@ -229,15 +243,14 @@ def _downloads(inputs: Inputs, digest: str, zone_key: str, nearest: ZoningResult
     level = (result or nearest).scenario.level if (result or nearest) is not None else LEVELS[0]
     if result is not None:
         catch, assign, matches, comparison = _files(result, report, f"{digest}-{level}-{zone_key}")
-        c1, c2, c3, c4 = st.columns(4)
-        c1.download_button(T("official.download.catchments"), catch, f"official-catchments-{level}.geojson",
-                           "application/geo+json", key="dl_off_catchments")
-        c2.download_button(T("official.download.assignments"), assign, f"official-assignments-{level}.geojson",
-                           "application/geo+json", key="dl_off_assignments")
-        c3.download_button(T("official.download.matches"), matches, "street-matches.csv", "text/csv",
-                           key="dl_off_matches")
-        c4.download_button(T("official.download.comparison"), comparison, f"official-vs-nearest-{level}.csv",
-                           "text/csv", key="dl_off_comparison")
+        download_row([
+            (T("official.download.catchments"), catch, f"official-catchments-{level}.geojson",
+             "application/geo+json", "dl_off_catchments"),
+            (T("official.download.assignments"), assign, f"official-assignments-{level}.geojson",
+             "application/geo+json", "dl_off_assignments"),
+            (T("official.download.matches"), matches, "street-matches.csv", "text/csv", "dl_off_matches"),
+            (T("official.download.comparison"), comparison, f"official-vs-nearest-{level}.csv", "text/csv",
+             "dl_off_comparison")])
     plans = [p for p, r in (("nearest", nearest), ("official", result)) if r is not None]
     if not plans:
         return
@@ -251,8 +264,8 @@ def _downloads(inputs: Inputs, digest: str, zone_key: str, nearest: ZoningResult
     key = f"{digest}-{level}-{plan}-{zone_key if plan == 'official' else ''}"
     written = _written(inputs, chosen, key, fmt)
     ext, mime = FORMATS[fmt]
-    st.download_button(T("official.download.text"), written.text.encode("utf-8"), f"zones-{plan}-{level}.{ext}", mime,
-                       key="dl_zone_text")
+    download_row([(T("official.download.text"), written.text.encode("utf-8"), f"zones-{plan}-{level}.{ext}", mime,
+                   "dl_zone_text")])
     st.caption(T("official.write.caption", schools=len([x for x in written.text.splitlines() if x.strip()]),
                  unwritten=len(written.unwritten), moved=written.moved_m))
 
@@ -281,7 +294,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     if inputs.warnings:
         with st.expander(f"{T('app.warnings')} ({len(inputs.warnings)})"):
             for key_, params in inputs.warnings:
-                st.write("- " + t(key_, lang, **params))
+                st.write("- " + inert_t(key_, lang, **params))
 
     st.subheader(T("official.input"))
     if nearest is not None:

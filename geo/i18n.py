@@ -110,6 +110,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.compound": ("小区", "Compound"),
     # --- errors -----------------------------------------------------------------------------------
     "err.file_missing": ("找不到文件 {file}：请检查路径。", "File not found: {file}. Check the path."),
+    # Paths typed in the page are read only inside the data roots (geo.paths).
+    "err.outside_roots": (
+        "路径 {file} 不在本服务器允许读取的数据文件夹内（{roots}）：请把文件放进其中一个文件夹，或改用上传；"
+        "管理员可用环境变量 {env} 设置这些文件夹。",
+        "The path {file} is outside the data folders this server may read ({roots}): put the file in one of "
+        "them, or upload it instead; the administrator sets these folders with the {env} environment variable.",
+    ),
     "err.file_unreadable": (
         "无法读取文件 {file}：{reason}。请确认它是受支持的格式（{formats}）。",
         "Cannot read {file}: {reason}. Make sure it is one of the supported formats ({formats}).",
@@ -259,6 +266,57 @@ TEXT: dict[str, tuple[str, str]] = {
     "edit.warn_over_capacity": ("{count} 所学校超出学位：{schools}。", "Schools over capacity ({count}): {schools}."),
     "edit.warn_over_capacity_more": ("{count} 所学校超出学位：{schools} 等（另有 {more} 所）。",
                                      "Schools over capacity ({count}): {schools} and {more} more."),
+    # --- the store under concurrent tabs and damaged files; edits that would break a plan (issue 10) ----
+    "err.stale_edit": (
+        "此方案已在另一个标签页或窗口中被修改：已重新载入其历史记录，您的这步操作未生效——请在当前方案上重新操作。",
+        "This scenario was changed in another tab or window: its history was reloaded and your action was not "
+        "applied. Make it again on the plan as it is now.",
+    ),
+    "err.store_corrupt": (
+        "方案库文件 {file} 已损坏或不是方案库（{reason}）：可以新建一个方案库，原文件会改名保留（….bad-时间），不会被删除。",
+        "The scenario store {file} is damaged or is not a scenario store ({reason}): start a fresh store; the "
+        "file is kept aside (renamed ….bad-<time>), never deleted.",
+    ),
+    "err.store_readonly": (
+        "方案库文件 {file} 是只读的，编辑无法保存：请让它可写，或新建一个方案库（原文件会改名保留）。",
+        "The scenario store {file} is read-only, so no edit can be saved: make it writable, or start a fresh "
+        "store (the file is kept aside, renamed).",
+    ),
+    "err.store_folder": (
+        "数据文件夹 {folder} 不是文件夹而是一个文件：请把 XUEQU_DATA_DIR 指向一个文件夹，或新建方案库（该文件会改名保留）。",
+        "The data folder {folder} is a file, not a folder: point XUEQU_DATA_DIR at a folder, or start a fresh "
+        "store (the file is kept aside, renamed).",
+    ),
+    "err.store_unopenable": (
+        "无法打开方案库文件 {file}（{reason}）：请检查它所在的文件夹是否存在且可写。",
+        "Cannot open the scenario store {file} ({reason}): check that its folder exists and is writable.",
+    ),
+    "err.store_busy": (
+        "方案库 {file} 正被另一个程序占用（{reason}）：请稍后重试。",
+        "The scenario store {file} is in use by another program ({reason}): try again in a moment.",
+    ),
+    "err.edit_last_school": (
+        "不能关闭“{name}”（{school}）：它是最后一所招收{level}学生的学校。请先新开一所这一学段的学校。",
+        "'{name}' ({school}) cannot be closed: it is the last school taking {level} pupils. Open another "
+        "school of that level first.",
+    ),
+    "err.edit_outside_network": (
+        "学校“{name}”的位置（经度 {lon:.6f}，纬度 {lat:.6f}）离路网 {dist:,.0f} 米，在路网范围之外：请在路网覆盖的范围内选点。",
+        "School '{name}' at lon {lon:.6f}, lat {lat:.6f} is {dist:,.0f} m from the network, outside its area: "
+        "place it where the network reaches.",
+    ),
+    "edit.warn_skipped": ("方案中有 {count} 步编辑无法应用，已跳过：{edits}。",
+                          "{count} edits of this plan cannot apply and were skipped: {edits}."),
+    "edit.skipped_item": ("第 {n} 步（{reason}）", "edit {n} ({reason})"),
+    "edit.store_fresh": ("新建方案库（原文件改名保留）", "Start a fresh store (keep the old file aside)"),
+    "edit.store_fresh_done": ("已新建方案库；原来的文件已改名保留为：{files}。",
+                              "A fresh store was started; the old files were kept as: {files}."),
+    "cli.store_fresh_hint": ("可用 xuequ scenarios --fresh-store 新建方案库，原文件会改名保留、不会被删除。",
+                             "Run xuequ scenarios --fresh-store to start a fresh store; the old file is kept "
+                             "aside, never deleted."),
+    "cli.store_ok": ("方案库 {file} 完好，未做任何改动。", "The scenario store {file} is fine; nothing was moved."),
+    "cli.scenarios_none": ("方案库 {file} 中还没有方案。", "The scenario store {file} holds no scenarios yet."),
+    "cli.scenario_row": ("{id}\t{name}\t{level}\t{dataset}\t{updated}", "{id}\t{name}\t{level}\t{dataset}\t{updated}"),
     # --- Chinese data as it comes: encodings, coordinate systems, vector files (geo.io, geo.coords) ----
     "err.too_large": (
         "文件 {file}（{size_mb:.1f} MB）超过 {limit_mb:.0f} MB 的上限，未读取：请只保留需要的区域或列。",
@@ -343,6 +401,65 @@ TEXT: dict[str, tuple[str, str]] = {
         ),
     ),
     "kind.data": ("数据", "data"),
+    # --- wrong figures are never silent: implausible counts, formulas, ids, broken OSM files (geo.io) ------
+    "err.too_many_children": (
+        "文件 {file} 第 {row} 行的“{field}”值“{value}”不合理：一个小区某一学段的学生最多 {limit:,} 名。"
+        "请检查该单元格（是否多打了数字、填错了列，或填了全区合计）。",
+        "{file} row {row}: '{field}' value '{value}' is not plausible: a compound has at most {limit:,} children "
+        "of one level. Check the cell (an extra digit, the wrong column, or a district total?).",
+    ),
+    "err.too_many_seats": (
+        "文件 {file} 第 {row} 行的“{field}”值“{value}”不合理：一所学校最多 {limit:,} 个学位。"
+        "请检查该单元格（是否多打了数字，或填错了列）。",
+        "{file} row {row}: '{field}' value '{value}' is not plausible: a school has at most {limit:,} seats. "
+        "Check the cell (an extra digit, or the wrong column?).",
+    ),
+    "err.blank_id": (
+        "文件 {file} 第 {row} 行的编号（“{field}”）为空：每一行都需要编号，请补上。",
+        "{file} row {row}: the id ('{field}') is blank: every row needs an id; fill it in.",
+    ),
+    "err.xlsx_formulas": (
+        "文件 {file} 中单元格 {cells} 是公式，但没有保存计算结果（通常由脚本生成、未在 Excel 中打开过）："
+        "请用 Excel 或 WPS 打开并保存该文件，或直接填入数值。",
+        "{file}: cells {cells} are formulas with no saved value (written by a script and never opened in "
+        "Excel): open and save the file in Excel or WPS, or type the values.",
+    ),
+    "warn.capacity_estimated_rows": (
+        "文件 {file} 中 {count} 所学校没有填学位数（第 {rows} 行），已按默认值估计（小学 {primary}、初中 {junior}、"
+        "九年一贯制 {nine_year}）：请补上实际学位数。",
+        "{file}: {count} schools have no capacity (rows {rows}); a default was used (primary {primary}, junior "
+        "{junior}, nine-year {nine_year}): fill in their real seats.",
+    ),
+    "warn.osm_capacity_implausible": (
+        "OSM 学校“{name}”的学位数“{value}”不合理（一所学校最多 {limit:,} 个学位），已按默认值估计。",
+        "OSM school '{name}': capacity '{value}' is not plausible (a school has at most {limit:,} seats); a "
+        "default was used.",
+    ),
+    "err.osm_duplicate_node": (
+        "OSM 文件 {file} 中节点 {node} 出现了多次且位置不同（{first} 与 {second}）：文件可能由重叠的数据拼接而成，"
+        "请重新导出或用 osmium 合并（osmium merge）。",
+        "OSM file {file}: node {node} appears more than once at different positions ({first} and {second}): the "
+        "file was probably pieced together from overlapping extracts; export it again or merge it with "
+        "'osmium merge'.",
+    ),
+    "err.osm_bad_node": (
+        "OSM 文件 {file} 中节点 {node} 的位置无效（纬度 {lat}，经度 {lon}）：经度应在 -180~180、纬度在 -90~90 之间。"
+        "请修正或删除该节点后重新导出。",
+        "OSM file {file}: node {node} has an invalid position (lat {lat}, lon {lon}): longitude must be "
+        "-180..180 and latitude -90..90. Fix or remove the node and export again.",
+    ),
+    "err.osm_bad_id": (
+        "OSM 文件 {file} 中有无效的{element}编号“{value}”：编号应为整数。",
+        "OSM file {file}: {element} id '{value}' is not valid: ids are whole numbers.",
+    ),
+    "warn.osm_clipped": (
+        "OSM 文件 {file} 是裁剪过的范围：{count} 条道路或图形引用了文件中没有的节点（如 way {way}），"
+        "只保留了它们在文件内的部分；边界附近的距离可能偏长。",
+        "OSM file {file} is a clipped extract: {count} ways refer to nodes the file does not hold (e.g. way "
+        "{way}); only their parts inside the file were kept, so distances near its edge may be longer.",
+    ),
+    "osm.element.node": ("节点", "node"),
+    "osm.element.way": ("道路", "way"),
     "coords.system": ("坐标系", "Coordinate system"),
     "coords.wgs84": ("WGS-84（GPS / OpenStreetMap）", "WGS-84 (GPS / OpenStreetMap)"),
     "coords.gcj02": ("GCJ-02（高德 / 腾讯）", "GCJ-02 (AMap / Tencent)"),
@@ -524,6 +641,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "zone.reason.stray_bracket": ("多余的右括号（可能是识别错误），其余部分已读取", "a stray closing bracket (an OCR slip?); the rest was read"),
     "zone.reason.unclosed_bracket": ("括号未闭合，其余部分已读取", "an unclosed bracket; the rest was read"),
     "zone.reason.format": ("缺少学校列或划片范围列", "no school or range column"),
+    # --- hostile zone lists: limits that keep one list from holding the server (geo.zonetext) ----------
+    "zone.reason.too_long": ("过长（超过 500 个字符），不可能是一条街道，未读取", "too long (over 500 characters) to be a street entry; not read"),
+    "zone.reason.too_many_labels": ("一句中“：”前的标签超过 10 层，其余部分未读取", "more than 10 labels (text before '：') in one clause; the rest was not read"),
+    "zone.reason.encoding_guessed": ("文件编码是猜测的（见“文字”列），请核对街道名", "the file's encoding was guessed (see the text column): check the street names"),
+    "err.zone_too_large": (
+        "划片名单 {file}（{size_mb:.2f} MB）超过 {limit_mb:.0f} MB 的上限，未读取：一个区县的名单通常不到 0.1 MB，"
+        "请确认文件无误，或拆成几个文件分别读入。",
+        "The zone list {file} ({size_mb:.2f} MB) is over the {limit_mb:.0f} MB limit and was not read: a district's "
+        "list is usually under 0.1 MB; check that it is the right file, or split it into several.",
+    ),
+    "err.zone_too_many": (
+        "划片名单 {file} 到第 {row} 行已超过 {limit:,} 行和条目的上限，未读取：一个区县的名单通常不到 2,000 条，"
+        "请确认文件无误，或拆成几个文件分别读入。",
+        "The zone list {file} has more than {limit:,} lines and entries by row {row} and was not read: a district's "
+        "list usually has under 2,000; check that it is the right file, or split it into several.",
+    ),
+    "official.limit": ("名单最多 {limit_mb:.0f} MB（一个区县的名单通常不到 0.1 MB）。",
+                       "A list may have up to {limit_mb:.0f} MB (a district's is usually under 0.1 MB)."),
+    "err.zone_csv_field": (
+        "划片名单 {file} 第 {row} 行有一个超过 {limit:,} 个字符的单元格，未读取：多半是引号没有配对，请检查该行。",
+        "The zone list {file} has a cell of over {limit:,} characters at row {row} and was not read: most likely a "
+        "quote is not closed; check that row.",
+    ),
     "zone.issue": ("{source} 第 {line} 行：“{text}”未读取：{reason}。", "{source} line {line}: '{text}' was not read: {reason}."),
     "zone.flag.loose_match": ("街道名近似匹配，请核对", "street name matched loosely: check it"),
     "zone.flag.parity_whole_street": ("单/双号无法在路网上区分，按整条街道计", "odd/even numbers cannot be told apart on the network: the whole street is used"),

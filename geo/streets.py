@@ -34,8 +34,15 @@ DISTRICTS = ("锦江", "青羊", "金牛", "武侯", "成华", "高新", "天府
              "新津", "青白江")
 
 _QUOTES_RE = re.compile(r"[‘’“”'\"`´]")
-_ENGLISH_GLOSS_RE = re.compile(r"\s*[-–—]\s*[A-Za-z][A-Za-z0-9 .,'-]*$")
+# Names come from user files (an OSM file's tags): every pattern here is linear in the name. Searched
+# over a long name, "\s*[-–—]\s*[A-Za-z][A-Za-z0-9 .,'-]*$" and "[(（\[【][^)）\]】]*[)）\]】]" retried a
+# run from each of its characters (a 20,000-character name took 5 s); _strip_gloss and _strip_brackets
+# find the same matches in one pass.
+_ENGLISH_GLOSS_RE = re.compile(r"(?<!\s)\s*+[-–—]\s*+[A-Za-z][A-Za-z0-9 .,'-]*+$")
+_GLOSS_TAIL_RE = re.compile(r"(?<![A-Za-z0-9 .,'-])[A-Za-z0-9 .,'-]*+$")
+_GLOSS_LEAD_RE = re.compile(r"(?<![\s–—-])[\s–—-]*+$")
 _BRACKETS_RE = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+_CLOSERS = ")）]】"
 _PREFIX_RE = re.compile(r"^(四川省)?(成都市)?(?:(" + "|".join(DISTRICTS) + r")区)?")
 _SUBDISTRICT_RE = re.compile(r"^[\u4e00-\u9fff]{2,3}街道(?=[\u4e00-\u9fff]{3})")
 _SECTION_RE = re.compile(r"^(?P<base>.+?[路街道])(?P<section>[一二三四五六七八九十]+段|[东西南北中]段)$")
@@ -55,13 +62,30 @@ def _digits_to_chinese(s: str) -> str:
     return re.sub(r"\d+", lambda m: chinese_numeral(int(m.group())), s)
 
 
+def _strip_gloss(s: str) -> str:
+    """``s`` without an English gloss at its end (``东城根南街 - Dongchenggen Street South``): what
+    ``re.sub(r"\\s*[-–—]\\s*[A-Za-z][A-Za-z0-9 .,'-]*$", "", s)`` gives, in linear time. The gloss lies in
+    the run of gloss characters that ends the name, after at most the blanks and dash before that run."""
+    tail = _GLOSS_TAIL_RE.search(s).start()
+    lead = _GLOSS_LEAD_RE.search(s, 0, tail).start()
+    m = _ENGLISH_GLOSS_RE.search(s, lead)
+    return s[:m.start()] + s[m.end():] if m else s
+
+
+def _strip_brackets(s: str) -> str:
+    """``s`` without its bracketed parts (``_BRACKETS_RE.sub``): an opening bracket with no closing one after
+    it matches nothing, so only the text up to the last closing bracket is searched."""
+    last = max(s.rfind(c) for c in _CLOSERS)
+    return _BRACKETS_RE.sub("", s[:last + 1]) + s[last + 1:] if last >= 0 else s
+
+
 def normalise_name(name: object) -> str:
     """The comparison key of a street name (see the module docstring)."""
     s = unicodedata.normalize("NFKC", "" if name is None else str(name))
     s = _QUOTES_RE.sub("", s)
     if re.search(r"[\u4e00-\u9fff]", s):
-        s = _ENGLISH_GLOSS_RE.sub("", s)
-        s = _BRACKETS_RE.sub("", s)
+        s = _strip_gloss(s)
+        s = _strip_brackets(s)
         s = re.sub(r"[A-Za-z\s]+", "", s)
     else:
         s = re.sub(r"\s+", " ", s).strip().lower()

@@ -18,6 +18,13 @@ Entries (one per street mention) have a qualifier ``kind``:
 
 Nothing is silently dropped: every piece of text that is not a street entry is an *issue* with its file
 and line.
+
+One list can never hold the server: parsing takes time linear in the text (no pattern backtracks over
+more than a bounded stretch, nothing rescans what it has read), and a list over
+:data:`MAX_ZONE_TEXT_BYTES` (files by their size, pasted text by its UTF-8 size) is refused with an
+:class:`~geo.errors.InputError` naming its size and the limit, by the library itself (``max_bytes=None``
+lifts it for callers that have their own). A piece between separators longer than :data:`MAX_ITEM_CHARS`,
+or a clause with more than :data:`MAX_LABELS` labels (``包括：``), is an issue, not an entry.
 """
 
 from __future__ import annotations
@@ -63,6 +70,18 @@ R_BAD_NAME = "bad_name"            # too short, too long or not Chinese
 R_STRAY_BRACKET = "stray_bracket"  # OCR: a bracket closed that never opened (the rest is parsed)
 R_UNCLOSED_BRACKET = "unclosed_bracket"
 R_FORMAT = "format"                # a table or CSV without a school or range column
+R_TOO_LONG = "too_long"            # a piece longer than MAX_ITEM_CHARS: not a street entry
+R_TOO_MANY_LABELS = "too_many_labels"  # more than MAX_LABELS labels (包括：) in one clause: the rest not read
+R_ENCODING = "encoding_guessed"    # the file's encoding was guessed (line 0: the whole file)
+
+# Limits that keep one list from holding the server (see the module docstring).
+# 1 MB: over twenty times the largest district list we know (the Chenghua list, 44 KB); read in 1-1.5 s at most.
+MAX_ZONE_TEXT_BYTES = 2**20
+MAX_ITEM_CHARS = 500             # the longest real piece is 97 characters (a street with a list of compounds)
+MAX_LABELS = 10                  # labels in one clause: real lists have at most two (…区域，含以下街巷：…)
+MAX_ZONE_PIECES = 50_000         # lines and pieces of one list: a district's has at most 1,600
+MAX_ISSUE_TEXT = 200             # an issue quotes at most this much of its text
+ZONE_SUFFIXES = (".md", ".csv", ".txt")
 
 
 @dataclass(frozen=True)
@@ -79,48 +98,98 @@ class ZoneText:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def read_zone_file(path: str | Path, *, data: bytes | None = None, name: str | None = None) -> ZoneText:
-    """Parse a zone list file (``.md``, ``.csv`` or ``.txt``), UTF-8 (with or without BOM) or GB18030."""
+def read_zone_file(path: str | Path, *, data: bytes | None = None, name: str | None = None,
+                   max_bytes: int | None = MAX_ZONE_TEXT_BYTES) -> ZoneText:
+    """Parse a zone list file (``.md``, ``.csv`` or ``.txt``), decoded as every text file of the project
+    (:func:`geo.io.decode_text`: UTF-8 with or without BOM, GB18030, UTF-16 / UTF-32; another encoding
+    is guessed and said so in an ``encoding_guessed`` issue on line 0; bytes that are not text are an
+    InputError naming the file). A file over ``max_bytes`` is refused before it is read."""
+    from geo.io import decode_text
+
     label = name or Path(path).name
-    raw = Path(path).read_bytes() if data is None else data
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        text = raw.decode("utf-8", errors="replace")
+    if data is None:
+        _check_zone_size(label, Path(path).stat().st_size, max_bytes)
+        data = Path(path).read_bytes()
+    _check_zone_size(label, len(data), max_bytes)
+    warns: list = []
+    text = decode_text(data, label, warns)
     fmt = "csv" if label.lower().endswith(".csv") else None
-    return parse_zone_text(text, source=label, fmt=fmt)
+    # The file's size was checked; its text may be larger in UTF-8 (GB18030 and UTF-16 hold CJK in 2 bytes).
+    zone = parse_zone_text(text, source=label, fmt=fmt, max_bytes=None)
+    if warns:
+        guessed = [_issue(label, 0, "", p.get("encoding", ""), R_ENCODING) for _, p in warns]
+        zone = ZoneText(zone.entries, pd.concat([pd.DataFrame(guessed, columns=ISSUE_COLUMNS), zone.issues],
+                                                ignore_index=True).astype({"line": int}))
+    return zone
 
 
 def read_zone_dir(path: str | Path) -> dict[str, ZoneText]:
     """Every ``.md`` / ``.csv`` / ``.txt`` zone list in a folder, by file name."""
-    files = sorted(p for p in Path(path).iterdir() if p.suffix.lower() in (".md", ".csv", ".txt"))
+    files = sorted(p for p in Path(path).iterdir() if p.suffix.lower() in ZONE_SUFFIXES)
     return {p.name: read_zone_file(p) for p in files}
 
 
-def parse_zone_text(text: str, source: str = "<text>", fmt: str | None = None) -> ZoneText:
+def text_size(text: str) -> int:
+    """The size of ``text`` in bytes, as UTF-8 (what the zone-list limit counts)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _check_zone_size(label: str, size: int, max_bytes: int | None) -> None:
+    from geo.errors import InputError
+
+    if max_bytes is not None and size > max_bytes:
+        raise InputError("err.zone_too_large", file=label, size_mb=size / 2**20, limit_mb=max_bytes / 2**20)
+
+
+def parse_zone_text(text: str, source: str = "<text>", fmt: str | None = None,
+                    max_bytes: int | None = MAX_ZONE_TEXT_BYTES) -> ZoneText:
     """Parse a zone list: Markdown (``## N. 学校`` sections or ``| 学校 | 范围 |`` tables), CSV
     (a school column and a 范围 column), or plain text (``学校：街道、街道`` per line, or a school name on
-    a line of its own followed by its streets). ``fmt`` is "csv", "markdown" or None (guess)."""
+    a line of its own followed by its streets). ``fmt`` is "csv", "markdown" or None (guess).
+
+    Text over ``max_bytes`` (UTF-8) is refused with an InputError (``err.zone_too_large``) naming
+    ``source``, its size and the limit; ``None`` lifts the limit (parsing is linear in the text). A list of
+    more than :data:`MAX_ZONE_PIECES` lines and pieces is refused too (``err.zone_too_many``, with the row),
+    as soon as they are counted."""
+    if max_bytes is not None and len(text) > max_bytes // 4:  # shorter text cannot be over: skip the encoding
+        _check_zone_size(source, text_size(text), max_bytes)
     text = text.lstrip("\ufeff")
     if fmt is None:
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
         fmt = "csv" if ("," in first and re.search(r"范围|名称|学校", first) and "|" not in first) else "markdown"
-    records, issues = (_csv_records if fmt == "csv" else _markdown_records)(text, source)
+    budget = _Budget(source)
+    records, issues = (_csv_records if fmt == "csv" else _markdown_records)(text, source, budget)
     entries: list[dict] = []
     for school, line, body in records:
-        e, i = parse_range(body, school=school, source=source, line=line)
+        e, i = parse_range(body, school=school, source=source, line=line, budget=budget)
         entries += e
         issues += i
     return ZoneText(pd.DataFrame(entries, columns=ENTRY_COLUMNS).astype({"line": int}),
                     pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"line": int}))
 
 
+class _Budget:
+    """How many more lines and pieces (between 、 and ，) one list may have: :data:`MAX_ZONE_PIECES` in
+    all. Each costs tens of microseconds; a text of tiny pieces (``a,a,a,…``) is refused by their number
+    long before its size would refuse it."""
+
+    __slots__ = ("left", "source")
+
+    def __init__(self, source: str) -> None:
+        self.left = MAX_ZONE_PIECES
+        self.source = source
+
+    def spend(self, n: int, line: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            from geo.errors import InputError
+
+            raise InputError("err.zone_too_many", file=self.source, row=int(line), limit=MAX_ZONE_PIECES)
+
+
 _SCHOOL_RE = re.compile(r"(小学|学校|中学|初中|小学校|校区|分校|附小|学院|学校（小学）|学校\(小学\))([(（][^)）]*[)）])?$")
-_HEADING_RE = re.compile(r"^#{2,6}\s*(?:\d+\s*[.、．]\s*)?(?P<name>.+?)\s*$")
+# The name runs to the end of the (stripped) line: ``.+?\s*$`` would retry ``\s*`` at every character.
+_HEADING_RE = re.compile(r"^#{2,6}\s*(?:\d+\s*[.、．]\s*)?(?P<name>.+)")
 _LIST_MARK_RE = re.compile(r"^(?:[-*+•]\s+|\d+\s*[.、．)]\s*)")
 
 
@@ -132,11 +201,13 @@ def _looks_like_school(s: str) -> bool:
                                           and not re.search(r"[路街巷道]$", s))
 
 
-def _markdown_records(text: str, source: str) -> tuple[list[tuple[str, int, str]], list[dict]]:
+def _markdown_records(text: str, source: str, budget: _Budget
+                      ) -> tuple[list[tuple[str, int, str]], list[dict]]:
     records: list[tuple[str, int, str]] = []
     issues: list[dict] = []
     school, from_line = "", False
     lines = text.splitlines()
+    budget.spend(len(lines), min(len(lines), budget.left + 1))
     in_front = bool(lines) and lines[0].strip() == "---"
     for n, raw in enumerate(lines, start=1):
         s = raw.strip()
@@ -152,7 +223,7 @@ def _markdown_records(text: str, source: str) -> tuple[list[tuple[str, int, str]
             continue  # quotes (notes), the title, rules
         m = _HEADING_RE.match(s)
         if m and s.startswith("##"):
-            school, from_line = m.group("name"), False
+            school, from_line = m.group("name").rstrip(), False
             continue
         if s.startswith("|"):
             cells = [c.strip() for c in s.strip("|").split("|")]
@@ -190,7 +261,7 @@ def _markdown_records(text: str, source: str) -> tuple[list[tuple[str, int, str]
     return records, issues
 
 
-def _csv_records(text: str, source: str) -> tuple[list[tuple[str, int, str]], list[dict]]:
+def _csv_records(text: str, source: str, budget: _Budget) -> tuple[list[tuple[str, int, str]], list[dict]]:
     records: list[tuple[str, int, str]] = []
     issues: list[dict] = []
     reader = csv.reader(_io.StringIO(text))
@@ -198,13 +269,23 @@ def _csv_records(text: str, source: str) -> tuple[list[tuple[str, int, str]], li
         header = next(reader)
     except StopIteration:
         return [], []
+    except csv.Error as exc:
+        raise _csv_error(exc, source, reader.line_num) from exc
     school_col = next((i for i, h in enumerate(header) if re.search(r"学校|小学名称|名称", h)), None)
     range_col = next((i for i, h in enumerate(header) if "范围" in h), None)
     if school_col is None or range_col is None:
         return [], [_issue(source, 1, "", ",".join(header), R_FORMAT)]
     start = reader.line_num + 1
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _csv_error(exc, source, start) from exc
         line, start = start, reader.line_num + 1
+        budget.spend(1, line)
         if not any(c.strip() for c in row):
             continue
         if len(row) <= max(school_col, range_col) or not row[school_col].strip():
@@ -214,7 +295,19 @@ def _csv_records(text: str, source: str) -> tuple[list[tuple[str, int, str]], li
     return records, issues
 
 
+def _csv_error(exc: csv.Error, source: str, line: int):
+    """A CSV the reader cannot go on with (a field over the csv module's limit, mostly an unclosed quote
+    that swallowed the rest of the file), as an InputError naming the file and line."""
+    from geo.errors import InputError
+
+    if "field larger than field limit" in str(exc):
+        return InputError("err.zone_csv_field", file=source, row=line, limit=csv.field_size_limit())
+    return InputError("err.file_unreadable", file=source, reason=f"line {line}: {exc}", formats=" / ".join(ZONE_SUFFIXES))
+
+
 def _issue(source: str, line: int, school: str, text: str, reason: str) -> dict:
+    if len(text) > MAX_ISSUE_TEXT:  # a hostile line can be megabytes long: quote its beginning
+        text = text[:MAX_ISSUE_TEXT] + "…"
     return {"source": source, "line": int(line), "school": school, "text": text, "reason": reason}
 
 
@@ -231,42 +324,173 @@ _REGION_RE = re.compile(r"以[东西南北]|以上$|之间|区域|界$")
 # A street named only by what differs from the one before: 南街 after 高升桥北街, 二 in 万福东一、二、三街.
 _FRAGMENT_RE = re.compile(r"^(?P<head>[一二三四五六七八九十东西南北中正上下横])"
                           r"(?P<suffix>街|路|巷|段)?(?P<tail>[东西南北内外]侧|单号|双号)?$")
+# Every pattern below is linear in its text: none can retry a run of characters from each of its
+# positions (``x+?y`` or ``x*y$`` searched over a long run without ``y`` would, and did: a 5 MB line took
+# minutes, holding the interpreter lock). Where a search could start anywhere in a run, a lookbehind makes
+# it start only where the run starts, which finds the same leftmost match. Two patterns could not be
+# mended so and are scanned in Python instead: exclusions, ``(不含|除了|除)[^,，;；]*|[^,，;；(]*除外``
+# (:func:`_exclusions`), and ranges of lanes, ``^(.+?)(\d+|[一…十]+)\s*[-—–~至]\s*(\d+|[一…十]+)(巷|街|路)$``
+# (:func:`_range_parts`); tests/test_geo_zonetext.py checks each against the pattern it replaces.
 _HOUSE_RE = re.compile(r"\d+号?(?:附\d+号?)?(?:\s*[-—–~至]+\s*\d+号?)?")
-_SEGMENT_RE = re.compile(r"(?P<a>[^\d,，、;；]+?)(?:至|到|—+|–+|-+|~)(?P<b>[^,，、;；]+)")
-_EXCLUDE_RE = re.compile(r"(不含|除了|除)[^,，;；]*|[^,，;；(]*除外")
-_RANGE_EXPAND_RE = re.compile(r"^(?P<pre>.+?)(?P<a>\d+|[一二三四五六七八九十]+)\s*(?:-|—|–|~|至)\s*"
-                              r"(?P<b>\d+|[一二三四五六七八九十]+)(?P<suf>巷|街|路)$")
+_SEGMENT_RE = re.compile(r"(?<![^\d,，、;；])(?P<a>[^\d,，、;；]+?)(?:至|到|—+|–+|-+|~)(?P<b>[^,，、;；]+)")
+_HOUSE_AFTER_RE = re.compile(r"(?<!\d)\d++号")         # search only: "\d+号" retried every digit of a run
+_GROUP_RE = re.compile(r"(?<!\d)\d++组")               # search only: "\d+组", likewise
+_BRACKETED_RE = re.compile(r"\([^)]*\)?")
+_NUMBERS_CONTINUE_RE = re.compile(r"^(新)?\d|^(单号|双号)\d")
 _TRAILING_PUNCT = " \t.。．,，、;；:：等"
+
+_COLON_SCAN_RE = re.compile(r"[(（)）:：]")
+_SPLIT_SCAN_RE: dict[str, re.Pattern] = {}
+
+
+# Bracket depth over a long text is computed with numpy (one pass in C instead of one Python step per
+# bracket: 2 MB of brackets took seconds); short texts, the usual case, with the scan below.
+_VECTOR_MIN_CHARS = 4096
+
+
+def _top_level(s: str, opens: str, closes: str, targets: str) -> np.ndarray:
+    """Positions in ``s`` of the characters of ``targets`` outside brackets, as the scans below count
+    depth: +1 at an opening bracket, -1 at a closing one, never below 0."""
+    a = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    step = np.zeros(a.size, np.int32)
+    for c in opens:
+        step[a == ord(c)] = 1
+    for c in closes:
+        step[a == ord(c)] = -1
+    total = np.cumsum(step, dtype=np.int32)  # |total| <= len(s): a list is far under 2**31 characters
+    depth = total - np.minimum(np.minimum.accumulate(total), 0)  # the walk reflected at 0
+    hit = np.zeros(a.size, bool)
+    for c in targets:
+        hit |= a == ord(c)
+    return np.flatnonzero(hit & (depth == 0))
 
 
 def _split_colon(s: str) -> tuple[str, str, str]:
     """Split at the first colon outside brackets."""
+    if len(s) >= _VECTOR_MIN_CHARS:
+        at = _top_level(s, "(（", ")）", ":：")
+        if not at.size:
+            return s, "", ""
+        i = int(at[0])
+        return s[:i], s[i], s[i + 1:]
     depth = 0
-    for i, c in enumerate(s):
+    for m in _COLON_SCAN_RE.finditer(s):
+        c = m.group()
         if c in "(（":
             depth += 1
         elif c in ")）":
             depth = max(depth - 1, 0)
-        elif c in ":：" and depth == 0:
+        elif depth == 0:
+            i = m.start()
             return s[:i], c, s[i + 1:]
     return s, "", ""
 
 
 def _split_top(s: str, seps: str) -> list[str]:
     """Split at separators outside brackets."""
-    out, depth, cur = [], 0, []
-    for c in s:
+    if len(s) >= _VECTOR_MIN_CHARS:
+        cuts = _top_level(s, _OPEN, _CLOSE, seps).tolist()
+        parts = [s[i + 1:j] for i, j in zip([-1, *cuts], [*cuts, len(s)], strict=True)]
+        return [p.strip() for p in parts if p.strip()]
+    scan = _SPLIT_SCAN_RE.get(seps)
+    if scan is None:
+        scan = _SPLIT_SCAN_RE[seps] = re.compile("[" + re.escape(_OPEN + _CLOSE + seps) + "]")
+    out, depth, start = [], 0, 0
+    for m in scan.finditer(s):
+        c = m.group()
         if c == _OPEN:
             depth += 1
         elif c == _CLOSE:
             depth = max(depth - 1, 0)
         if c in seps and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    out.append("".join(cur))
+            out.append(s[start:m.start()])
+            start = m.end()
+    out.append(s[start:])
     return [p.strip() for p in out if p.strip()]
+
+
+def _exclusions(q: str) -> tuple[list[str], str]:
+    """Exclusions (不含3号, 5号除外) in ``q`` and ``q`` without them: the matches of
+    ``(不含|除了|除)[^,，;；]*|[^,，;；(]*除外`` (as ``finditer``) and what ``sub`` leaves, in one pass: where
+    the second alternative fails it fails up to the end of its run, so the scan jumps there (or to the next
+    不含 / 除, where the first may begin) instead of trying every position."""
+    found: list[str] = []
+    kept: list[str] = []
+    pos, n = 0, len(q)
+    while pos < n:
+        if q.startswith(("不含", "除"), pos):  # (不含|除了|除)[^,，;；]*
+            m = _EXCL_STOP1.search(q, pos)
+            end = m.start() if m else n
+            found.append(q[pos:end])
+            pos = end
+            continue
+        m = _EXCL_STOP2.search(q, pos)
+        run_end = m.start() if m else n
+        if run_end == pos:  # a separator or "(": nothing starts here
+            kept.append(q[pos])
+            pos += 1
+            continue
+        last = q.rfind("除外", pos, run_end)  # [^,，;；(]*除外: greedy, so to the run's last 除外
+        if last >= 0:
+            found.append(q[pos:last + 2])
+            pos = last + 2
+            continue
+        m = _EXCL_START.search(q, pos + 1, run_end)
+        nxt = m.start() if m else run_end
+        kept.append(q[pos:nxt])
+        pos = nxt
+    return found, "".join(kept)
+
+
+_EXCL_STOP1 = re.compile(r"[,，;；]")
+_EXCL_STOP2 = re.compile(r"[,，;；(]")
+_EXCL_START = re.compile(r"不含|除")
+_RANGE_SEPS = "-—–~至"
+
+
+def _range_parts(base: str) -> tuple[str, str, str, str] | None:
+    r"""``(pre, a, b, suf)`` of a range of lanes (玉林1-10巷 -> 玉林, 1, 10, 巷), as the groups of
+    ``^(?P<pre>.+?)(?P<a>\d+|[一…十]+)\s*(?:-|—|–|~|至)\s*(?P<b>\d+|[一…十]+)(?P<suf>巷|街|路)$`` (its
+    ``match``), read from the end in linear time; None when it does not match."""
+    n = len(base)
+    if n < 5 or base[-1] not in "巷街路":
+        return None
+    bs = _number_run_start(base, n - 1)
+    if bs is None:
+        return None
+    j = bs
+    while j > 0 and base[j - 1].isspace():
+        j -= 1
+    if j == 0 or base[j - 1] not in _RANGE_SEPS:
+        return None
+    ae = j - 1
+    while ae > 0 and base[ae - 1].isspace():
+        ae -= 1
+    a_start = _number_run_start(base, ae) if ae > 0 else None
+    if a_start is None:
+        return None
+    a_start = max(a_start, 1)  # the prefix is at least one character
+    if a_start >= ae or "\n" in base[:a_start]:
+        return None
+    return base[:a_start], base[a_start:ae], base[bs:n - 1], base[-1]
+
+
+def _number_run_start(s: str, end: int) -> int | None:
+    """Where the run of digits (or of Chinese numerals) that ends at ``end`` (exclusive) begins; None
+    when ``s[end - 1]`` is neither."""
+    if end <= 0:
+        return None
+    c = s[end - 1]
+    if c.isdecimal():
+        same = str.isdecimal
+    elif c in NUMERALS:
+        same = NUMERALS.__contains__
+    else:
+        return None
+    i = end - 1
+    while i > 0 and same(s[i - 1]):
+        i -= 1
+    return i
 
 
 def _clean(s: str) -> str:
@@ -276,10 +500,11 @@ def _clean(s: str) -> str:
     return s
 
 
-def parse_range(text: str, school: str = "", source: str = "<text>", line: int = 0
-                ) -> tuple[list[dict], list[dict]]:
-    """Parse one school's range text into entries and issues (see :func:`parse_zone_text`)."""
-    ctx = {"school": school, "source": source, "line": int(line)}
+def parse_range(text: str, school: str = "", source: str = "<text>", line: int = 0, *,
+                budget: _Budget | None = None) -> tuple[list[dict], list[dict]]:
+    """Parse one school's range text into entries and issues (see :func:`parse_zone_text`); more than
+    :data:`MAX_ZONE_PIECES` pieces (shared with the rest of the list through ``budget``) are refused."""
+    ctx = {"school": school, "source": source, "line": int(line), "budget": budget or _Budget(source)}
     entries: list[dict] = []
     issues: list[dict] = []
     for clause in _split_top(_clean(text), ";。"):
@@ -288,50 +513,64 @@ def parse_range(text: str, school: str = "", source: str = "<text>", line: int =
 
 
 def _parse_clause(clause: str, ctx: dict, entries: list, issues: list, note: str) -> None:
-    clause = clause.strip(_TRAILING_PUNCT)
-    if not clause:
-        return
-    head, sep, rest = _split_colon(clause)
-    if sep:
+    # Each label (``包括：``, ``红星路：``) before the rest of the clause is one turn of the loop (it was a
+    # recursion: a line of 10,000 colons overflowed the stack); after MAX_LABELS the rest is an issue.
+    for _ in range(MAX_LABELS + 1):
+        clause = clause.strip(_TRAILING_PUNCT)
+        if not clause:
+            return
+        head, sep, rest = _split_colon(clause)
+        if not sep:
+            _parse_items(clause, ctx, entries, issues, note)
+            return
         label = head.strip()
         label_pieces = _split_top(label, "、,")
         last = label_pieces[-1] if label_pieces else ""
         if _LABEL_RE.match(last) or last.endswith(("有", "括", "街巷")):
             if len(label_pieces) > 1:  # "...以北区域，含以下街巷：簇桥上街、..."
-                _parse_clause("，".join(label_pieces[:-1]), ctx, entries, issues, note)
-            _parse_clause(rest, ctx, entries, issues, note=(note + " " + last).strip())
-            return
+                _parse_clause("，".join(label_pieces[:-1]), ctx, entries, issues, note)  # no colon: no loop
+            clause, note = rest, (note + " " + last).strip()
+            continue
         if label.endswith("全部"):
-            for item in _complete_fragments(_split_top(label[:-2], "、,")):
+            for item in _complete_fragments(_list_pieces(label[:-2], ctx)):
                 _add_item(item, ctx, entries, issues, note=(note + " 全部").strip())
             return
-        bare = re.sub(r"\([^)]*\)?", "", rest)
+        bare = _BRACKETED_RE.sub("", rest)
         if (re.match(r"^(单号|双号)?(新)?\d|^(单号|双号)", bare) and not re.match(r"^\d+组", bare)) or (
-                re.search(r"\d+号", bare) and label.endswith(("路", "街", "巷", "道", "里"))):
-            houses = "、".join(_HOUSE_RE.findall(_EXCLUDE_RE.sub("", bare))) or rest
+                _HOUSE_AFTER_RE.search(bare) and label.endswith(("路", "街", "巷", "道", "里"))):
+            houses = "、".join(_HOUSE_RE.findall(_exclusions(bare)[1])) or rest
             parity = "单号" if "单号" in bare and "双号" not in bare else "双号" if "双号" in bare and "单号" not in bare \
                 else ""
-            for item in _complete_fragments(_split_top(label, "、,")):
+            for item in _complete_fragments(_list_pieces(label, ctx)):
                 _add_item(item, ctx, entries, issues, note=note, houses=houses, text=clause, extra=parity)
             return
-        if re.search(r"\d+组", rest) or not re.search(r"[路街巷道里]", rest):
+        if _GROUP_RE.search(rest) or not re.search(r"[路街巷道里]", rest):
             issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], clause, R_NOT_STREET))
             return
-        _parse_clause(rest, ctx, entries, issues, note=(note + " " + label).strip())
-        return
-    pieces = _split_top(clause, "、,")
-    merged: list[str] = []
-    for p in pieces:  # "大学路2、4、6号", "红星路二段119号、159号": numbers continue the previous street
-        if merged and re.match(r"^(新)?\d|^(单号|双号)\d", p):
-            merged[-1] += "、" + p
+        clause, note = rest, (note + " " + label).strip()
+    issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], clause, R_TOO_MANY_LABELS))
+
+
+def _parse_items(clause: str, ctx: dict, entries: list, issues: list, note: str) -> None:
+    merged: list[list[str]] = []
+    for p in _list_pieces(clause, ctx):  # "大学路2、4、6号", "红星路二段119号、159号": numbers continue the street
+        if merged and _NUMBERS_CONTINUE_RE.match(p):
+            merged[-1].append(p)  # joined once below: "+=" on a growing string would copy it every time
         else:
-            merged.append(p)
-    for item in _complete_fragments(merged):
+            merged.append([p])
+    for item in _complete_fragments(["、".join(m) for m in merged]):
         _add_item(item, ctx, entries, issues, note=note)
 
 
+def _list_pieces(s: str, ctx: dict) -> list[str]:
+    """The pieces of ``s`` between 、 and ， (outside brackets), paid for from the list's budget."""
+    pieces = _split_top(s, "、,")
+    ctx["budget"].spend(len(pieces), ctx["line"])
+    return pieces
+
+
 def _base_of(item: str) -> str:
-    return re.sub(r"\([^)]*\)?", "", item)
+    return _BRACKETED_RE.sub("", item)
 
 
 def _complete_fragments(items: list[str]) -> list[str]:
@@ -344,8 +583,14 @@ def _complete_fragments(items: list[str]) -> list[str]:
         m = _FRAGMENT_RE.match(base)
         if not out or not m:
             out.append(item)
-            pending = [len(out) - 1] if re.search(f"[{NUMERALS}东西南北]$", base) and not base.endswith(
+            pending = [len(out) - 1] if _OPEN_END_RE.search(base) and not base.endswith(
                 ("路", "街", "巷", "段", "道", "里")) else []
+            continue
+        if len(out[-1]) > MAX_ITEM_CHARS:
+            # Completed from a piece too long to be a street, the fragment is too long as well; only the
+            # piece's beginning is copied (copying all of it for each of many fragments is quadratic).
+            out.append(out[-1][:MAX_ITEM_CHARS + 1] + item)
+            pending = []
             continue
         prev = _base_of(out[-1])
         head, suffix = m.group("head"), m.group("suffix") or ""
@@ -366,40 +611,55 @@ def _complete_fragments(items: list[str]) -> list[str]:
     return out
 
 
+_OPEN_END_RE = re.compile(f"[{NUMERALS}东西南北]$")
+_PAREN_RE = re.compile(r"[()]")
+
+
 def _brackets(item: str) -> tuple[str, list[tuple[int, str]], list[str]]:
     """Text outside brackets, the bracketed texts (with the position they stood at in the base text),
-    and problems (stray or unclosed brackets)."""
-    base, groups, problems = [], [], []
-    depth, cur = 0, []
-    for c in item:
-        if c == _OPEN:
+    and problems (stray or unclosed brackets; each once)."""
+    base: list[str] = []
+    groups: list[tuple[int, str]] = []
+    problems: list[str] = []
+    size = depth = pos = start = 0  # size: of the base so far; pos: where base text resumes; start: of a group
+    for m in _PAREN_RE.finditer(item):
+        i = m.start()
+        if m.group() == _OPEN:
             if depth == 0:
-                cur = []
-            else:
-                cur.append(c)
+                base.append(item[pos:i])
+                size += i - pos
+                start = i + 1
             depth += 1
-        elif c == _CLOSE:
-            if depth == 0:
+        elif depth == 0:
+            if R_STRAY_BRACKET not in problems:
                 problems.append(R_STRAY_BRACKET)
-                if not groups:
-                    base = []  # OCR debris before a stray ")": "小区）蜀蓉路双号"
-                continue
+            if groups:
+                base.append(item[pos:i])
+                size += i - pos
+            else:
+                base, size = [], 0  # OCR debris before a stray ")": "小区）蜀蓉路双号"
+            pos = i + 1
+        else:
             depth -= 1
             if depth == 0:
-                groups.append((len(base), "".join(cur)))
-            else:
-                cur.append(c)
-        elif depth:
-            cur.append(c)
-        else:
-            base.append(c)
+                groups.append((size, item[start:i]))
+                pos = i + 1
     if depth:
         problems.append(R_UNCLOSED_BRACKET)
-        groups.append((len(base), "".join(cur)))
+        groups.append((size, item[start:]))
+    else:
+        base.append(item[pos:])
     return "".join(base), groups, problems
 
 
 _QUALIFIER_WORDS = re.compile(r"单号|双号|侧|至|含|除|不|段|以|部分|全部|原|\d|号|—|-")
+_DIGITS_IN_NAME_RE = re.compile(r"(?<=[\u4e00-\u9fff])(\d+)(?=[巷街路])")
+_CUT_RE = re.compile(r"[东西南北内外]侧|单号|双号|以[东西南北上下后前]|之后|以后|以前|全部|部分|\d")
+_SIDE_RE = re.compile(r"([东西南北内外])侧")
+_SIDE_WORD_RE = re.compile(r"以([东西南北])")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_PART_SPLIT_RE = re.compile(r"[,，、;；]")
+_QUALIFIER_REST_RE = re.compile(r"[东西南北内外]侧|单号|双号|\d+号?|[-—–~至,，、]")
 
 
 def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "", houses: str = "",
@@ -408,17 +668,21 @@ def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "",
     item = item.strip(_TRAILING_PUNCT)
     if not item:
         return
+    if len(item) > MAX_ITEM_CHARS:
+        issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_TOO_LONG))
+        return
     base, groups, problems = _brackets(item)
     for p in problems:
         issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, p))
     base = base.strip(_TRAILING_PUNCT)
-    m = _RANGE_EXPAND_RE.match(base)
-    if m and not groups:  # 玉林1-10巷, 泊木一至三街, 抚琴南1—4巷
-        a, b = _numeral_value(m.group("a")), _numeral_value(m.group("b"))
+    parts = _range_parts(base) if not groups else None
+    if parts:  # 玉林1-10巷, 泊木一至三街, 抚琴南1—4巷
+        pre, a, b, suf = parts
+        a, b = _numeral_value(a), _numeral_value(b)
         if a and b and a < b <= 30:
+            ctx["budget"].spend(b - a, ctx["line"])  # up to 30 entries from one piece: each counts
             for k in range(a, b + 1):
-                _add_item(f"{m.group('pre')}{chinese_numeral(k)}{m.group('suf')}", ctx, entries, issues, note,
-                          houses, text or raw)
+                _add_item(f"{pre}{chinese_numeral(k)}{suf}", ctx, entries, issues, note, houses, text or raw)
             return
     aliases, quals = [], []
     for pos, g in groups:
@@ -428,23 +692,23 @@ def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "",
         else:
             quals.append(g)
     # The street name is everything before the first qualifier in the text outside brackets.
-    base = re.sub(r"(?<=[\u4e00-\u9fff])(\d+)(?=[巷街路])", lambda m: chinese_numeral(int(m.group(1))), base)
-    cut = re.search(r"[东西南北内外]侧|单号|双号|以[东西南北上下后前]|之后|以后|以前|全部|部分|\d", base)
+    base = _DIGITS_IN_NAME_RE.sub(lambda m: chinese_numeral(int(m.group(1))), base)
+    cut = _CUT_RE.search(base)
     name = base[: cut.start()] if cut else base
     tail = base[cut.start():] if cut else ""
     name = name.strip(_TRAILING_PUNCT)
-    if re.search(r"以[东西南北]", tail) or _REGION_RE.search(name):
+    if _SIDE_WORD_RE.search(tail) or _REGION_RE.search(name):
         issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_REGION))
         return
     if not name:
         reason = R_NO_STREET if re.search(r"\d", item) else R_BAD_NAME
         issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, reason))
         return
-    if (_NOT_STREET_RE.search(name) or re.search(r"\d+组", tail + "".join(quals))
+    if (_NOT_STREET_RE.search(name) or _GROUP_RE.search(tail + "".join(quals))
             or (_COMPOUND_RE.search(name) and not name.endswith(("路", "街", "巷", "道")))):
         issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_NOT_STREET))
         return
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", name))
+    cjk = len(_CJK_RE.findall(name))
     if cjk < 2 or len(name) > 14 or cjk < len(name):
         issues.append(_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_BAD_NAME))
         return
@@ -489,21 +753,21 @@ def _alias(base: str, pos: int, g: str) -> list[str]:
 def _qualify(entry: dict, qual: str, houses: str) -> None:
     """Set kind, junctions, side, parity and house numbers from the qualifier text."""
     notes = [entry["note"]] if entry["note"] else []
-    excl = [m.group(0) for m in _EXCLUDE_RE.finditer(qual) if m.group(0)]
-    q = _EXCLUDE_RE.sub("", qual)
+    excl, q = _exclusions(qual)
+    excl = [x for x in excl if x]
     if excl:
         notes.append("，".join(excl))
     segment = None
-    for part in re.split(r"[,，、;；]", q):
+    for part in _PART_SPLIT_RE.split(q):
         m = _SEGMENT_RE.search(part)
         if not m:
             continue
         a, b = _junction(m.group("a")), _junction(m.group("b"))
-        if len(re.findall(r"[\u4e00-\u9fff]", a)) >= 2 and len(re.findall(r"[\u4e00-\u9fff]", b)) >= 2:
+        if len(_CJK_RE.findall(a)) >= 2 and len(_CJK_RE.findall(b)) >= 2:
             segment = (a, b)
             break
-    side = re.search(r"([东西南北内外])侧", q)
-    side_word = re.search(r"以([东西南北])", q)
+    side = _SIDE_RE.search(q)
+    side_word = _SIDE_WORD_RE.search(q)
     parity = ""
     if "单号" in q and "双号" not in q:
         parity = ODD
@@ -525,7 +789,7 @@ def _qualify(entry: dict, qual: str, houses: str) -> None:
         entry["kind"] = parity
     elif house:
         entry["kind"] = ADDRESS
-    rest = re.sub(r"[东西南北内外]侧|单号|双号|\d+号?|[-—–~至,，、]", "", q).strip()
+    rest = _QUALIFIER_REST_RE.sub("", q).strip()
     if rest and not segment:
         notes.append(rest)
     entry["note"] = "；".join(n for n in notes if n)
@@ -533,12 +797,19 @@ def _qualify(entry: dict, qual: str, houses: str) -> None:
 
 def _junction(s: str) -> str:
     """``清安街口双号`` -> 清安街; ``一环路口`` -> 一环路; ``红星路四段街口`` -> 红星路四段."""
-    s = re.sub(r"(单号|双号|[东西南北内外]侧|以[东西南北]).*$", "", s)
-    s = re.sub(r"^(单号|双号)?[\d号附—–~-]+", "", s)
-    s = re.sub(r"[\d号附—–~-]+$", "", s).strip(_TRAILING_PUNCT + "()")
-    s = re.sub(r"(?<=[路街巷道段])(街口|路口|巷口)$", "", s)
-    s = re.sub(r"口$", "", s)
-    return s
+    s = _JUNCTION_TAIL_RE.sub("", s)
+    s = _JUNCTION_START_RE.sub("", s)
+    s = _JUNCTION_END_RE.sub("", s).strip(_TRAILING_PUNCT + "()")
+    s = _JUNCTION_MOUTH_RE.sub("", s)
+    return s.removesuffix("口")
+
+
+# "[\d号附—–~-]+$" retried every position of a run that does not reach the end; the same match, from the
+# run's start only.
+_JUNCTION_END_RE = re.compile(r"(?<![\d号附—–~-])[\d号附—–~-]++$")
+_JUNCTION_TAIL_RE = re.compile(r"(单号|双号|[东西南北内外]侧|以[东西南北]).*$")
+_JUNCTION_START_RE = re.compile(r"^(单号|双号)?[\d号附—–~-]+")
+_JUNCTION_MOUTH_RE = re.compile(r"(?<=[路街巷道段])(街口|路口|巷口)$")
 
 
 # --- matching --------------------------------------------------------------------------------------------
@@ -1081,13 +1352,10 @@ def _format(items: dict[int, list[str]], schools: list[str], fmt: str) -> str:
         for i, (name, its) in enumerate(rows, start=1):
             parts += [f"## {i}. {name}", "", "、".join(its), ""]
         return "\n".join(parts)
-    if fmt == "csv":
-        buf = _io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["学校名称", "划片范围"])
-        for name, its in rows:
-            w.writerow([name, "、".join(its)])
-        return buf.getvalue()
+    if fmt == "csv":  # formula-safe, as every CSV the project writes (geo.export.safe_cell)
+        from geo.export import csv_text
+
+        return csv_text([["学校名称", "划片范围"]] + [[name, "、".join(its)] for name, its in rows])
     if fmt != "text":
         raise ValueError("fmt must be 'text', 'markdown' or 'csv'")
     return "".join(f"{name}：{'、'.join(its)}\n" for name, its in rows)
@@ -1164,11 +1432,14 @@ class OfficialReport:
 
 def load_zone_source(path: str | Path) -> ZoneText:
     """A zone list from a file (``.md`` / ``.csv`` / ``.txt``) or every list in a folder; a missing,
-    oversized or unsupported file is an :class:`~geo.errors.InputError` naming it."""
+    oversized (over :data:`MAX_ZONE_TEXT_BYTES`, a folder's lists together too) or unsupported file is an
+    :class:`~geo.errors.InputError` naming it."""
     from geo.errors import InputError
 
     p = Path(path)
     if p.is_dir():
+        sizes = [q.stat().st_size for q in p.iterdir() if q.suffix.lower() in ZONE_SUFFIXES and q.is_file()]
+        _check_zone_size(p.name, sum(sizes), MAX_ZONE_TEXT_BYTES)
         files = read_zone_dir(p)
         if not files:
             raise InputError("err.format", file=p.name, formats=".md / .csv / .txt")
@@ -1178,29 +1449,19 @@ def load_zone_source(path: str | Path) -> ZoneText:
         return out
     if not p.is_file():
         raise InputError("err.file_missing", file=str(path))
-    if p.suffix.lower() not in (".md", ".csv", ".txt"):
+    if p.suffix.lower() not in ZONE_SUFFIXES:
         raise InputError("err.format", file=p.name, formats=".md / .csv / .txt")
-    _check_size(p.name, p.stat().st_size)
-    return read_zone_file(p)
+    return read_zone_file(p)  # refused by its size before it is read
 
 
 def read_zone_upload(name: str, data: bytes) -> ZoneText:
-    """A zone list given as bytes (an upload), refused with an InputError naming it when it is over the
-    upload limit (:data:`geo.io.MAX_UPLOAD_BYTES`) or not a ``.md`` / ``.csv`` / ``.txt`` file."""
+    """A zone list given as bytes (an upload), refused with an InputError naming it when it is over
+    :data:`MAX_ZONE_TEXT_BYTES` or not a ``.md`` / ``.csv`` / ``.txt`` file."""
     from geo.errors import InputError
 
-    if Path(name).suffix.lower() not in (".md", ".csv", ".txt"):
+    if Path(name).suffix.lower() not in ZONE_SUFFIXES:
         raise InputError("err.format", file=name, formats=".md / .csv / .txt")
-    _check_size(name, len(data))
     return read_zone_file(name, data=data, name=name)
-
-
-def _check_size(name: str, size: int) -> None:
-    from geo import io
-    from geo.errors import InputError
-
-    if size > io.MAX_UPLOAD_BYTES:
-        raise InputError("err.too_large", file=name, size_mb=size / 2**20, limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
 
 
 def _link_schools(listed: list[str], table_names: list[str]) -> pd.DataFrame:

@@ -164,3 +164,23 @@ def test_chengdu_with_the_jinjiang_list_by_path():
     # The OSM extract's schools are other schools than the list's (north and west of Jinjiang): the zones are
     # drawn, and the page says their walks cannot be compared.
     assert any("不在学校表中" in c.value for c in at.caption)
+
+
+def test_pasted_text_over_the_limit_is_refused_in_the_page_and_brackets_do_not_hold_it():
+    """Issue 10: 5 MB pasted is refused at once, in the page, with its size and the limit; 40,000 nested
+    brackets are read, the piece named as too long, and the page carries on."""
+    from geo.zonetext import MAX_ZONE_TEXT_BYTES
+
+    at = _official()
+    at.text_area(key="zone_paste").input("芳潼小学：" + "南河街、" * (5 * 2**20 // 12 + 1)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    limit = f"{MAX_ZONE_TEXT_BYTES / 2**20:.0f} MB"
+    assert any("粘贴的文字" in e and "5.00 MB" in e and limit in e for e in errors), errors
+    at.text_area(key="zone_paste").input("芳潼小学：南河街、宏星路" + "（" * 20_000 + "）" * 20_000 + "、安熙街\n").run()
+    _ok(at)
+    issues = _frame(at, "issues")
+    assert issues["reason"].tolist() == ["过长（超过 500 个字符），不可能是一条街道，未读取"]
+    assert issues["text"].str.len().max() <= 201
+    streets = _frame(at, "streets").set_index("street")
+    assert streets.loc[["南河街", "安熙街"], "status"].eq("已匹配").all()

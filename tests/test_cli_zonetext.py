@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
+from corpus import CASES, materialise
 from typer.testing import CliRunner
 
 from app.cli import cli
 from geo.coords import wgs84_to_gcj02
-from geo.zonetext import parse_zone_text
+from geo.zonetext import MAX_ZONE_TEXT_BYTES, parse_zone_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -107,6 +108,41 @@ def test_read_missing_zone_file_exits_2_naming_it(tmp_path):
                               "--out", str(tmp_path / "o"), "--lang", "en"])
     assert res.exit_code == 2 and "nope.md" in res.output
     assert not (tmp_path / "o").exists()
+
+
+ZONE_LISTS = [c for c in CASES if c.loader == "zonelist"]
+
+
+@pytest.mark.parametrize("case", ZONE_LISTS, ids=[c.id for c in ZONE_LISTS])
+def test_corpus_zone_lists_through_the_cli(case, tmp_path):
+    """Every zone list of the hostile-input corpus through ``xuequ zonetext read``: refused (exit 2) with a
+    message naming the file, its row, or its size and the limit, before the network is read; or read, the
+    demo's streets decoded and each unread piece reported with its reason."""
+    from geo.i18n import t
+
+    path = materialise(case, tmp_path)
+    out = tmp_path / "o"
+    res = runner.invoke(cli, ["zonetext", "read", *DEMO_ARGS, "--zones", str(path), "--out", str(out),
+                              "--lang", "en"])
+    assert "Traceback" not in res.output
+    if case.expect == "error":
+        assert res.exit_code == 2 and case.file in res.output, res.output
+        assert not out.exists()
+        if case.row is not None:
+            assert f"row {case.row}" in res.output, res.output
+        if case.key == "err.zone_too_large":
+            assert f"(5.00 MB) is over the {MAX_ZONE_TEXT_BYTES // 2**20} MB limit" in res.output, res.output
+        return
+    assert res.exit_code == 0, res.output
+    streets = pd.read_csv(out / "street-matches.csv", encoding="utf-8-sig").set_index("street")
+    assert streets.loc[["南河街", "安熙街"], "status"].eq("matched").all()
+    issues = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")
+    if case.expect == "ok-with-warning":
+        code = case.key.removeprefix("zone.reason.")
+        assert code in set(issues["reason"]) and t(case.key, "en") in res.output
+        assert issues["text"].str.len().max() <= 201  # a 40 KB piece is quoted by its beginning
+    else:
+        assert issues.empty, issues
 
 
 def test_zones_coords_option_reads_gcj02_tables(tmp_path):

@@ -55,6 +55,8 @@ def test_corpus_case(case: Case, tmp_path):
             assert "{" not in t(key, "en", **params) and "{" not in t(key, "zh", **params)
     if case.loader in ("schools", "compounds"):
         assert len(result) > 0
+    if case.loader == "zonelist":  # decoded, not garbage: the demo's streets are read
+        assert {"南河街", "安熙街"} <= set(result.entries["street"]), result.entries["street"].tolist()
 
 
 def test_the_big_upload_is_refused_before_it_is_read(tmp_path, monkeypatch):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import random
+import re
+import time
 
 import numpy as np
 import pytest
 import shapely
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
 
+import geo.zonetext as zt
+from geo.errors import InputError
+from geo.i18n import t
 from geo.network import network_from_arrays
 from geo.streets import (
     LOOSE,
@@ -334,3 +340,183 @@ def test_a_table_header_is_not_a_school_and_junior_schools_are_headings():
     assert set(z.entries["school"]) == {"成都市第一小学"}
     z = parse_zone_text("某初中：宏星路、东大街", "t.txt")
     assert list(z.entries["school"]) == ["某初中", "某初中"] and len(z.issues) == 0
+
+
+# --- hostile lists (issue 10): linear time, limits, decoding ------------------------------------------------
+
+def _random_texts(alphabet, count, longest, seed):
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, longest))) for _ in range(count)]
+
+
+# The patterns as they were: right, but quadratic on a long run that does not match. The linear versions
+# must find exactly what they found.
+OLD_EXCLUDE = re.compile(r"(不含|除了|除)[^,，;；]*|[^,，;；(]*除外")
+OLD_RANGE = re.compile(r"^(?P<pre>.+?)(?P<a>\d+|[一二三四五六七八九十]+)\s*(?:-|—|–|~|至)\s*"
+                       r"(?P<b>\d+|[一二三四五六七八九十]+)(?P<suf>巷|街|路)$")
+OLD_SEGMENT = re.compile(r"(?P<a>[^\d,，、;；]+?)(?:至|到|—+|–+|-+|~)(?P<b>[^,，、;；]+)")
+OLD_JUNCTION_END = re.compile(r"[\d号附—–~-]+$")
+OLD_HEADING = re.compile(r"^#{2,6}\s*(?:\d+\s*[.、．]\s*)?(?P<name>.+?)\s*$")
+OLD_GLOSS = re.compile(r"\s*[-–—]\s*[A-Za-z][A-Za-z0-9 .,'-]*$")
+OLD_BRACKETS = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+
+
+def test_linear_scans_find_what_the_old_patterns_found():
+    alphabet = ["除", "外", "不含", "除了", ",", "，", ";", "(", "a", "1", "12", "至", "—", "-", "~", "到", "巷", "一",
+                "十", " ", "号", "附", "街", "#", ".", "、"]
+    for s in _random_texts(alphabet, 30_000, 12, seed=1):
+        assert zt._exclusions(s) == ([m.group(0) for m in OLD_EXCLUDE.finditer(s)], OLD_EXCLUDE.sub("", s)), s
+        m = OLD_RANGE.match(s)
+        assert zt._range_parts(s) == (m.group("pre", "a", "b", "suf") if m else None), s
+        old, new = OLD_SEGMENT.search(s), zt._SEGMENT_RE.search(s)
+        assert (old and (old.span(), old.groupdict())) == (new and (new.span(), new.groupdict())), s
+        assert zt._JUNCTION_END_RE.sub("", s) == OLD_JUNCTION_END.sub("", s), s
+        old, new = OLD_HEADING.match(s.strip()), zt._HEADING_RE.match(s.strip())
+        assert (old and old.group("name")) == (new and new.group("name").rstrip()), s
+    assert zt._range_parts("玉林1-10巷") == ("玉林", "1", "10", "巷")  # the alphabet above does hit matches
+    assert zt._exclusions("红星路5号除外，不含8号")[0] == ["红星路5号除外", "不含8号"]
+
+
+def test_street_name_patterns_find_what_the_old_ones_found():
+    from geo import streets
+
+    alphabet = ["中", "a", "Z", "1", " ", "\t", "-", "–", "—", ".", ",", "'", "(", ")", "（", "】", "[", "街"]
+    for s in _random_texts(alphabet, 50_000, 14, seed=2):
+        assert streets._strip_gloss(s) == OLD_GLOSS.sub("", s), s
+        assert streets._strip_brackets(s) == OLD_BRACKETS.sub("", s), s
+    assert normalise_name("中" + "-a" * 50_000 + "中") == "中" + "-" * 50_000 + "中"  # 5 s at 20,000 before
+
+
+def test_bracket_depth_by_numpy_is_the_scans_depth(monkeypatch):
+    alphabet = list("()（）:：、,;。ab")
+    texts = _random_texts(alphabet, 20_000, 30, seed=3)
+
+    def split_all():
+        return [(zt._split_colon(s), zt._split_top(s, "、,"), zt._split_top(s, ";。")) for s in texts]
+
+    scanned = split_all()
+    monkeypatch.setattr(zt, "_VECTOR_MIN_CHARS", 0)
+    assert split_all() == scanned
+
+
+def _best_pair(small: str, big: str) -> tuple[float, float]:
+    """The best of three timings of parsing each text (interleaved, so a busy moment hits both)."""
+    best = [float("inf"), float("inf")]
+    for _ in range(3):
+        for k, text in enumerate((small, big)):
+            t0 = time.perf_counter()
+            parse_zone_text(text, max_bytes=None)
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best[0], best[1]
+
+
+_LINE = "成都市甲小学：红星路二段1-119号单号、上南大街双号、东大街（红星路四段街口至清安街口双号）、二环路东四段西侧134-428号双号\n"
+_ITEMS = "红星路二段1-119号单号、东大街（红星路四段街口至清安街口双号）、"
+DOUBLING = {  # name: (text of about n characters, n, whether the piece-length cap is lifted)
+    "many_lines": (lambda n: _LINE * (n // len(_LINE)), 100_000, False),
+    "one_long_line": (lambda n: "甲小学：" + _ITEMS * (n // len(_ITEMS)), 100_000, False),
+    "nested_brackets": (lambda n: "甲小学：红星路" + "(" * (n // 2) + ")" * (n // 2), 1_500_000, False),
+    "unclosed_brackets": (lambda n: "甲小学：红星路" + "(" * n, 1_500_000, False),
+    # With the cap on a piece's length lifted, one huge piece goes through every pattern of a piece.
+    "nested_brackets_in_one_piece": (lambda n: "甲小学：红星路" + "(东大街" * (n // 8) + ")" * (n // 8), 200_000, True),
+    "unclosed_brackets_in_one_piece": (lambda n: "甲小学：红星路" + "(" * n, 150_000, True),
+    "qualifiers_in_one_piece": (lambda n: "甲小学：红星路(" + "东大街至1号附" * (n // 7) + "除外不含)", 1_500_000, True),
+}
+
+
+@pytest.mark.parametrize("name", list(DOUBLING))
+def test_parsing_time_is_linear(name, monkeypatch):
+    """Twice the text takes about twice the time (a ratio under 3; quadratic parsing gave 4 and more). Each
+    run takes 0.1-1 s here: n is chosen for that."""
+    make, n, lift = DOUBLING[name]
+    if lift:
+        monkeypatch.setattr(zt, "MAX_ITEM_CHARS", 10**9)
+    small, big = _best_pair(make(n), make(2 * n))
+    assert big / small < 3, (name, small, big)
+
+
+def test_a_list_over_the_limit_is_refused_by_its_size_naming_it():
+    with pytest.raises(InputError) as info:
+        parse_zone_text("甲小学：" + "红星路、" * (5 * 2**20 // 12), source="big.txt")
+    err = info.value
+    assert err.key == "err.zone_too_large" and "big.txt" in str(err)
+    assert f"over the {zt.MAX_ZONE_TEXT_BYTES // 2**20} MB limit" in str(err)
+    assert "5.00 MB" in str(err) and "5.00 MB" in err.message("zh") and "上限" in err.message("zh")
+    assert len(parse_zone_text("甲小学：红星路\n" * 10, max_bytes=220).entries) == 10  # 220 bytes in UTF-8: read
+    with pytest.raises(InputError):
+        parse_zone_text("甲小学：红星路\n" * 10, max_bytes=219)
+
+
+def test_without_the_size_limit_megabytes_are_read_or_refused_by_count(monkeypatch):
+    z = parse_zone_text("甲小学：东大街、红星路" + "(" * 5 * 2**20 + "、清安街", max_bytes=None)
+    assert z.entries["street"].tolist() == ["东大街"]  # 清安街 is inside the unclosed bracket
+    assert z.issues["reason"].tolist() == ["too_long"] and len(z.issues["text"].iloc[0]) == 201
+    with pytest.raises(InputError) as info:
+        parse_zone_text("甲小学：" + "红星路、" * 150_000, source="p.txt", max_bytes=None)
+    assert info.value.key == "err.zone_too_many" and info.value.params["row"] == 1 and "p.txt" in str(info.value)
+    with pytest.raises(InputError) as info:
+        parse_zone_text("甲小学\n" * 150_000, max_bytes=None)
+    assert info.value.key == "err.zone_too_many"
+
+
+def test_limits_on_pieces_labels_and_csv_cells_are_named():
+    z = parse_zone_text("甲小学：" + "包括：" * 10_000 + "红星路\n乙小学：东大街")
+    assert z.issues["reason"].tolist() == ["too_many_labels"] and z.entries["street"].tolist() == ["东大街"]
+    z = parse_zone_text("甲小学：" + "包括：" * zt.MAX_LABELS + "红星路")
+    assert z.entries["street"].tolist() == ["红星路"] and z.issues.empty  # ten labels are still read
+    z = parse_zone_text("甲小学：红星路、东" + "大" * zt.MAX_ITEM_CHARS + "街、东大街")
+    assert z.issues["reason"].tolist() == ["too_long"] and z.entries["street"].tolist() == ["红星路", "东大街"]
+    with pytest.raises(InputError) as info:
+        parse_zone_text('学校名称,划片范围\n甲小学,"红星路、' + "东大街、" * 40_000 + "\n", source="q.csv", fmt="csv")
+    assert info.value.key == "err.zone_csv_field" and info.value.params["row"] == 2 and "q.csv" in str(info.value)
+    assert "500" in t("zone.reason.too_long", "en") and str(zt.MAX_ITEM_CHARS) == "500"
+    assert "10" in t("zone.reason.too_many_labels", "en") and zt.MAX_LABELS == 10
+
+
+def test_a_piece_reports_each_problem_once():
+    z = parse_zone_text("甲小学：红星路" + ")" * 300 + "、东大街(" + "(" * 300)
+    assert z.issues["reason"].tolist() == ["stray_bracket", "bad_name", "unclosed_bracket"]
+    assert z.entries["street"].tolist() == ["东大街"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-le", "utf-32-be", "gb18030", "utf-8-sig"])
+def test_zone_lists_are_decoded_by_the_shared_decoder(encoding):
+    text = "芳潼小学：南河街、安熙街（芳顺路口至南河街口）\n桂设小学：宏星路单号\n"
+    z = read_zone_file("z.txt", data=text.encode(encoding), name="z.txt")
+    assert z.entries["street"].tolist() == ["南河街", "安熙街", "宏星路"] and z.issues.empty
+
+
+def test_bytes_that_are_not_text_are_named_not_read_as_garbage(tmp_path):
+    rnd = random.Random(7)
+    with pytest.raises(InputError) as info:
+        read_zone_file("x.txt", data=bytes(rnd.randrange(256) for _ in range(4096)), name="x.txt")
+    assert info.value.key in ("err.not_text", "err.encoding") and "x.txt" in str(info.value)
+    z = read_zone_file("w.txt", data="Schule: Hauptstraße, Café\n".encode("cp1252"), name="w.txt")
+    guessed = z.issues[z.issues["reason"] == "encoding_guessed"]
+    assert len(guessed) == 1 and guessed["line"].iloc[0] == 0  # said so, for the whole file
+
+
+def test_files_and_folders_over_the_limit_are_refused_before_they_are_read(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from geo.zonetext import load_zone_source, read_zone_upload
+
+    big = tmp_path / "big.md"
+    with big.open("wb") as f:  # sparse
+        f.truncate(zt.MAX_ZONE_TEXT_BYTES + 1)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read a file over the limit"))
+    for call in (lambda: load_zone_source(big), lambda: read_zone_file(big)):
+        with pytest.raises(InputError) as info:
+            call()
+        assert info.value.key == "err.zone_too_large" and "big.md" in str(info.value)
+    monkeypatch.undo()
+    with pytest.raises(InputError) as info:
+        read_zone_upload("up.txt", b"a" * (zt.MAX_ZONE_TEXT_BYTES + 1))
+    assert info.value.key == "err.zone_too_large" and "up.txt" in str(info.value)
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    for k in range(3):
+        (folder / f"{k}.txt").write_bytes(b"x" * (zt.MAX_ZONE_TEXT_BYTES // 2))
+    with pytest.raises(InputError) as info:
+        load_zone_source(folder)
+    assert info.value.key == "err.zone_too_large" and "lists" in str(info.value)

@@ -4,8 +4,13 @@
 
 - ``file``: the file's name in ``files/`` (or one the test makes, see :func:`materialise`);
 - ``loader``: ``schools`` / ``compounds`` (:func:`geo.io.load_schools` / ``load_compounds``), ``network``
-  (:func:`geo.io.load_network`), ``inputs`` (:func:`geo.io.load_inputs` with the demo network and the demo's
-  other table) or ``zoning`` (``inputs``, then a primary nearest-school zoning);
+  (:func:`geo.io.load_network_checked`, with its warnings), ``inputs`` (:func:`geo.io.load_inputs` with the demo network and the demo's
+  other table) or ``zoning`` (``inputs``, then a primary nearest-school zoning); ``store``
+  (:class:`geo.store.Store` on the data folder :func:`materialise` makes of the file, then its scenarios
+  listed: a ``.sqlite`` file is copied in as the folder's ``scenarios.sqlite``, read-only if its name says
+  ``readonly``; any other file is itself given as the data folder); ``zonelist`` (an official zone list read
+  by :func:`geo.zonetext.load_zone_source`, as the CLI and the page's path box read it; its warnings are the
+  reasons of its issues, ``zone.reason.<code>``);
 - ``coords``: the coordinate system the file is loaded as (``wgs84`` / ``gcj02`` / ``bd09``);
 - ``expect``: ``error`` (an :class:`~geo.errors.InputError` with ``key``, whose English message names the
   file, and ``row N`` when ``row`` is given), ``ok-with-warning`` (loads, and ``key`` is among the warnings)
@@ -26,7 +31,10 @@ HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 MANIFEST = HERE / "manifest.csv"
 DEMO = HERE.parents[1] / "data" / "demo"
-GENERATED = ("huge_upload.csv",)
+GENERATED = ("huge_upload.csv", "figures_demo_clipped.osm")
+# Zone lists of megabytes (or of 40 KB of brackets), made by make_corpus.zonelist_bytes (issue 10).
+GENERATED += ("zonelist_5mb_lines.txt", "zonelist_5mb_line.txt", "zonelist_nested_40k.txt", "zonelist_unclosed_40k.txt",
+              "zonelist_labels.txt", "zonelist_pieces.txt", "zonelist_open_quote.csv")
 
 
 @dataclass(frozen=True)
@@ -59,16 +67,45 @@ CASES: list[Case] = load_manifest()
 
 
 def materialise(case: Case, tmp: Path) -> Path:
-    """The case's file on disk: committed ones where they are, generated ones written into ``tmp``."""
+    """The case's file on disk: committed ones where they are, generated ones written into ``tmp``; for a
+    ``store`` case, a data folder in ``tmp`` (see the module's docstring), so opening it never changes the
+    committed file."""
+    if case.loader == "store":
+        return _store_folder(case, Path(tmp))
     if case.file not in GENERATED:
         return case.path
     from geo.io import MAX_UPLOAD_BYTES
 
     path = Path(tmp) / case.file
+    if case.loader == "zonelist":
+        from corpus.make_corpus import zonelist_bytes
+
+        path.write_bytes(zonelist_bytes(case.file))
+        return path
+    if case.file == "figures_demo_clipped.osm":  # the demo as a clipped extract: as big as the demo, so made here
+        from corpus.make_corpus import clipped_demo
+
+        path.write_text(clipped_demo(), encoding="utf-8")
+        return path
     with path.open("wb") as f:  # sparse: takes no disk space, and is refused before it is read
         f.write(b"id,name,level,capacity,lon,lat\n")
         f.truncate(MAX_UPLOAD_BYTES + 1)
     return path
+
+
+def _store_folder(case: Case, tmp: Path) -> Path:
+    import shutil
+
+    folder = tmp / case.file
+    if not case.file.endswith(".sqlite"):
+        shutil.copyfile(case.path, folder)  # the data folder is this file
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "scenarios.sqlite"
+    shutil.copyfile(case.path, db)
+    if "readonly" in case.file:
+        db.chmod(0o444)
+    return folder
 
 
 def run_case(case: Case, path: Path | None = None):
@@ -81,11 +118,19 @@ def run_case(case: Case, path: Path | None = None):
     path = Path(path or case.path)
     if case.loader == "schools":
         return io.load_schools(path, coords=case.coords)
+    if case.loader == "store":  # ``path``: the data folder materialise made
+        from geo.store import FILE_NAME, Store
+
+        return Store(path / FILE_NAME).list(), []
     if case.loader == "compounds":
         return io.load_compounds(path, coords=case.coords)
+    if case.loader == "zonelist":
+        from geo.zonetext import load_zone_source
+
+        zone = load_zone_source(path)
+        return zone, [(f"zone.reason.{r}", {}) for r in dict.fromkeys(zone.issues["reason"])]
     if case.loader == "network":
-        net = io.load_network(path, use_cache=False)
-        return net, []
+        return io.load_network_checked(path, use_cache=False)
     if case.loader in ("inputs", "zoning"):
         schools_file = path if _is_schools(path) else DEMO / "schools.csv"
         compounds_file = DEMO / "compounds.geojson" if _is_schools(path) else path
