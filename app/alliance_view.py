@@ -1,5 +1,5 @@
 """The alliances and multi-school zones view (学区制 / 多校划片): strong and weak schools, alliances suggested by
-geo.alliances or drawn by hand, and what the lottery of geo.lottery gives every compound against single-school
+geo.equity.alliances or drawn by hand, and what the lottery of geo.equity.lottery gives every compound against single-school
 zoning. The page only wires widgets to geo/ and caches the heavy steps."""
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset, dataset_key
-from geo import alliances as al
-from geo import lottery
-from geo.assignment import NETWORK
-from geo.distances import distance_matrix, snap
-from geo.equity import BY_KEY, INDICATOR_KEYS
+from geo.equity.audit import BY_KEY, INDICATOR_KEYS, lottery
+from geo.equity.audit import alliances as al
 from geo.errors import XuequError
-from geo.i18n import t
-from geo.maps import access_layer, access_legend, alliance_layers, alliance_legend, base_map
-from geo.scenario import Scenario
-from geo.schools import LEVELS
+from geo.inputs.schools import LEVELS
+from geo.network.distances import distance_matrix, snap
+from geo.render.i18n import t
+from geo.render.maps import access_layer, access_legend, alliance_layers, alliance_legend, base_map
+from geo.zoning.assignment import NETWORK
+from geo.zoning.scenario import Scenario
 
 RULES = ("median", "top_k", "threshold")
 NEIGHBOURS = ("catchments", "network", "distance")

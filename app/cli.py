@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from geo.i18n import t
+from geo.render.i18n import t
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="学区 Xuequ: school catchments from a street network.")
@@ -94,8 +94,9 @@ def zones(
                                                      "wgs84 (GPS, OSM), gcj02 (AMap, Tencent) or bd09 (Baidu)"),
 ) -> None:
     """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv."""
-    from geo import export, io
-    from geo.scenario import Scenario, run_scenario
+    from geo.inputs import io
+    from geo.render import export
+    from geo.zoning.scenario import Scenario, run_scenario
 
     try:
         inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
@@ -121,7 +122,7 @@ def demo(out: Path = typer.Option(Path("data/demo"), help="Folder to write the d
          seed: int = typer.Option(None, help="Random seed (default: the bundled demo's)"),
          lang: Lang = typer.Option(Lang.zh)) -> None:
     """Regenerate the (fictional) demo district: district.osm, schools.csv, compounds.geojson."""
-    from geo import io
+    from geo.inputs import io
 
     typer.echo(t("cli.demo", lang.value, path=io.write_demo(out, seed)))
 
@@ -140,8 +141,9 @@ def zonetext_read(
 ) -> None:
     """Read a zone list against a network: writes street-matches.csv, school-matches.csv, issues.csv,
     official-catchments.geojson, official-assignments.geojson and comparison.csv (official vs nearest)."""
-    from geo import export, io
-    from geo.zonetext import load_zone_source, official_plan, report_csv
+    from geo.inputs import io
+    from geo.official.zonetext import load_zone_source, official_plan, report_csv
+    from geo.render import export
 
     try:
         zone = load_zone_source(zones)
@@ -188,9 +190,9 @@ def zonetext_write(
 ) -> None:
     """Write a plan as a zone list in the bureau's style (each school's streets, split streets as
     ``街道(A口至B口)``), which reads back to the same streets."""
-    from geo import io
-    from geo.scenario import Scenario, run_scenario
-    from geo.zonetext import plan_zone_text
+    from geo.inputs import io
+    from geo.official.zonetext import plan_zone_text
+    from geo.zoning.scenario import Scenario, run_scenario
 
     try:
         inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
@@ -216,7 +218,7 @@ def scenarios(
     $XUEQU_DATA_DIR (else the user data folder)."""
     from datetime import datetime
 
-    from geo.store import Store, StoreError
+    from geo.plans.store import Store, StoreError
 
     try:
         try:

@@ -12,12 +12,13 @@ import streamlit as st
 
 from app.assets import ensure_leaflet
 from app.state import Dataset
-from geo import export, io
-from geo.editor import Editor
 from geo.errors import InputError, XuequError
-from geo.i18n import t
-from geo.scenario import Inputs, Scenario, ZoningResult, run_scenario
-from geo.store import Store
+from geo.inputs import io
+from geo.plans.editor import Editor
+from geo.plans.store import Store
+from geo.render import export
+from geo.render.i18n import t
+from geo.zoning.scenario import Inputs, Scenario, ZoningResult, run_scenario
 
 # --- cached stages -------------------------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ def dataset_digest(ds: Dataset) -> str:
 def save_upload(upload) -> str:
     """An uploaded file, kept on disk under its content hash (so the network cache can key on it).
 
-    A file over ``geo.io.MAX_UPLOAD_BYTES`` (the app's upload limit) is refused with an InputError naming it.
+    A file over ``geo.inputs.io.MAX_UPLOAD_BYTES`` (the app's upload limit) is refused with an InputError naming it.
     """
     size = getattr(upload, "size", None)
     if size is not None and size > io.MAX_UPLOAD_BYTES:  # refused by its size, before its bytes are read

@@ -33,13 +33,24 @@ from app.common import (
 )
 from app.state import Dataset, dataset_key
 from app.zoning_view import school_table
-from geo import export, io
-from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, UNLOCK, Edit, assignment_edit
 from geo.errors import XuequError
-from geo.i18n import t
-from geo.maps import base_map, legend, zoning_layers
-from geo.schools import LEVELS, MAX_SEATS, SCHOOL_LEVELS
-from geo.store import Store, StoreError
+from geo.inputs import io
+from geo.inputs.schools import LEVELS, MAX_SEATS, SCHOOL_LEVELS
+from geo.plans.edits import (
+    ADD_SCHOOL,
+    CLOSE_SCHOOL,
+    LOCK,
+    MOVE_SCHOOL,
+    REASSIGN,
+    SET_CAPACITY,
+    UNLOCK,
+    Edit,
+    assignment_edit,
+)
+from geo.plans.store import Store, StoreError
+from geo.render import export
+from geo.render.i18n import t
+from geo.render.maps import base_map, legend, zoning_layers
 
 # Drawn shapes come from all_drawings: last_active_drawing also changes when a compound is clicked.
 MAP_RETURNS = ["last_object_clicked", "last_object_clicked_count", "last_clicked", "all_drawings"]

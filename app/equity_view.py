@@ -1,7 +1,7 @@
 """The balanced-development view (优质均衡): the 2017 audit, coefficients of variation, Gini / Theil / Lorenz,
 class sizes, education groups and teacher exchange, on the dataset's schools and the user's own statistics.
 
-Every figure comes from :mod:`geo.equity` and :mod:`geo.exchange`; this module wires widgets to them, caches,
+Every figure comes from :mod:`geo.equity.audit` and :mod:`geo.equity.exchange`; this module wires widgets to them, caches,
 and keeps the user's statistics, education groups and teacher moves in ``st.session_state`` per dataset.
 """
 
@@ -18,14 +18,16 @@ from streamlit_folium import st_folium
 
 from app.common import dataset_digest, inert_t, leaflet_assets, load_dataset, page_header, show_error, zoning
 from app.state import DEMO, Dataset, dataset_key
-from geo import equity, exchange, io
-from geo._table import find_column
-from geo.assignment import NETWORK
+from geo.equity.audit import audit as equity
+from geo.equity.audit import exchange
 from geo.errors import XuequError
-from geo.i18n import t
-from geo.maps import base_map, groups_layer, groups_legend
-from geo.scenario import Scenario
-from geo.schools import LEVELS
+from geo.inputs import io
+from geo.inputs.columns import find_column
+from geo.inputs.schools import LEVELS
+from geo.render.i18n import t
+from geo.render.maps import base_map, groups_layer, groups_legend
+from geo.zoning.assignment import NETWORK
+from geo.zoning.scenario import Scenario
 
 TABS = ("audit", "cv", "inequality", "classes", "groups", "exchange")
 MOVE_COLUMNS = ("from_school", "to_school", "category", "teachers", "level")
@@ -85,7 +87,7 @@ def _effect(_schools: pd.DataFrame, key: str, moves: str) -> exchange.ExchangeEf
 # --- reading the user's tables --------------------------------------------------------------------------
 
 def read_plain_table(name: str, data: bytes) -> pd.DataFrame:
-    """A user's CSV / XLSX table read by geo.io (encodings, XLSX); coordinates are not needed here."""
+    """A user's CSV / XLSX table read by geo.inputs.io (encodings, XLSX); coordinates are not needed here."""
     return io.read_plain_table(name, name=name, data=data)
 
 

@@ -14,13 +14,13 @@ from app import alliance_view, edit_view, equity_view, official_view, zoning_vie
 from app.common import save_upload, show_error
 from app.state import DATASETS, Dataset, demo_dataset
 from app.tables import TABLE_TYPES, table_options
-from geo.assignment import METHODS, OPTIMAL
 from geo.errors import XuequError
-from geo.i18n import t
-from geo.network import MODES
-from geo.paths import check_under_roots
-from geo.scenario import EXACT, FAST
-from geo.schools import LEVELS
+from geo.inputs.paths import check_under_roots
+from geo.inputs.schools import LEVELS
+from geo.network.graph import MODES
+from geo.render.i18n import t
+from geo.zoning.assignment import METHODS, OPTIMAL
+from geo.zoning.scenario import EXACT, FAST
 
 st.set_page_config(page_title="学区 Xuequ", page_icon="🏫", layout="wide")
 

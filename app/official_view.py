@@ -20,14 +20,9 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset
-from geo import export
-from geo.assignment import NETWORK
-from geo.i18n import t
-from geo.maps import official_map
-from geo.paths import check_under_roots
-from geo.scenario import Inputs, Scenario, ZoningResult
-from geo.schools import LEVELS
-from geo.zonetext import (
+from geo.inputs.paths import check_under_roots
+from geo.inputs.schools import LEVELS
+from geo.official.zonetext import (
     MAX_ZONE_TEXT_BYTES,
     ZoneText,
     load_zone_source,
@@ -37,6 +32,11 @@ from geo.zonetext import (
     read_zone_upload,
     report_csv,
 )
+from geo.render import export
+from geo.render.i18n import t
+from geo.render.maps import official_map
+from geo.zoning.assignment import NETWORK
+from geo.zoning.scenario import Inputs, Scenario, ZoningResult
 
 SOURCES = ("paste", "upload", "path")
 FORMATS = {"text": ("txt", "text/plain"), "markdown": ("md", "text/markdown"), "csv": ("csv", "text/csv")}
@@ -104,7 +104,7 @@ def _zone_input(lang: str) -> tuple[ZoneText | None, str]:
         path = st.text_input(T("official.path"), key="zone_path", help=T("official.path.help")).strip()
         if not path:
             return None, ""
-        path = str(check_under_roots(path))  # only inside the data roots (geo.paths)
+        path = str(check_under_roots(path))  # only inside the data roots (geo.inputs.paths)
         stamp = _stamp(path)
         return _zone_from_path(path, stamp), f"path:{path}:{stamp}"
     if source == "upload":

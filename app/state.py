@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.assignment import NETWORK, OPTIMAL
-from geo.network import WALK
-from geo.scenario import FAST, Scenario
-from geo.schools import PRIMARY
+from geo.inputs.schools import PRIMARY
+from geo.network.graph import WALK
+from geo.zoning.assignment import NETWORK, OPTIMAL
+from geo.zoning.scenario import FAST, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -30,7 +30,7 @@ class Dataset:
     compounds: str = ""
     place: str = ""
     mode: str = WALK
-    # The coordinate system of each table (geo.coords.SYSTEMS) and its column mapping as sorted
+    # The coordinate system of each table (geo.inputs.coords.SYSTEMS) and its column mapping as sorted
     # (field, column) pairs (tuples, so a Dataset stays hashable and can key the caches).
     schools_coords: str = "wgs84"
     compounds_coords: str = "wgs84"

@@ -1,7 +1,7 @@
 """The sidebar's widgets for a schools or compounds table: its coordinate system and its column mapping.
 
-The mapping starts from the one remembered for the file's header (``geo.io.recall_mapping``), else the
-proposal read from the header (``geo.io.propose_mapping``); a choice that differs from that start is
+The mapping starts from the one remembered for the file's header (``geo.inputs.io.recall_mapping``), else the
+proposal read from the header (``geo.inputs.io.propose_mapping``); a choice that differs from that start is
 remembered for the next file with the same header.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import streamlit as st
 
 from app.common import inert_t
-from geo import io
-from geo.coords import SYSTEMS, WGS84
-from geo.i18n import t
+from geo.inputs import io
+from geo.inputs.coords import SYSTEMS, WGS84
+from geo.render.i18n import t
 
 POSITION_FIELDS = ("lon", "lat")
 POINT_TABLES = (".csv", ".xlsx")

@@ -22,12 +22,12 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset, scenario_from_state
-from geo.assignment import NETWORK, OPTIMAL
-from geo.i18n import t
-from geo.maps import zoning_map
-from geo.metrics import RADIUS_M
-from geo.scenario import Scenario, ZoningResult
-from geo.schools import LEVELS
+from geo.inputs.schools import LEVELS
+from geo.render.i18n import t
+from geo.render.maps import zoning_map
+from geo.zoning.assignment import NETWORK, OPTIMAL
+from geo.zoning.metrics import RADIUS_M
+from geo.zoning.scenario import Scenario, ZoningResult
 
 
 def distance_chart(result: ZoningResult, lang: str) -> alt.LayerChart:

@@ -32,12 +32,12 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geo.allocation import candidates, pair_cost, solve_exact, solve_heuristic
-from geo.distances import distance_matrix, nearest_source, snap
-from geo.io import load_inputs, load_network, load_schools
-from geo.network import Network, network_from_arrays
-from geo.scenario import Scenario, run_scenario
-from geo.schools import schools_for_level
+from geo.inputs.io import load_inputs, load_network, load_schools
+from geo.inputs.schools import schools_for_level
+from geo.network.distances import distance_matrix, nearest_source, snap
+from geo.network.graph import Network, network_from_arrays
+from geo.zoning.allocation import candidates, pair_cost, solve_exact, solve_heuristic
+from geo.zoning.scenario import Scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CHENGDU = ROOT.parent / "shared" / "data" / "chengdu-central" / "chengdu.osm"
@@ -241,8 +241,8 @@ def optimal_section() -> tuple[list[str], list[str]]:
 
 
 def edit_section() -> tuple[list[str], list[str]]:
-    from geo.editor import Editor
-    from geo.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, Edit, History
+    from geo.plans.editor import Editor
+    from geo.plans.edits import ADD_SCHOOL, CLOSE_SCHOOL, LOCK, MOVE_SCHOOL, REASSIGN, SET_CAPACITY, Edit, History
 
     inputs = load_inputs(DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson")
     t0 = time.perf_counter()

@@ -1,12 +1,82 @@
-"""Xuequ's library: catchments from a street network.
+"""Xuequ's library: school catchments from a street network.
 
-One module per stage of the data flow::
+The data flow, one subpackage per stage::
 
-    io (inputs) -> network -> distances -> assignment -> result (catchments, metrics) -> maps / export
+    inputs  ->  network  ->  zoning (labels -> result)  ->  render (maps, exports)
+                                 ^
+                    plans (edits, editor, store) · official (zone lists) · equity (audits, alliances)
 
-with ``schools`` and ``demand`` normalising the two kinds of input table, ``scenario`` tying the
-stages together, ``result`` the one builder that turns a plan (each compound's school) into assignments,
-catchments and figures (for scenarios and the editor alike) and ``demo`` generating the bundled demo district. Only ``io`` touches disk or network.
+- :mod:`geo.inputs`: files in, checked (OSM, tables, encodings, coordinate systems, the demo district);
+- :mod:`geo.network`: the street graph as arrays, snapping and walking distances;
+- :mod:`geo.zoning`: nearest and capacity-optimal plans, contiguity, catchments, figures, and the one result
+  builder (:func:`geo.zoning.result.build_result`);
+- :mod:`geo.plans`: what-if edits, the live editor and the scenario store;
+- :mod:`geo.official`: official zone lists (划片范围) read and written;
+- :mod:`geo.equity`: balanced-development audits, teacher exchange, lotteries, alliances;
+- :mod:`geo.render`: maps, exports and the translation table.
+
+The names below are the public API; they load on first use, so ``import geo`` stays light::
+
+    import geo
+    inputs = geo.load_inputs("district.osm", "schools.csv", "compounds.geojson")
+    result = geo.run_scenario(inputs, geo.Scenario("primary", "network"))
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+# public name -> module that defines it
+_API = {
+    # inputs
+    "load_inputs": "geo.inputs.io",
+    "load_network": "geo.inputs.io",
+    "load_schools": "geo.inputs.io",
+    "load_compounds": "geo.inputs.io",
+    "inputs_from_place": "geo.inputs.io",
+    "write_demo": "geo.inputs.io",
+    # network
+    "Network": "geo.network.graph",
+    # zoning
+    "Inputs": "geo.zoning.scenario",
+    "Scenario": "geo.zoning.scenario",
+    "run_scenario": "geo.zoning.scenario",
+    "ZoningResult": "geo.zoning.result",
+    "build_result": "geo.zoning.result",
+    # plans
+    "Edit": "geo.plans.edits",
+    "History": "geo.plans.edits",
+    "Editor": "geo.plans.editor",
+    "Store": "geo.plans.store",
+    "StaleEdit": "geo.plans.store",
+    "StoreError": "geo.plans.store",
+    # official zone lists
+    "read_zone_file": "geo.official.zonetext",
+    "parse_zone_text": "geo.official.zonetext",
+    # errors
+    "XuequError": "geo.errors",
+    "InputError": "geo.errors",
+    "OfflineError": "geo.errors",
+    "InfeasibleError": "geo.zoning.allocation",
+    # text
+    "t": "geo.render.i18n",
+}
+SUBPACKAGES = ("inputs", "network", "zoning", "plans", "official", "equity", "render", "errors")
+
+__all__ = sorted(_API) + list(SUBPACKAGES)
+
+
+def __getattr__(name: str):
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    if name in SUBPACKAGES:
+        return importlib.import_module(f"geo.{name}")
+    raise AttributeError(f"module 'geo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

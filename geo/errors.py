@@ -1,7 +1,7 @@
 """Errors that tell the user what went wrong, where, and what to do.
 
 Every error carries a translation key and its parameters, so the app and the CLI can show it in the
-user's language (see :mod:`geo.i18n`); ``str(err)`` is the English text.
+user's language (see :mod:`geo.render.i18n`); ``str(err)`` is the English text.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class XuequError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "zh") -> str:
-        from geo.i18n import t
+        from geo.render.i18n import t
 
         return t(self.key, lang, **self.params)
 

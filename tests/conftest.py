@@ -21,7 +21,7 @@ def xuequ_cache_dir(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("XUEQU_CACHE_DIR", str(path))
     mp.setenv("XUEQU_DATA_DIR", str(tmp_path_factory.mktemp("xuequ-data")))
-    # Paths typed in the page are read only inside the data roots (geo.paths): the checkout, the real data,
+    # Paths typed in the page are read only inside the data roots (geo.inputs.paths): the checkout, the real data,
     # and this run's temporary folders (tests give the page files they write there).
     mp.setenv("XUEQU_DATA_ROOT", os.pathsep.join(str(p) for p in (ROOT, SHARED_DATA, tmp_path_factory.getbasetemp())))
     yield path
@@ -44,21 +44,21 @@ def require_shared(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_inputs():
-    from geo import io
+    from geo.inputs import io
 
     return io.load_inputs(DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson")
 
 
 @pytest.fixture(scope="session")
 def chengdu_inputs():
-    from geo import io
+    from geo.inputs import io
 
     return io.load_inputs(require_shared(CHENGDU_OSM))
 
 
 @pytest.fixture(scope="session")
 def chengdu_primary(chengdu_inputs):
-    from geo.scenario import Scenario, run_scenario
+    from geo.zoning.scenario import Scenario, run_scenario
 
     return run_scenario(chengdu_inputs, Scenario("primary", "network"))
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.common import inert, inert_t
 from geo.errors import InputError
-from geo.paths import check_under_roots, data_roots
+from geo.inputs.paths import check_under_roots, data_roots
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -88,7 +88,7 @@ def test_bad_path_is_shown_in_the_page_not_as_a_traceback(tmp_path):
 def test_place_name_offline_is_explained_in_the_page(monkeypatch):
     import requests
 
-    from geo import io
+    from geo.inputs import io
 
     def offline(*args, **kwargs):
         raise requests.ConnectionError("no route to host")
@@ -243,7 +243,7 @@ def test_scenario_names_are_not_markdown_in_the_page(tmp_path, monkeypatch):
     at.toggle(key="show_compare").set_value(True).run()
     at.text_input(key="new_name").input("$x$ 副本").run()
     at.button(key="scenario_dup").click().run()
-    from geo.store import Store
+    from geo.plans.store import Store
 
     (first,) = [c.id for c in Store(tmp_path / "data" / "scenarios.sqlite").list() if c.name.startswith("![")]
     at.selectbox(key="compare_with").set_value(first).run()  # compared with the scenario named in Markdown

@@ -1,5 +1,5 @@
 """The alliances and multi-school zones view under AppTest: suggestion, hand-made alliances, the lottery's figures
-checked against geo.lottery computed directly, junior level and English."""
+checked against geo.equity.lottery computed directly, junior level and English."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from geo.alliances import AllianceRules, alliance_issues, plan_alliances
-from geo.distances import distance_matrix, snap
-from geo.lottery import access_table, compare, compare_summary, probabilities, single_school
-from geo.scenario import Scenario, run_scenario
+from geo.equity.alliances import AllianceRules, alliance_issues, plan_alliances
+from geo.equity.lottery import access_table, compare, compare_summary, probabilities, single_school
+from geo.network.distances import distance_matrix, snap
+from geo.zoning.scenario import Scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -75,7 +75,7 @@ def test_view_runs_and_the_suggestion_mixes_strong_and_weak(data_dir, direct):
     assert len(alliances) >= 2
     assert (alliances["strong"] >= 1).all() and (alliances["weak"] >= 1).all()
     assert alliances["n_schools"].sum() == 20
-    # The same alliances as geo.alliances.plan_alliances with the default rules.
+    # The same alliances as geo.equity.alliances.plan_alliances with the default rules.
     plan = direct["plan"]
     assert alliances["schools"].tolist() == plan.table["schools"].tolist()
     assert not alliance_issues(plan.labels, plan.adjacency, plan.strong, plan.dist, AllianceRules(), check_size=True)
@@ -199,8 +199,8 @@ def test_junior_level_and_english(data_dir):
 
 
 def test_starts_from_a_stored_scenario_with_a_new_school(data_dir):
-    from geo.edits import ADD_SCHOOL, REASSIGN, Edit
-    from geo.store import Store
+    from geo.plans.edits import ADD_SCHOOL, REASSIGN, Edit
+    from geo.plans.store import Store
 
     db = Store(data_dir / "scenarios.sqlite")
     sid = db.create("新校方案", "demo", "primary", "demo")

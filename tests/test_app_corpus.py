@@ -112,7 +112,7 @@ def _store_case_in_the_app(case: Case, folder: Path) -> None:
 def _zonelist_case_in_the_app(case: Case, path: Path) -> None:
     """A ``zonelist`` case: uploaded in the official zones view. A list refused is named in the page (never a
     traceback); a list read shows its issues with their reasons in the user's language."""
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.sidebar.radio(key="view").set_value("official").run()
@@ -181,8 +181,8 @@ def test_html_names_are_escaped_in_the_page():
 
 
 def test_an_upload_over_the_limit_is_refused_with_its_name(monkeypatch):
-    """save_upload refuses data over geo.io.MAX_UPLOAD_BYTES (the app's maxUploadSize) before keeping it."""
-    from geo import io
+    """save_upload refuses data over geo.inputs.io.MAX_UPLOAD_BYTES (the app's maxUploadSize) before keeping it."""
+    from geo.inputs import io
 
     monkeypatch.setattr(io, "MAX_UPLOAD_BYTES", 1000)
     at = AppTest.from_file(APP, default_timeout=180).run()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.store import Store
+from geo.plans.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -247,21 +247,21 @@ def test_an_undo_on_a_stale_view_is_refused_and_the_history_reloaded(data_dir):
 
 
 def _with_history(data_dir, edits) -> int:
-    from geo.edits import History
+    from geo.plans.edits import History
 
     return Store(data_dir / "scenarios.sqlite").create("旧方案", "demo", "junior", "demo",
                                                        History(tuple(edits), len(edits)))
 
 
 def _junior_ids() -> list[str]:
-    from geo.schools import schools_for_level
+    from geo.inputs.schools import schools_for_level
 
     table = pd.read_csv(ROOT / "data" / "demo" / "schools.csv", dtype=str)
     return schools_for_level(table.assign(capacity=1), "junior")["id"].tolist()
 
 
 def test_closing_the_last_school_of_a_level_is_refused_in_the_page(data_dir):
-    from geo.edits import CLOSE_SCHOOL, Edit
+    from geo.plans.edits import CLOSE_SCHOOL, Edit
 
     ids = _junior_ids()
     sid = _with_history(data_dir, [Edit(CLOSE_SCHOOL, school=s) for s in ids[:-1]])
@@ -281,7 +281,7 @@ def test_closing_the_last_school_of_a_level_is_refused_in_the_page(data_dir):
 
 def test_a_stored_history_that_closed_every_school_still_loads(data_dir):
     """Stored before edits were checked (the old crash: 'The field school_name is not available')."""
-    from geo.edits import CLOSE_SCHOOL, Edit
+    from geo.plans.edits import CLOSE_SCHOOL, Edit
 
     ids = _junior_ids()
     _with_history(data_dir, [Edit(CLOSE_SCHOOL, school=s) for s in ids])

@@ -1,5 +1,5 @@
 """The balanced-development view (优质均衡) under AppTest, on the demo district: its figures are those of
-geo.equity / geo.exchange computed directly; levels, languages, teacher moves, suggestions, uploads."""
+geo.equity.audit / geo.equity.exchange computed directly; levels, languages, teacher moves, suggestions, uploads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from app.equity_view import state_key
 from app.state import demo_dataset
-from geo import equity, exchange, io
+from geo.equity.audit import audit as equity
+from geo.equity.audit import exchange
+from geo.inputs import io
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -304,7 +306,7 @@ def test_schools_without_statistics_are_explained_and_an_upload_completes_them(t
 def test_groups_layer_escapes_names_and_draws_lead_lines(schools):
     import folium
 
-    from geo.maps import base_map, groups_layer, groups_legend
+    from geo.render.maps import base_map, groups_layer, groups_legend
 
     s = schools.copy()
     s.loc[s["school_id"] == "P08", "name"] = "<script>alert(1)</script>"

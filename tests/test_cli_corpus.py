@@ -15,7 +15,7 @@ from corpus import CASES, DEMO, Case, materialise
 from typer.testing import CliRunner
 
 from app.cli import cli
-from geo.i18n import TEXT
+from geo.render.i18n import TEXT
 
 runner = CliRunner()
 PYTHON_ERROR = re.compile(r"Traceback|^\w+(Error|Exception): ", re.M)

@@ -17,8 +17,8 @@ from corpus import CASES, materialise
 from typer.testing import CliRunner
 
 from app.cli import cli
-from geo.coords import wgs84_to_gcj02
-from geo.zonetext import MAX_ZONE_TEXT_BYTES, parse_zone_text
+from geo.inputs.coords import wgs84_to_gcj02
+from geo.official.zonetext import MAX_ZONE_TEXT_BYTES, parse_zone_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -118,7 +118,7 @@ def test_corpus_zone_lists_through_the_cli(case, tmp_path):
     """Every zone list of the hostile-input corpus through ``xuequ zonetext read``: refused (exit 2) with a
     message naming the file, its row, or its size and the limit, before the network is read; or read, the
     demo's streets decoded and each unread piece reported with its reason."""
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     path = materialise(case, tmp_path)
     out = tmp_path / "o"
@@ -199,9 +199,9 @@ def test_jinjiang_list_on_chengdu(tmp_path):
 def test_official_plan_on_the_demo(demo_inputs):
     """The nearest plan written and read back as an official plan: every compound in one zone, children
     conserved, polygons without overlaps, the map with the listed streets and names escaped."""
-    from geo.maps import official_map
-    from geo.scenario import Scenario, run_scenario
-    from geo.zonetext import official_plan, plan_zone_text
+    from geo.official.zonetext import official_plan, plan_zone_text
+    from geo.render.maps import official_map
+    from geo.zoning.scenario import Scenario, run_scenario
 
     nearest = run_scenario(demo_inputs, Scenario("primary", "network"))
     text = plan_zone_text(demo_inputs.network, nearest).text

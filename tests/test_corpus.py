@@ -12,9 +12,9 @@ import zipfile
 import pytest
 from corpus import CASES, FILES, GENERATED, MANIFEST, Case, materialise, run_case
 
-from geo import export
 from geo.errors import InputError
-from geo.i18n import TEXT, t
+from geo.render import export
+from geo.render.i18n import TEXT, t
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,7 +60,7 @@ def test_corpus_case(case: Case, tmp_path):
 
 
 def test_the_big_upload_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    from geo import io
+    from geo.inputs import io
 
     case = next(c for c in CASES if c.file in GENERATED)
     path = materialise(case, tmp_path)
@@ -87,7 +87,7 @@ def test_the_corpus_generator_is_deterministic(tmp_path):
 # --- exports cannot run as formulas ----------------------------------------------------------------------
 
 def _hostile_schools():
-    from geo import io
+    from geo.inputs import io
 
     table, _ = io.load_schools(FILES / "formula_cells.csv")
     html, _ = io.load_schools(FILES / "html_names.csv")

@@ -1,5 +1,5 @@
 """Formats: network sources beyond plain .osm (PBF through pyosmium, place names online only), and every
-CSV / XLSX the project writes is formula-safe (one neutraliser, geo.export.safe_cell)."""
+CSV / XLSX the project writes is formula-safe (one neutraliser, geo.render.export.safe_cell)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import requests
 
-from geo import io
 from geo.errors import InputError, OfflineError
+from geo.inputs import io
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_OSM = ROOT / "data" / "demo" / "district.osm"
@@ -98,8 +98,9 @@ def _hostile_frame() -> pd.DataFrame:
 def test_each_writer_neutralises_formulas_and_keeps_numbers():
     from openpyxl import load_workbook
 
-    from geo import demo, export
-    from geo.zonetext import report_csv
+    from geo.inputs import demo
+    from geo.official.zonetext import report_csv
+    from geo.render import export
 
     df = _hostile_frame()
     written = {

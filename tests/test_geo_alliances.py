@@ -1,4 +1,4 @@
-"""School-district alliances (geo.alliances): the MIP against brute force, validation, the demo district."""
+"""School-district alliances (geo.equity.alliances): the MIP against brute force, validation, the demo district."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.alliances import (
+from geo.equity.alliances import (
     AllianceRules,
     adjacency_from_catchments,
     adjacency_from_distance,
@@ -24,8 +24,8 @@ from geo.alliances import (
     suggest_alliances,
     validate_alliances,
 )
+from geo.equity.lottery import probabilities, strong_access
 from geo.errors import InputError
-from geo.lottery import probabilities, strong_access
 
 
 def chain(k: int) -> sp.csr_matrix:
@@ -177,7 +177,7 @@ def test_alliance_table_and_zones():
 
 @pytest.fixture(scope="module")
 def demo_primary(demo_inputs):
-    from geo.scenario import Scenario, run_scenario
+    from geo.zoning.scenario import Scenario, run_scenario
 
     return run_scenario(demo_inputs, Scenario("primary", "network"))
 

@@ -9,8 +9,16 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from geo.allocation import InfeasibleError, candidates, explain, pair_cost, shortage, solve_exact, solve_heuristic
-from geo.scenario import Scenario, run_scenario
+from geo.zoning.allocation import (
+    InfeasibleError,
+    candidates,
+    explain,
+    pair_cost,
+    shortage,
+    solve_exact,
+    solve_heuristic,
+)
+from geo.zoning.scenario import Scenario, run_scenario
 
 
 @st.composite
@@ -197,7 +205,7 @@ def test_contiguous_plans_are_contiguous_and_within_seats(side, k, seed):
     school, and no school over its seats."""
     import scipy.sparse as sp
 
-    from geo.contiguity import UnitGraph, contiguous_plan, islands
+    from geo.zoning.contiguity import UnitGraph, contiguous_plan, islands
 
     rng = np.random.default_rng(seed)
     m = side * side

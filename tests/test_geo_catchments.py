@@ -7,7 +7,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.catchments import absorb_fragments, polygons_from_sites, study_area
+from geo.zoning.catchments import absorb_fragments, polygons_from_sites, study_area
 
 SPACING = 37.0  # metres between grid points the sites are drawn from
 GRID = 12

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import coords, io
+from geo.inputs import coords, io
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -126,7 +126,7 @@ def test_gcj_offset_warning(demo_net):
     key, params = io.gcj_offset_warning(shifted, demo_net, file="s.csv")
     assert key == "warn.gcj_offset" and params["file"] == "s.csv"
     assert params["given"] > 20 and params["converted"] < 0.5 * params["given"]
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     assert "GCJ-02" in t(key, "en", **params) and "GCJ-02" in t(key, "zh", **params)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from geo import io
-from geo.demo import generate
-from geo.scenario import Scenario, run_scenario
-from geo.schools import schools_for_level
+from geo.inputs import io
+from geo.inputs.demo import generate
+from geo.inputs.schools import schools_for_level
+from geo.zoning.scenario import Scenario, run_scenario
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 FILES = ("district.osm", "schools.csv", "compounds.geojson")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.assignment import nearest_by_network, nearest_by_straight_line
-from geo.distances import nearest_source, snap, source_matrix
-from geo.network import network_from_arrays
+from geo.network.distances import nearest_source, snap, source_matrix
+from geo.network.graph import network_from_arrays
+from geo.zoning.assignment import nearest_by_network, nearest_by_straight_line
 
 TOL = 1e-5  # the library stores zero-length edges and zero offsets as 1e-6
 

@@ -9,9 +9,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.demand import children_column
-from geo.editor import Editor
-from geo.edits import (
+from geo.errors import InputError
+from geo.inputs.demand import children_column
+from geo.plans.editor import Editor
+from geo.plans.edits import (
     ADD_SCHOOL,
     CLOSE_SCHOOL,
     LOCK,
@@ -24,7 +25,6 @@ from geo.edits import (
     assignment_edit,
     plan_overrides,
 )
-from geo.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +205,7 @@ def test_the_editor_and_a_scenario_give_the_same_result_for_the_same_plan(editor
     assignments, figures and catchments (they differed by 4.4% of the catchment area when each built its own).
     Nearest-school zoning draws what it means, every street's nearest school, so there only the plan and its
     figures must agree."""
-    from geo.scenario import Scenario, run_scenario
+    from geo.zoning.scenario import Scenario, run_scenario
 
     plan = run_scenario(demo_inputs, Scenario("primary", method))
     a = plan.assignments
@@ -238,14 +238,14 @@ def test_unit_to_school_table_is_checked_by_row():
 # --- edits that would break a plan are refused before they are stored, and skipped if stored anyway ------------
 
 def _admitting(inputs, level):
-    from geo.schools import schools_for_level
+    from geo.inputs.schools import schools_for_level
 
     return schools_for_level(inputs.schools, level)["school_id"].astype(str).tolist()
 
 
 @pytest.mark.parametrize("level", ["junior", "primary"])
 def test_closing_every_school_of_a_level_is_refused(editor, demo_inputs, level):
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     ids = _admitting(demo_inputs, level)
     closes = [Edit(CLOSE_SCHOOL, school=s) for s in ids]
@@ -264,7 +264,7 @@ def test_closing_every_school_of_a_level_is_refused(editor, demo_inputs, level):
 
 def test_a_stored_plan_with_an_edit_that_cannot_apply_still_loads(editor, demo_inputs):
     """Stored before edits were checked: the bad edit is skipped with a warning naming it; nothing crashes."""
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     ids = _admitting(demo_inputs, "primary")
     cid = editor.compound_ids[0]

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import equity, io
-from geo.demo import GROUPS_FILE, SEED, generate, groups_csv
+from geo.equity.audit import audit as equity
 from geo.errors import InputError
-from geo.i18n import TEXT
+from geo.inputs import io
+from geo.inputs.demo import GROUPS_FILE, SEED, generate, groups_csv
+from geo.render.i18n import TEXT
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 

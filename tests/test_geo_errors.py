@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo import io
 from geo.errors import InputError
-from geo.i18n import TEXT
-from geo.scenario import Scenario, run_scenario
+from geo.inputs import io
+from geo.render.i18n import TEXT
+from geo.zoning.scenario import Scenario, run_scenario
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 OSM, SCHOOLS, COMPOUNDS = DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson"

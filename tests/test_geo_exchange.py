@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import equity, exchange, io
+from geo.equity.audit import audit as equity
+from geo.equity.audit import exchange
 from geo.errors import InputError
-from geo.i18n import TEXT
+from geo.inputs import io
+from geo.render.i18n import TEXT
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 

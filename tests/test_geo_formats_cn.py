@@ -11,8 +11,9 @@ import pytest
 from corpus import FILES
 from corpus.make_corpus import SCHOOLS
 
-from geo import export, io
 from geo.errors import InputError
+from geo.inputs import io
+from geo.render import export
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = [r[1] for r in SCHOOLS]

@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_importing_geo_does_not_import_streamlit():
-    modules = sorted(f"geo.{p.stem}" for p in (ROOT / "geo").glob("*.py") if p.stem != "__init__")
-    assert {"geo.io", "geo.scenario", "geo.network"} <= set(modules)
+    modules = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                     for p in (ROOT / "geo").rglob("*.py"))
+    assert {"geo.inputs.io", "geo.zoning.scenario", "geo.network.graph", "geo.zoning"} <= set(modules)
     code = ("import sys, importlib\n"
             f"for m in ['geo'] + {modules!r}:\n"
             "    importlib.import_module(m)\n"
@@ -45,12 +46,12 @@ def _private_osmnx_uses(path: Path) -> list[str]:
 
 def test_geo_uses_one_private_osmnx_name_only_its_empty_result_error(tmp_path):
     uses = {p.relative_to(ROOT).as_posix(): _private_osmnx_uses(p) for p in sorted((ROOT / "geo").rglob("*.py"))}
-    assert {p: u for p, u in uses.items() if u} == {"geo/io.py": ["ox._errors"]}
+    assert {p: u for p, u in uses.items() if u} == {"geo/inputs/io.py": ["ox._errors"]}
     # ... and it is what osmnx raises when a file holds nothing asked for (io turns it into "none found").
     import osmnx as ox
     import pytest
 
-    from geo import io
+    from geo.inputs import io
 
     path = tmp_path / "road.osm"
     path.write_text("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"test\">\n"

@@ -1,4 +1,4 @@
-"""Multi-school zones and their lottery (geo.lottery): hand-computed cases, exact vs Monte Carlo, invariants."""
+"""Multi-school zones and their lottery (geo.equity.lottery): hand-computed cases, exact vs Monte Carlo, invariants."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.errors import InputError
-from geo.i18n import t
-from geo.lottery import (
+from geo.equity.lottery import (
     access_table,
     compare,
     compare_summary,
@@ -27,6 +25,8 @@ from geo.lottery import (
     strong_access,
     strong_schools,
 )
+from geo.errors import InputError
+from geo.render.i18n import t
 from tests.conftest import DEMO
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.metrics import RADIUS_M, TABLE_COLUMNS, school_table, summary, weighted_quantiles
+from geo.zoning.metrics import RADIUS_M, TABLE_COLUMNS, school_table, summary, weighted_quantiles
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """Our walk and drive way filters keep exactly the ways osmnx's own ``network_type`` keeps.
 
 osmnx applies its "walk" and "drive" filters only to Overpass downloads (``graph_from_xml`` keeps every way)
-and builds them in a private function, so geo/network.py holds a copy. These tests read osmnx's filter
+and builds them in a private function, so geo/network/graph.py holds a copy. These tests read osmnx's filter
 string (the one private osmnx name the tests use, on purpose: an osmnx upgrade that changes it fails here)
 and apply it as Overpass does with a tiny interpreter of exactly its clause kinds, then compare: on every
 tag combination the filters name, on a synthetic file, and on the real central-Chengdu extract.
@@ -18,8 +18,9 @@ import osmnx as ox
 import pytest
 from conftest import CHENGDU_OSM, require_shared
 
-from geo import io, network
-from geo.network import DRIVE, MODES, WALK
+from geo.inputs import io
+from geo.network.graph import DRIVE, MODES, WALK
+from geo.network.graph import graph as network
 
 # One Overpass tag clause: ["key"], ["key"~"regex"] or ["key"!~"regex"].
 CLAUSE = re.compile(r'\["([^"\]]+)"(?:(!~|~)"([^"]*)")?\]')

@@ -11,9 +11,9 @@ import pytest
 import shapely
 from conftest import SHARED_DATA, require_shared
 
-from geo import io
 from geo.errors import InputError
-from geo.scenario import Scenario, run_scenario
+from geo.inputs import io
+from geo.zoning.scenario import Scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_OSM = ROOT / "data" / "demo" / "district.osm"

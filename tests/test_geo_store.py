@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.edits import LOCK, REASSIGN, SET_CAPACITY, Edit, History
 from geo.errors import InputError
-from geo.store import StaleEdit, Store, StoreError
+from geo.plans.edits import LOCK, REASSIGN, SET_CAPACITY, Edit, History
+from geo.plans.store import StaleEdit, Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,8 +55,8 @@ def test_scenario_lifecycle(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys
-    from geo.edits import Edit
-    from geo.store import Store
+    from geo.plans.edits import Edit
+    from geo.plans.store import Store
     store = Store(sys.argv[1])
     sid = int(sys.argv[2])
     big = Edit("reassign", level="primary", pairs=tuple((f"C{i}", "P01") for i in range(20000)))
@@ -288,7 +288,7 @@ def test_the_scenarios_command_names_a_bad_store_and_starts_a_fresh_one(tmp_path
     from typer.testing import CliRunner
 
     from app.cli import cli
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     path = _damaged(tmp_path, kind)
     bad = path.parent if kind == "folder-is-a-file" else path

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.demand import DemandParams, compounds_from_osm, estimate_children, normalise_compounds
-from geo.schools import (
+from geo.inputs.demand import DemandParams, compounds_from_osm, estimate_children, normalise_compounds
+from geo.inputs.schools import (
     DEFAULT_CAPACITY,
     classify_level,
     is_compulsory_candidate,
@@ -82,7 +82,7 @@ def test_capacity_per_level_wins_over_the_split():
 
 
 def test_capacity_per_level_from_a_csv_through_normalise(tmp_path):
-    from geo import io
+    from geo.inputs import io
 
     csv = tmp_path / "schools.csv"
     csv.write_text("id,name,level,capacity,capacity_primary,lon,lat\n"
@@ -164,7 +164,7 @@ def _raises(key: str, fn, *args, **kwargs):
 
 
 def test_children_above_the_limit_are_refused_naming_row_and_limit():
-    from geo.demand import MAX_CHILDREN
+    from geo.inputs.demand import MAX_CHILDREN
 
     def table(children):
         return gpd.GeoDataFrame({"compound_id": ["a", "b", "c"], "children_primary": children},
@@ -183,7 +183,7 @@ def test_children_above_the_limit_are_refused_naming_row_and_limit():
 
 
 def test_seats_above_the_limit_are_refused_naming_row_and_limit():
-    from geo.schools import MAX_SEATS
+    from geo.inputs.schools import MAX_SEATS
 
     assert normalise_schools(schools_table(capacity=[MAX_SEATS, 1, 2, 3]), "s.csv")["capacity"].iloc[0] == MAX_SEATS
     err = _raises("err.too_many_seats", normalise_schools, schools_table(capacity=[1620, 1500, 1e20, 1800]), "s.csv")
@@ -203,7 +203,7 @@ def test_implausible_osm_capacity_is_estimated_and_named():
 
 
 def test_ids_are_read_as_the_text_written(tmp_path):
-    from geo import io
+    from geo.inputs import io
 
     csv = tmp_path / "schools.csv"
     csv.write_text("id,name,level,capacity,lon,lat\n001,甲小学,primary,900,104.0,30.6\n"
@@ -234,7 +234,7 @@ def test_ids_are_read_as_the_text_written(tmp_path):
 
 
 def test_a_mapped_id_column_is_read_as_text(tmp_path):
-    from geo import io
+    from geo.inputs import io
 
     csv = tmp_path / "schools.csv"
     csv.write_text("代码,name,level,capacity,lon,lat\n0101,甲小学,primary,900,104.0,30.6\n", encoding="utf-8")
@@ -243,7 +243,7 @@ def test_a_mapped_id_column_is_read_as_text(tmp_path):
 
 
 def test_blank_capacities_are_estimated_with_the_rows_named():
-    from geo.schools import estimated_capacity_warning
+    from geo.inputs.schools import estimated_capacity_warning
 
     s = normalise_schools(schools_table(capacity=[None, 1500, None, None],
                                         capacity_primary=[None, None, 1000, None],
@@ -252,7 +252,7 @@ def test_blank_capacities_are_estimated_with_the_rows_named():
     key, params = estimated_capacity_warning(s, "s.csv")
     # Row 3 is a nine-year school with both levels' seats given: nothing of it is estimated.
     assert key == "warn.capacity_estimated_rows" and params["rows"] == "1, 4" and params["count"] == 2
-    from geo.i18n import t
+    from geo.render.i18n import t
 
     assert "rows 1, 4" in t(key, "en", **params) and "第 1, 4 行" in t(key, "zh", **params)
     assert estimated_capacity_warning(normalise_schools(schools_table(), "s.csv"), "s.csv") is None
@@ -261,7 +261,7 @@ def test_blank_capacities_are_estimated_with_the_rows_named():
 def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
     from openpyxl import Workbook
 
-    from geo import io
+    from geo.inputs import io
 
     wb = Workbook()
     ws = wb.active
@@ -292,7 +292,7 @@ def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
 
 
 def test_a_quoted_header_with_commas_in_a_semicolon_file_keeps_its_columns(tmp_path):
-    from geo import io
+    from geo.inputs import io
 
     path = tmp_path / "schools.csv"
     path.write_text('id;"名称,全称";level;capacity;lon;lat\n'
@@ -307,7 +307,7 @@ def test_a_quoted_header_with_commas_in_a_semicolon_file_keeps_its_columns(tmp_p
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_the_separator_is_found_when_every_other_one_is_quoted_in_the_cells(sep):
-    from geo import io
+    from geo.inputs import io
 
     others = "".join(c for c in io.CSV_SEPARATORS if c != sep)
     header = sep.join(["id", f'"名{others}称"', "lon", "lat"])
@@ -325,6 +325,6 @@ def test_the_separator_is_found_when_every_other_one_is_quoted_in_the_cells(sep)
     ("id|name|lon\n1|甲|104\n", "|"),
 ])
 def test_separator_sniffing(text, sep):
-    from geo import io
+    from geo.inputs import io
 
     assert io._sniff_sep(text) == sep

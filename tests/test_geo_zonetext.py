@@ -12,11 +12,10 @@ import pytest
 import shapely
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
 
-import geo.zonetext as zt
+import geo.official.zonetext as zt
 from geo.errors import InputError
-from geo.i18n import t
-from geo.network import network_from_arrays
-from geo.streets import (
+from geo.network.graph import network_from_arrays
+from geo.official.names import (
     LOOSE,
     MATCHED,
     UNMATCHED,
@@ -26,7 +25,7 @@ from geo.streets import (
     normalise_name,
     normalise_school,
 )
-from geo.zonetext import (
+from geo.official.zonetext import (
     ADDRESS,
     ALL,
     EVEN,
@@ -47,6 +46,7 @@ from geo.zonetext import (
     read_zone_file,
     write_zone_text,
 )
+from geo.render.i18n import t
 
 ZONES = SHARED_DATA / "chengdu-zones-2025"
 
@@ -240,9 +240,9 @@ def test_node_labels_compounds_comparison_and_polygons():
 # --- zone text out and back ------------------------------------------------------------------------------
 
 def _round_trip(inputs, fmt="text"):
-    from geo.assignment import nearest_by_network
-    from geo.distances import snap
-    from geo.schools import schools_for_level
+    from geo.inputs.schools import schools_for_level
+    from geo.network.distances import snap
+    from geo.zoning.assignment import nearest_by_network
 
     net = inputs.network
     schools = schools_for_level(inputs.schools, "primary")
@@ -278,8 +278,8 @@ def test_round_trip_on_demo(demo_inputs, fmt):
 def test_written_zones_as_a_plan_on_demo(demo_inputs):
     """The written nearest-school zones, read back, send few compounds farther than their nearest school;
     their polygons partition the area."""
-    from geo.distances import distance_matrix, snap
-    from geo.schools import schools_for_level
+    from geo.inputs.schools import schools_for_level
+    from geo.network.distances import distance_matrix, snap
 
     w, _, _ = _round_trip(demo_inputs)
     net = demo_inputs.network
@@ -305,7 +305,7 @@ def test_written_zones_as_a_plan_on_demo(demo_inputs):
 
 @pytest.fixture(scope="module")
 def chengdu_network():
-    from geo import io
+    from geo.inputs import io
 
     return io.load_network(require_shared(CHENGDU_OSM))
 
@@ -334,7 +334,7 @@ def test_jinjiang_list_on_the_map(chengdu_network):
 
 
 def test_a_table_header_is_not_a_school_and_junior_schools_are_headings():
-    from geo.zonetext import parse_zone_text
+    from geo.official.zonetext import parse_zone_text
 
     z = parse_zone_text("| 小学名称 | 划片范围 |\n|---|---|\n| 成都市第一小学 | 宏星路、东大街 |\n", "t.md")
     assert set(z.entries["school"]) == {"成都市第一小学"}
@@ -378,7 +378,7 @@ def test_linear_scans_find_what_the_old_patterns_found():
 
 
 def test_street_name_patterns_find_what_the_old_ones_found():
-    from geo import streets
+    from geo.official import names as streets
 
     alphabet = ["中", "a", "Z", "1", " ", "\t", "-", "–", "—", ".", ",", "'", "(", ")", "（", "】", "[", "街"]
     for s in _random_texts(alphabet, 50_000, 14, seed=2):
@@ -499,7 +499,7 @@ def test_bytes_that_are_not_text_are_named_not_read_as_garbage(tmp_path):
 def test_files_and_folders_over_the_limit_are_refused_before_they_are_read(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from geo.zonetext import load_zone_source, read_zone_upload
+    from geo.official.zonetext import load_zone_source, read_zone_upload
 
     big = tmp_path / "big.md"
     with big.open("wb") as f:  # sparse

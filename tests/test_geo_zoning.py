@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geo import io
-from geo.demand import children_column
-from geo.scenario import Scenario, run_scenario
-from geo.schools import schools_for_level
+from geo.inputs import io
+from geo.inputs.demand import children_column
+from geo.inputs.schools import schools_for_level
+from geo.zoning.scenario import Scenario, run_scenario
 
 SEEDS = [1, 7, 2024, 99991]
 LEVELS = ("primary", "junior")
@@ -76,7 +76,7 @@ def test_zoning_invariants(district, level, method):
 @pytest.mark.parametrize("level", LEVELS)
 def test_network_zoning_picks_the_nearest_school_on_foot(district, level):
     """No compound could walk to another school of the level more quickly than to its own."""
-    from geo.distances import snap, source_matrix
+    from geo.network.distances import snap, source_matrix
 
     inputs, results = district
     res = results[(level, "network")]

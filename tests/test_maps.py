@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from geo.maps import utilisation_colour, zoning_map, zoom_for
-from geo.scenario import Scenario, run_scenario
+from geo.render.maps import utilisation_colour, zoning_map, zoom_for
+from geo.zoning.scenario import Scenario, run_scenario
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -18,7 +18,7 @@ def hostile_result(demo_inputs):
     schools.loc[schools.index[0], "name"] = EVIL
     compounds = demo_inputs.compounds.copy()
     compounds.loc[compounds.index[0], "name"] = EVIL
-    from geo.scenario import Inputs
+    from geo.zoning.scenario import Inputs
 
     inputs = Inputs(demo_inputs.network, schools, compounds, name="hostile")
     return run_scenario(inputs, Scenario("primary", "network"))

@@ -285,7 +285,7 @@ def make_tables() -> None:
     write("projected_xy.csv", csv_text(schools(rows={2: {4: 400000.0, 5: 3380000.0}})))
     case("projected_xy.csv", "schools", "error", "err.bad_value", 3, "UTM metres in the lon/lat columns")
 
-    from geo import coords
+    from geo.inputs import coords
 
     gx, gy = coords.wgs84_to_gcj02([r[4] for r in SCHOOLS], [r[5] for r in SCHOOLS])
     gcj = [list(r[:4]) + [round(float(x), 7), round(float(y), 7)] for r, x, y in zip(SCHOOLS, gx, gy)]
@@ -570,7 +570,7 @@ def _store_bytes(legacy: bool = False, scenarios: int = 2, edits: int = 3) -> by
     SQLite version number fixed (it is only informational)."""
     import sqlite3
 
-    from geo.store import SCHEMA
+    from geo.plans.store import SCHEMA
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.sqlite"

@@ -21,7 +21,7 @@ checked at the integer solution and, where it is violated, the tangents at that 
 cutting planes). The tangents only under-estimate a convex function, so every MIP is a relaxation, and the
 first integer solution that satisfies the true constraint is optimal. Among equally few moves the one with
 the lowest coefficient is preferred. The result is then verified by applying the moves and recomputing the
-coefficients with :mod:`geo.equity`.
+coefficients with :mod:`geo.equity.audit`.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from geo._table import find_column
-from geo.equity import CV_LIMITS, Balance, balance, part_values, school_parts, weighted_cv
+from geo.equity.audit import CV_LIMITS, Balance, balance, part_values, school_parts, weighted_cv
 from geo.errors import InputError
-from geo.i18n import t as translate
-from geo.schools import ID_ALIASES, LEVEL_ALIASES, LEVELS, NINE_YEAR, parse_level
+from geo.inputs.columns import find_column
+from geo.inputs.schools import ID_ALIASES, LEVEL_ALIASES, LEVELS, NINE_YEAR, parse_level
+from geo.render.i18n import t as translate
 
 CATEGORIES = {"qualified": "qualified_teachers", "backbone": "backbone_teachers", "pe_art": "pe_art_teachers"}
 INDICATOR_OF = {"qualified": "qualified_per100", "backbone": "backbone_per100", "pe_art": "pe_art_per100"}

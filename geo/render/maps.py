@@ -13,9 +13,9 @@ import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo.export import to_geojson
-from geo.i18n import t
-from geo.scenario import ZoningResult
+from geo.render.export import to_geojson
+from geo.render.i18n import t
+from geo.zoning.scenario import ZoningResult
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -254,7 +254,7 @@ def listed_streets_layer(network, edge_school: np.ndarray, school_names, colours
 def official_map(result: ZoningResult, network, edge_school: np.ndarray, *, farther=None, lang: str = "zh",
                  tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None, leaflet_css: str | None = None,
                  height: str = "100%") -> folium.Map:
-    """A map of official zones (``geo.zonetext.official_plan``): catchments, compounds (``farther``: a mask
+    """A map of official zones (``geo.official.zonetext.official_plan``): catchments, compounds (``farther``: a mask
     of compounds the zones send farther than their nearest school, outlined red), schools, and the listed
     streets in their school's colour."""
     m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,

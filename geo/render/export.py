@@ -1,6 +1,6 @@
 """What a zoning is exported as: RFC 7946 GeoJSON (WGS-84) and the school table as CSV.
 
-Functions return text or bytes; writing them to disk is :mod:`geo.io`'s job.
+Functions return text or bytes; writing them to disk is :mod:`geo.inputs.io`'s job.
 
 Every CSV or XLSX cell the project writes goes through :func:`safe_cell`, the one formula neutraliser:
 :func:`table_csv` and :func:`school_table_xlsx` (school tables, reports), :func:`csv_text` (rows written
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-if TYPE_CHECKING:  # only for annotations: this module stays importable from geo.io and geo.demo
-    from geo.scenario import ZoningResult
+if TYPE_CHECKING:  # only for annotations: this module stays importable from geo.inputs.io and geo.inputs.demo
+    from geo.zoning.scenario import ZoningResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,7 +1,7 @@
 """The scenario store: every plan and every edit, in an embedded SQLite database.
 
 A stored scenario is a name, the dataset it was drawn on (a key and a label), the school level, and its
-edit history (:class:`geo.edits.History`: the ordered edits and the undo cursor). Each change is one
+edit history (:class:`geo.plans.edits.History`: the ordered edits and the undo cursor). Each change is one
 transaction (SQLite's write-ahead log, ``synchronous=FULL``), so a browser reload or a killed server
 loses nothing that was acknowledged, and a write cut off half-way leaves the previous state intact.
 
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import platformdirs
 
-from geo.edits import Edit, History
 from geo.errors import InputError, XuequError
+from geo.plans.edits import Edit, History
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenario (

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
-from geo.contiguity import UnitGraph, islands, node_labels
-from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
+from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+from geo.zoning.contiguity import UnitGraph, islands, node_labels
+from geo.zoning.metrics import RADIUS_M, polsby_popper, school_table, summary
 
 Warning_ = tuple[str, dict]
 
@@ -98,9 +98,9 @@ def build_result(inputs, scenario, schools: gpd.GeoDataFrame, label: np.ndarray,
 
     Parameters
     ----------
-    inputs : geo.scenario.Inputs
+    inputs : geo.zoning.scenario.Inputs
         What was zoned.
-    scenario : geo.scenario.Scenario
+    scenario : geo.zoning.scenario.Scenario
         Recorded on the result.
     schools : GeoDataFrame
         The schools of the level, in label order (``school_id``, ``name``, ``seats``), WGS-84.

@@ -362,7 +362,7 @@ def single_school(label, n_schools: int) -> Probabilities:
 def expected_distance(prob: Probabilities, dist) -> np.ndarray:
     """Expected walk (m) of a compound's child who gets a place: sum_s P(s) d(s, c) / P(placed).
 
-    ``dist`` is a ``schools x compounds`` matrix (e.g. :func:`geo.distances.distance_matrix`); NaN where a
+    ``dist`` is a ``schools x compounds`` matrix (e.g. :func:`geo.network.distances.distance_matrix`); NaN where a
     compound's children are never placed; ``inf`` when a possible school is out of reach.
     """
     p = prob.schools
@@ -378,13 +378,13 @@ def school_strength(schools: pd.DataFrame, level: str, measure: str = DEFAULT_ME
                     file: str = "schools") -> np.ndarray:
     """Strength of every school (in table order) for ``level``.
 
-    ``measure`` is an audit indicator key of :mod:`geo.equity` (per 100 students or per student, from raw
+    ``measure`` is an audit indicator key of :mod:`geo.equity.audit` (per 100 students or per student, from raw
     columns; a nine-year school is judged by its ``level`` part), or any numeric column taken as it is. The
     default, **county-level-or-above backbone teachers per 100 students** (县级以上骨干教师/百名学生), is the
     indicator that tells lead schools of education groups apart in practice (in the demo the groups' leads
     have 2.4 and 2.9 against about 1 elsewhere); ``qualified_per100`` is the other natural choice.
     """
-    from geo.equity import BY_KEY, school_parts
+    from geo.equity.audit import BY_KEY, school_parts
 
     df = pd.DataFrame(schools).reset_index(drop=True)
     ind = BY_KEY.get(measure)

@@ -13,16 +13,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
-from geo.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
-from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
-from geo.contiguity import UnitGraph, contiguous_plan, island_targets, islands, repair, unit_graph
-from geo.demand import children_column
-from geo.distances import SNAP_WARN_M, distance_matrix, snap
 from geo.errors import InputError
-from geo.network import Network
-from geo.result import ZoningResult, build_result, compound_tiles
-from geo.schools import LEVELS, PRIMARY, schools_for_level
+from geo.inputs.demand import children_column
+from geo.inputs.schools import LEVELS, PRIMARY, schools_for_level
+from geo.network.distances import SNAP_WARN_M, distance_matrix, snap
+from geo.network.graph import Network
+from geo.zoning.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
+from geo.zoning.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
+from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
+from geo.zoning.contiguity import UnitGraph, contiguous_plan, island_targets, islands, repair, unit_graph
+from geo.zoning.result import ZoningResult, build_result, compound_tiles
 
 # A school or compound farther than this from every street is outside the network's area.
 OUTSIDE_M = 2000.0
@@ -91,18 +91,18 @@ class Inputs:
 
     @cached_property
     def unit_graph(self) -> UnitGraph:
-        """Which compounds neighbour which on the street network (see :mod:`geo.contiguity`)."""
+        """Which compounds neighbour which on the street network (see :mod:`geo.zoning.contiguity`)."""
         return unit_graph(self.network, *self.compound_snap)
 
     @cached_property
     def tiles(self) -> np.ndarray:
-        """Each compound's tile of the study area (see :func:`geo.result.compound_tiles`); catchments are
+        """Each compound's tile of the study area (see :func:`geo.zoning.result.compound_tiles`); catchments are
         unions of tiles."""
         return compound_tiles(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
 
     @cached_property
     def area(self):
-        """Where the schools and compounds are (see :func:`geo.catchments.study_area`)."""
+        """Where the schools and compounds are (see :func:`geo.zoning.catchments.study_area`)."""
         pts = [shapely.get_coordinates(self.compounds_projected.to_numpy()),
                shapely.get_coordinates(self.schools.geometry.to_crs(self.network.crs).to_numpy())]
         return study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
@@ -116,7 +116,7 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *, should_stop=None) -> Zon
     """Zone the compounds of ``inputs`` for ``scenario`` and build catchments and figures.
 
     ``should_stop`` (optional): asked during an exact solve; True stops it with the best plan found so far
-    (see :func:`geo.allocation.solve_exact`).
+    (see :func:`geo.zoning.allocation.solve_exact`).
     """
     net = inputs.network
     level = scenario.level
@@ -176,7 +176,7 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *, should_stop=None) -> Zon
 
 def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_node: np.ndarray, s_off: np.ndarray,
              children: np.ndarray, warnings: list[Warning_], should_stop=None):
-    """Capacity-optimal zoning (geo.allocation) with the starting plan = nearest-school zones."""
+    """Capacity-optimal zoning (geo.zoning.allocation) with the starting plan = nearest-school zones."""
     net = inputs.network
     u_node, u_off = inputs.compound_snap
     dist = distance_matrix(net, s_node, s_off, u_node, u_off)

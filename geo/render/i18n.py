@@ -110,7 +110,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.compound": ("小区", "Compound"),
     # --- errors -----------------------------------------------------------------------------------
     "err.file_missing": ("找不到文件 {file}：请检查路径。", "File not found: {file}. Check the path."),
-    # Paths typed in the page are read only inside the data roots (geo.paths).
+    # Paths typed in the page are read only inside the data roots (geo.inputs.paths).
     "err.outside_roots": (
         "路径 {file} 不在本服务器允许读取的数据文件夹内（{roots}）：请把文件放进其中一个文件夹，或改用上传；"
         "管理员可用环境变量 {env} 设置这些文件夹。",
@@ -246,7 +246,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Compounds still islands (apart from the main part of their catchment): {count}. The neighbouring "
         "schools have no seats left to take them.",
     ),
-    # --- what-if edits and scenarios (geo.edits, geo.editor, geo.store) ----------------------------
+    # --- what-if edits and scenarios (geo.plans.edits, geo.plans.editor, geo.plans.store) ----------------------------
     "err.edit_kind": ("未知的编辑类型：{value}。", "Unknown kind of edit: {value}."),
     "err.edit_field": ("编辑“{kind}”的字段 {field} 无效：{value}。请检查后重试。",
                        "The edit '{kind}' has an invalid {field}: {value}. Check it and try again."),
@@ -317,7 +317,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cli.store_ok": ("方案库 {file} 完好，未做任何改动。", "The scenario store {file} is fine; nothing was moved."),
     "cli.scenarios_none": ("方案库 {file} 中还没有方案。", "The scenario store {file} holds no scenarios yet."),
     "cli.scenario_row": ("{id}\t{name}\t{level}\t{dataset}\t{updated}", "{id}\t{name}\t{level}\t{dataset}\t{updated}"),
-    # --- Chinese data as it comes: encodings, coordinate systems, vector files (geo.io, geo.coords) ----
+    # --- Chinese data as it comes: encodings, coordinate systems, vector files (geo.inputs.io, geo.inputs.coords) ----
     "err.too_large": (
         "文件 {file}（{size_mb:.1f} MB）超过 {limit_mb:.0f} MB 的上限，未读取：请只保留需要的区域或列。",
         (
@@ -401,7 +401,7 @@ TEXT: dict[str, tuple[str, str]] = {
         ),
     ),
     "kind.data": ("数据", "data"),
-    # --- wrong figures are never silent: implausible counts, formulas, ids, broken OSM files (geo.io) ------
+    # --- wrong figures are never silent: implausible counts, formulas, ids, broken OSM files (geo.inputs.io) ------
     "err.too_many_children": (
         "文件 {file} 第 {row} 行的“{field}”值“{value}”不合理：一个小区某一学段的学生最多 {limit:,} 名。"
         "请检查该单元格（是否多打了数字、填错了列，或填了全区合计）。",
@@ -464,7 +464,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "coords.wgs84": ("WGS-84（GPS / OpenStreetMap）", "WGS-84 (GPS / OpenStreetMap)"),
     "coords.gcj02": ("GCJ-02（高德 / 腾讯）", "GCJ-02 (AMap / Tencent)"),
     "coords.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
-    # --- resource equity (geo.equity, geo.exchange) --------------------------------------------------
+    # --- resource equity (geo.equity.audit, geo.equity.exchange) --------------------------------------------------
     "equity.missing_column": (
         "文件 {file} 缺少列“{field}”（可用的列名：{aliases}），计算{need}需要它。",
         "{file} has no '{field}' column (accepted names: {aliases}); it is needed for {need}.",
@@ -623,7 +623,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "edit.download.schools.csv": ("学校指标 CSV", "School table CSV"),
     "edit.download.schools.xlsx": ("学校指标 XLSX", "School table XLSX"),
     "edit.download.units.csv": ("小区—学校对照 CSV", "Unit-to-school CSV"),
-    # --- zone lists (划片范围, geo.zonetext) ------------------------------------------------------------
+    # --- zone lists (划片范围, geo.official.zonetext) ------------------------------------------------------------
     "zone.status.matched": ("已匹配", "matched"),
     "zone.status.loose": ("近似匹配", "matched loosely"),
     "zone.status.unmatched": ("未匹配", "not matched"),
@@ -641,7 +641,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "zone.reason.stray_bracket": ("多余的右括号（可能是识别错误），其余部分已读取", "a stray closing bracket (an OCR slip?); the rest was read"),
     "zone.reason.unclosed_bracket": ("括号未闭合，其余部分已读取", "an unclosed bracket; the rest was read"),
     "zone.reason.format": ("缺少学校列或划片范围列", "no school or range column"),
-    # --- hostile zone lists: limits that keep one list from holding the server (geo.zonetext) ----------
+    # --- hostile zone lists: limits that keep one list from holding the server (geo.official.zonetext) ----------
     "zone.reason.too_long": ("过长（超过 500 个字符），不可能是一条街道，未读取", "too long (over 500 characters) to be a street entry; not read"),
     "zone.reason.too_many_labels": ("一句中“：”前的标签超过 10 层，其余部分未读取", "more than 10 labels (text before '：') in one clause; the rest was not read"),
     "zone.reason.encoding_guessed": ("文件编码是猜测的（见“文字”列），请核对街道名", "the file's encoding was guessed (see the text column): check the street names"),
@@ -1032,7 +1032,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                    "The time limit was reached: the moves work but are not proven the fewest."),
     "equity.exchange.use": ("填入上面的交流表", "Put these moves in the table above"),
     "equity.exchange.moved": ("交流人数", "Moved"),
-    # --- multi-school zones and alliances (geo.lottery, geo.alliances) ---------------------------------
+    # --- multi-school zones and alliances (geo.equity.lottery, geo.equity.alliances) ---------------------------------
     "lottery.unknown_zone": ("未知的片区“{zone}”。", "Unknown zone '{zone}'."),
     "lottery.bad_count": ("{field} 必须是非负整数。", "{field} must be whole numbers, zero or more."),
     "lottery.unknown_measure": (

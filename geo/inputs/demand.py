@@ -17,9 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo._table import check_lonlat, find_column, require_column, unique_ids, whole_numbers
 from geo.errors import InputError
-from geo.schools import LEVELS, YEARS
+from geo.inputs.columns import check_lonlat, find_column, require_column, unique_ids, whole_numbers
+from geo.inputs.schools import LEVELS, YEARS
 
 # The 10-character forms (compound_i, children_p, children_j) are what a Shapefile .dbf keeps of the names.
 ID_ALIASES = ("compound_id", "id", "小区编号", "编号", "osmid", "compound_i")

@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo._table import check_lonlat, find_column, point_geometry, require_column, unique_ids, whole_numbers
 from geo.errors import InputError
+from geo.inputs.columns import check_lonlat, find_column, point_geometry, require_column, unique_ids, whole_numbers
 
 PRIMARY = "primary"
 JUNIOR = "junior"

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.network import Network
+from geo.network.graph import Network
 
 SAMPLE_SPACING_M = 40.0
 AREA_MARGIN_M = 300.0

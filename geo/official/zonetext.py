@@ -2,7 +2,7 @@
 
 District education bureaus publish catchments as text: for each school a list of streets, with
 qualifiers. This module reads such lists (Markdown sections or tables, CSV, pasted text), matches their
-street names to a network (:mod:`geo.streets`), turns them into an assignment of network edges, and from
+street names to a network (:mod:`geo.official.names`), turns them into an assignment of network edges, and from
 there into node labels, a school per compound, a comparison with nearest-school zoning and polygons.
 It also writes any plan back as a zone list that reads back to the same edges.
 
@@ -41,8 +41,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from geo.network import Network
-from geo.streets import (
+from geo.network.graph import Network
+from geo.official.names import (
     LOOSE,
     MATCHED,
     NUMERALS,
@@ -61,7 +61,7 @@ ENTRY_COLUMNS = ["school", "street", "kind", "from_street", "to_street", "side",
                  "aliases", "note", "text", "source", "line"]
 ISSUE_COLUMNS = ["source", "line", "school", "text", "reason"]
 
-# Issue reasons (stable codes; geo.i18n has their text under ``zone.reason.<code>``).
+# Issue reasons (stable codes; geo.render.i18n has their text under ``zone.reason.<code>``).
 R_NOT_STREET = "not_street"        # a compound, village group, institution or dormitory
 R_REGION = "region"                # an area described by its bounding streets
 R_NO_STREET = "no_street"          # house numbers with no street before them
@@ -101,10 +101,10 @@ class ZoneText:
 def read_zone_file(path: str | Path, *, data: bytes | None = None, name: str | None = None,
                    max_bytes: int | None = MAX_ZONE_TEXT_BYTES) -> ZoneText:
     """Parse a zone list file (``.md``, ``.csv`` or ``.txt``), decoded as every text file of the project
-    (:func:`geo.io.decode_text`: UTF-8 with or without BOM, GB18030, UTF-16 / UTF-32; another encoding
+    (:func:`geo.inputs.io.decode_text`: UTF-8 with or without BOM, GB18030, UTF-16 / UTF-32; another encoding
     is guessed and said so in an ``encoding_guessed`` issue on line 0; bytes that are not text are an
     InputError naming the file). A file over ``max_bytes`` is refused before it is read."""
-    from geo.io import decode_text
+    from geo.inputs.io import decode_text
 
     label = name or Path(path).name
     if data is None:
@@ -1049,12 +1049,12 @@ def _row(e: pd.Series, flag: str) -> dict:
 def node_labels_from_edges(network: Network, edge_school: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every node's school: that of the nearest listed edge over the network.
 
-    One multi-source Dijkstra (:func:`geo.distances.nearest_source`) from the end nodes of the listed
+    One multi-source Dijkstra (:func:`geo.network.distances.nearest_source`) from the end nodes of the listed
     edges. A node where edges of several schools meet goes to the school with the most listed length
     there (ties: the lower index). Returns ``(node_label, node_dist)``; -1 / inf where nothing is listed
     within reach.
     """
-    from geo.distances import nearest_source
+    from geo.network.distances import nearest_source
 
     edge_school = np.asarray(edge_school, np.int64)
     listed = edge_school >= 0
@@ -1079,8 +1079,8 @@ def node_labels_from_edges(network: Network, edge_school: np.ndarray) -> tuple[n
 def compound_schools(network: Network, edge_school: np.ndarray, compound_xy: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """The school each compound goes to under the listed edges (compounds snapped to their nearest node
-    with :func:`geo.distances.snap`), and its walk to the nearest listed street (snap included)."""
-    from geo.distances import snap
+    with :func:`geo.network.distances.snap`), and its walk to the nearest listed street (snap included)."""
+    from geo.network.distances import snap
 
     label, dist = node_labels_from_edges(network, edge_school)
     node, off = snap(network, compound_xy)
@@ -1092,7 +1092,7 @@ def compare_with_nearest(official: np.ndarray, dist: np.ndarray, names: list[str
     """Where the official zones send a compound farther than its nearest school, and by how much.
 
     ``official``: the school index per compound (-1 = not covered); ``dist``: a schools x compounds walk
-    matrix (:func:`geo.distances.distance_matrix`, same school order). One row per compound: official
+    matrix (:func:`geo.network.distances.distance_matrix`, same school order). One row per compound: official
     and nearest school, both walks, ``extra_m`` (official - nearest, NaN when not covered) and ``farther``.
     """
     official = np.asarray(official, np.int64)
@@ -1135,9 +1135,9 @@ def comparison_summary(table: pd.DataFrame, children: np.ndarray | None = None) 
 
 def catchment_polygons(network: Network, node_label: np.ndarray, node_dist: np.ndarray, n_schools: int,
                        area=None) -> np.ndarray:
-    """One (multi)polygon per school from node labels, as :mod:`geo.catchments` draws them (street
+    """One (multi)polygon per school from node labels, as :mod:`geo.zoning.catchments` draws them (street
     samples, Voronoi cells dissolved by school). ``area`` defaults to the labelled nodes' study area."""
-    from geo.catchments import edge_samples, polygons_from_sites, study_area
+    from geo.zoning.catchments import edge_samples, polygons_from_sites, study_area
 
     xy, lab = edge_samples(network, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12))
     if area is None:
@@ -1352,8 +1352,8 @@ def _format(items: dict[int, list[str]], schools: list[str], fmt: str) -> str:
         for i, (name, its) in enumerate(rows, start=1):
             parts += [f"## {i}. {name}", "", "、".join(its), ""]
         return "\n".join(parts)
-    if fmt == "csv":  # formula-safe, as every CSV the project writes (geo.export.safe_cell)
-        from geo.export import csv_text
+    if fmt == "csv":  # formula-safe, as every CSV the project writes (geo.render.export.safe_cell)
+        from geo.render.export import csv_text
 
         return csv_text([["学校名称", "划片范围"]] + [[name, "、".join(its)] for name, its in rows])
     if fmt != "text":
@@ -1466,7 +1466,7 @@ def read_zone_upload(name: str, data: bytes) -> ZoneText:
 
 def _link_schools(listed: list[str], table_names: list[str]) -> pd.DataFrame:
     """Each listed school's row in the schools table: the name as written by :func:`write_zone_text`
-    (``泡桐树小学(2)``) first, then :func:`~geo.streets.match_schools` (exact, or fuzzy with a score of at
+    (``泡桐树小学(2)``) first, then :func:`~geo.official.names.match_schools` (exact, or fuzzy with a score of at
     least :data:`SCHOOL_LINK_MIN`)."""
     labels = {lab: i for i, lab in enumerate(_unique_labels(table_names))}
     rows = []
@@ -1490,7 +1490,7 @@ def _link_schools(listed: list[str], table_names: list[str]) -> pd.DataFrame:
 def official_plan(inputs, zone: ZoneText | str, level: str = "primary", address: str = "street"):
     """An official zone list read against a dataset, as a plan: ``(result, report)``.
 
-    ``result`` is a :class:`~geo.scenario.ZoningResult` (``summary["method"] == "official"``) with one
+    ``result`` is a :class:`~geo.zoning.scenario.ZoningResult` (``summary["method"] == "official"``) with one
     catchment per listed school (in order of listing; two names for one table school are one zone),
     each compound in the zone of its nearest listed street (-1 / empty where none is within reach), the
     walk to its official school where that school is in the schools table, and polygons drawn as for
@@ -1502,13 +1502,13 @@ def official_plan(inputs, zone: ZoneText | str, level: str = "primary", address:
     import geopandas as gpd
     import shapely
 
-    from geo.assignment import NETWORK
-    from geo.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
-    from geo.demand import children_column
-    from geo.distances import distance_matrix, snap
-    from geo.metrics import RADIUS_M, polsby_popper, school_table, summary
-    from geo.scenario import Scenario, ZoningResult
-    from geo.schools import schools_for_level
+    from geo.inputs.demand import children_column
+    from geo.inputs.schools import schools_for_level
+    from geo.network.distances import distance_matrix, snap
+    from geo.zoning.assignment import NETWORK
+    from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+    from geo.zoning.metrics import RADIUS_M, polsby_popper, school_table, summary
+    from geo.zoning.scenario import Scenario, ZoningResult
 
     if isinstance(zone, str):
         zone = parse_zone_text(zone)
@@ -1658,7 +1658,7 @@ def official_plan(inputs, zone: ZoneText | str, level: str = "primary", address:
 
 
 def plan_zone_text(network: Network, result, fmt: str = "text", index: NameIndex | None = None) -> WrittenZones:
-    """Any plan (a :class:`~geo.scenario.ZoningResult`, nearest-school, optimal or official) written as a
+    """Any plan (a :class:`~geo.zoning.scenario.ZoningResult`, nearest-school, optimal or official) written as a
     zone list in the bureau's style (:func:`write_zone_text`), its schools named as in its catchments."""
     edges = plan_edges(network, result.node_label, result.node_dist)
     return write_zone_text(network, edges, [str(n) for n in result.catchments["school_name"]], fmt=fmt, index=index)
@@ -1667,7 +1667,7 @@ def plan_zone_text(network: Network, result, fmt: str = "text", index: NameIndex
 def report_csv(table: pd.DataFrame) -> bytes:
     """A report table (issues, street matches, comparison) as formula-safe UTF-8 CSV with a BOM; tuples
     of names are joined with ``|``."""
-    from geo.export import table_csv
+    from geo.render.export import table_csv
 
     t = pd.DataFrame(table).copy()
     if "geometry" in t:

@@ -4,9 +4,9 @@ Arterial roads every 400-800 m, branch roads between them, gated compounds (小�
 meandering river with few bridges (so walking and straight-line distances disagree), about 20 primary
 and 8 junior secondary schools (two nine-year schools among them) with seats and resource columns, and
 about 300 compounds with 30,000 children in all. :func:`generate` builds it in memory;
-``geo.io.write_demo`` writes it as an OSM file, a schools CSV and a compounds GeoJSON, which then go
+``geo.inputs.io.write_demo`` writes it as an OSM file, a schools CSV and a compounds GeoJSON, which then go
 through the same loaders as a user's data. The schools also carry the raw columns of the 2017 audit
-(:mod:`geo.equity`), and two education groups (集团化办学) come with them: :func:`write_groups` writes
+(:mod:`geo.equity.audit`), and two education groups (集团化办学) come with them: :func:`write_groups` writes
 ``groups.csv``.
 """
 
@@ -267,7 +267,7 @@ GROUPS_FILE = "groups.csv"
 
 
 def _equity_columns(schools: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw columns of the 2017 audit (see :mod:`geo.equity`) and two education groups (集团化办学).
+    """Raw columns of the 2017 audit (see :mod:`geo.equity.audit`) and two education groups (集团化办学).
 
     Teachers above the required qualification, county-level backbone teachers and PE/art teachers are shares
     of each school's teachers; nine-year schools get their students and classes per level (from their seats
@@ -319,7 +319,7 @@ def _equity_columns(schools: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.
 
 def groups_csv(district: DemoDistrict) -> str:
     """The education groups as CSV text (``group_id,group_name,school_id,role``)."""
-    from geo.export import safe_frame  # formula-safe, as every CSV the project writes
+    from geo.render.export import safe_frame  # formula-safe, as every CSV the project writes
 
     return safe_frame(district.groups).to_csv(index=False, lineterminator="\n")
 

@@ -25,16 +25,16 @@ import pandas as pd
 import requests
 import shapely
 
-from geo import coords as _coords
-from geo import demand as _demand
-from geo import schools as _schools
-from geo._table import id_text, require_column
-from geo.demand import DemandParams, compounds_from_osm, normalise_compounds
-from geo.demo import SEED, generate, groups_csv
 from geo.errors import InputError, OfflineError
-from geo.network import EDGE_TAGS, MODES, WALK, Network, network_from_graph
-from geo.scenario import Inputs
-from geo.schools import normalise_schools, schools_from_osm
+from geo.inputs import coords as _coords
+from geo.inputs import demand as _demand
+from geo.inputs import schools as _schools
+from geo.inputs.columns import id_text, require_column
+from geo.inputs.demand import DemandParams, compounds_from_osm, normalise_compounds
+from geo.inputs.demo import SEED, generate, groups_csv
+from geo.inputs.schools import normalise_schools, schools_from_osm
+from geo.network.graph import EDGE_TAGS, MODES, WALK, Network, network_from_graph
+from geo.zoning.scenario import Inputs
 
 ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(EDGE_TAGS))
 ox.settings.log_console = False
@@ -1090,7 +1090,7 @@ def write_demo(out_dir: str | Path, seed: int | None = None) -> Path:
     d = generate(SEED if seed is None else seed)
     out = Path(out_dir)
     write_text(out / "district.osm", d.osm_xml)
-    from geo.export import safe_frame  # formula-safe, as every CSV the project writes
+    from geo.render.export import safe_frame  # formula-safe, as every CSV the project writes
 
     write_text(out / "schools.csv", safe_frame(d.schools).to_csv(index=False, lineterminator="\n"))
     write_text(out / "compounds.geojson", d.compounds.to_json(drop_id=True, ensure_ascii=False, indent=None) + "\n")

@@ -15,8 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from geo.distances import nearest_source
-from geo.network import Network
+from geo.network.distances import nearest_source
+from geo.network.graph import Network
 
 
 @dataclass(frozen=True, eq=False)

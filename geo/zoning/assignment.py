@@ -1,6 +1,6 @@
 """Assignment: which school each network node and each compound goes to.
 
-Cores take arrays; :func:`geo.scenario.run_scenario` adapts the GeoDataFrames.
+Cores take arrays; :func:`geo.zoning.scenario.run_scenario` adapts the GeoDataFrames.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from geo.distances import nearest_source, source_matrix
-from geo.network import Network
+from geo.network.distances import nearest_source, source_matrix
+from geo.network.graph import Network
 
 NETWORK = "network"
 STRAIGHT = "straight"

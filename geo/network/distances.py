@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from geo.network import Network
+from geo.network.graph import Network
 
 SNAP_WARN_M = 300.0
 

@@ -1,6 +1,6 @@
 """Resource equity between schools: the county audits' indicators, coefficients of variation, Gini and Theil.
 
-Pure functions over a schools table (a DataFrame, e.g. the normalised table of :mod:`geo.schools` with its
+Pure functions over a schools table (a DataFrame, e.g. the normalised table of :mod:`geo.inputs.schools` with its
 kept resource columns, or a plain CSV read with pandas). Every figure is computed from RAW columns (teachers,
 square metres, yuan, rooms, students), never from typed-in ratios.
 
@@ -53,9 +53,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo._table import find_column
 from geo.errors import InputError
-from geo.schools import (
+from geo.inputs.columns import find_column
+from geo.inputs.schools import (
     ID_ALIASES,
     JUNIOR,
     LEVEL_ALIASES,
@@ -536,7 +536,7 @@ def join_statistics(schools: pd.DataFrame, stats: pd.DataFrame, file: str) -> tu
     given twice, or a negative / non-numeric value of an audit column. Returns the joined table and the
     names of the schools the file does not cover.
     """
-    from geo import io
+    from geo.inputs import io
 
     stats = stats.reset_index(drop=True)
     id_col = find_column(stats, ("school_id",) + ID_ALIASES)

@@ -3,13 +3,13 @@
 **Which schools neighbour.** Two schools are neighbours when their catchments share a border
 (:func:`adjacency_from_catchments`: a shared boundary of at least ``min_shared_m`` metres; or, on the street
 network, :func:`adjacency_from_units`: some compound of one catchment neighbours some compound of the other in
-:mod:`geo.contiguity`'s unit graph), or when their walking distance is within a radius
+:mod:`geo.zoning.contiguity`'s unit graph), or when their walking distance is within a radius
 (:func:`adjacency_from_distance`). An alliance is *contiguous* when its schools are connected by neighbour
 links among themselves.
 
 **Strength.** Every school has a strength (by default county-level-or-above backbone teachers per 100 students,
-see :func:`geo.lottery.school_strength`); *strong* schools are those above the median, or at or above a
-threshold, or the top ``k`` (:func:`geo.lottery.strong_schools`). An alliance *mixes* when it holds at least
+see :func:`geo.equity.lottery.school_strength`); *strong* schools are those above the median, or at or above a
+threshold, or the top ``k`` (:func:`geo.equity.lottery.strong_schools`). An alliance *mixes* when it holds at least
 ``min_strong`` strong and ``min_weak`` weak schools (and, optionally, a minimum share of strong ones).
 
 **The suggestion** (:func:`suggest_alliances`) is a regionalisation solved exactly as a MIP by HiGHS. Every
@@ -26,7 +26,7 @@ in the tests).
 User-drawn alliances (a mapping school id -> alliance id) are checked by :func:`alliance_issues` /
 :func:`validate_alliances` for contiguity, mixture and distance, with messages naming the schools.
 :func:`alliance_zones` turns alliances into multi-school zones (the union of the member schools' catchments)
-for :mod:`geo.lottery`.
+for :mod:`geo.equity.lottery`.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from geo.equity.lottery import DEFAULT_MEASURE, Zones, make_zones, strong_schools
 from geo.errors import InputError
-from geo.lottery import DEFAULT_MEASURE, Zones, make_zones, strong_schools
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def adjacency_from_distance(dist, radius_m: float) -> sp.csr_matrix:
 
 def school_distances(network, schools_xy) -> np.ndarray:
     """Walking distance between every two schools (projected coordinates), the longer of the two directions."""
-    from geo.distances import snap, source_matrix
+    from geo.network.distances import snap, source_matrix
 
     node, off = snap(network, schools_xy)
     d = source_matrix(network, node, off, targets=node) + off[None, :]
@@ -417,7 +417,7 @@ def _zones(zone_of_compound, zone_of_school, n, unit_adjacency, names) -> Zones:
 @dataclass(frozen=True, eq=False)
 class AlliancePlan:
     """Alliances for a zoning: labels per school (in ``result.schools`` order), names, the figures table,
-    the multi-school zones for :mod:`geo.lottery`, and what they were computed from."""
+    the multi-school zones for :mod:`geo.equity.lottery`, and what they were computed from."""
 
     labels: np.ndarray
     names: tuple[str, ...]
@@ -434,8 +434,8 @@ def plan_alliances(inputs, result, rules: AllianceRules = AllianceRules(), *, me
                    threshold: float | None = None, top_k: int | None = None, mapping: Mapping | None = None,
                    neighbours: str = "catchments", radius_m: float = 1500.0, time_limit: float = 30.0
                    ) -> AlliancePlan:
-    """Suggest (or, with ``mapping``, check the user's) alliances for a zoning (:class:`geo.scenario.ZoningResult`)
-    of ``inputs`` (:class:`geo.scenario.Inputs`). ``neighbours``: "catchments" (shared border), "network"
+    """Suggest (or, with ``mapping``, check the user's) alliances for a zoning (:class:`geo.zoning.scenario.ZoningResult`)
+    of ``inputs`` (:class:`geo.zoning.scenario.Inputs`). ``neighbours``: "catchments" (shared border), "network"
     (catchments meeting on the street network) or "distance" (within ``radius_m`` walk)."""
     ctx = alliance_context(inputs, result, measure=measure, threshold=threshold, top_k=top_k, neighbours=neighbours,
                            radius_m=radius_m)
@@ -476,7 +476,7 @@ def alliance_context(inputs, result, *, measure: str = DEFAULT_MEASURE, threshol
                      ) -> AllianceContext:
     """Strength, walks and neighbours of the schools of ``result``, as :func:`plan_alliances` computes them
     (schools without any figures get NaN strength, never strong, instead of an error)."""
-    from geo.lottery import known_strength
+    from geo.equity.lottery import known_strength
 
     schools = result.schools
     ids = schools["school_id"].astype(str).to_numpy()

@@ -4,7 +4,7 @@ An :class:`Edit` is a small, JSON-serialisable record of one planner action: rea
 school, lock or unlock them, add / move / close a school or change its capacity. :class:`History` holds
 the list and a cursor (the edits before it are in force; those after it can be redone). Applying edits
 to the base data is pure (:func:`school_changes`, :func:`plan_overrides`); the incremental recomputation
-lives in :mod:`geo.editor` and the durable store in :mod:`geo.store`.
+lives in :mod:`geo.plans.editor` and the durable store in :mod:`geo.plans.store`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
-from geo.schools import LEVELS, MAX_SEATS, NINE_YEAR, SCHOOL_LEVELS
+from geo.inputs.schools import LEVELS, MAX_SEATS, NINE_YEAR, SCHOOL_LEVELS
 
 REASSIGN = "reassign"
 LOCK = "lock"
@@ -149,7 +149,7 @@ def check_edits(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit],
     A school edit must name an open school (an added one, a new id); closing the last open school that
     admits a level is refused (every zoning of that level would have no school at all); ``outside(edit)``,
     if given, is called for a new or moved school and returns the error when its place is off the street
-    network (see :meth:`geo.editor.Editor.check`). Compound edits always apply (a compound sent to a closed
+    network (see :meth:`geo.plans.editor.Editor.check`). Compound edits always apply (a compound sent to a closed
     school goes back to its nearest one, with a warning).
     """
     ids = schools["school_id"].astype(str).tolist()

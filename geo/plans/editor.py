@@ -15,7 +15,7 @@ skips it, with a warning naming it.
 
 After an edit, :meth:`Editor.result` takes the nearest open school of each compound, applies the planner's
 reassignments and locks, and re-unions the tiles only of catchments whose compounds changed. The result
-is a :class:`geo.scenario.ZoningResult`, so the map, the table and the exports treat it like any zoning.
+is a :class:`geo.zoning.scenario.ZoningResult`, so the map, the table and the exports treat it like any zoning.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.assignment import NETWORK
-from geo.demand import children_column
-from geo.distances import distance_matrix, snap
-from geo.edits import ADD_SCHOOL, Edit, check_edits, plan_overrides, school_changes
 from geo.errors import InputError
-from geo.result import ZoningResult, build_result, union_tiles
-from geo.scenario import OUTSIDE_M, Inputs, Scenario
-from geo.schools import schools_for_level
+from geo.inputs.demand import children_column
+from geo.inputs.schools import schools_for_level
+from geo.network.distances import distance_matrix, snap
+from geo.plans.edits import ADD_SCHOOL, Edit, check_edits, plan_overrides, school_changes
+from geo.zoning.assignment import NETWORK
+from geo.zoning.result import ZoningResult, build_result, union_tiles
+from geo.zoning.scenario import OUTSIDE_M, Inputs, Scenario
 
 _POLY_CACHE = 512
 

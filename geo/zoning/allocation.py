@@ -12,7 +12,7 @@ Only *candidate* pairs enter the model (the nearest schools of each compound, th
 walk, its current and its locked school), so large districts stay small. Two solvers share the model:
 :func:`solve_exact` (a MIP solved by HiGHS, with a time limit and the optimality gap reported) and
 :func:`solve_heuristic` (the LP relaxation by HiGHS, rounded, then repaired and improved by greedy moves;
-its gap is measured against the LP bound). Both take arrays; :mod:`geo.scenario` adapts the tables.
+its gap is measured against the LP bound). Both take arrays; :mod:`geo.zoning.scenario` adapts the tables.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class InfeasibleError(XuequError):
         super().__init__(key, **params)
 
     def message(self, lang: str = "zh") -> str:
-        from geo.i18n import t
+        from geo.render.i18n import t
 
         return "\n".join(t(k, lang, **p) for k, p in self.reasons)
 
