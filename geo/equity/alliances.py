@@ -32,24 +32,45 @@ for :mod:`geo.equity.lottery`.
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
-from geo.equity.lottery import DEFAULT_MEASURE, Zones, make_zones, strong_schools
+from geo.equity.lottery import DEFAULT_MEASURE, Zones, known_strength, make_zones, strong_schools
 from geo.errors import InputError
+from geo.network.distances import snap, source_matrix
+from geo.network.graph import Network
+
+if TYPE_CHECKING:  # annotations only: equity reads a zoning, it does not need zoning loaded to be imported
+    from geo.inputs.model import Inputs
+    from geo.zoning.result import ZoningResult
 
 
 @dataclass(frozen=True)
 class AllianceRules:
-    """What a valid alliance is. ``max_distance_m``: the longest walk between two member schools (inf: none);
-    ``n_alliances``: how many (None: as the optimum has it); ``min_strong_share``: of the members."""
+    """What a valid alliance is.
+
+    Attributes
+    ----------
+    min_size, max_size
+        Schools per alliance.
+    n_alliances
+        How many alliances (None: as the optimum has it).
+    max_distance_m
+        The longest walk between two member schools (inf: none).
+    min_strong, min_weak
+        The fewest strong and weak schools per alliance.
+    min_strong_share
+        The least share of strong schools among the members.
+    """
 
     min_size: int = 3
     max_size: int = 6
@@ -62,8 +83,23 @@ class AllianceRules:
 
 @dataclass(frozen=True, eq=False)
 class Suggestion:
-    """A solved suggestion: alliance index per school (0..), the hub school of each alliance and the MIP's
-    objective (metres), status ("optimal" or "time_limit"), gap and seconds."""
+    """A solved suggestion.
+
+    Attributes
+    ----------
+    labels
+        Alliance index per school (0..).
+    hubs
+        The hub school of each alliance.
+    objective
+        The MIP's objective (weighted metres).
+    status
+        "optimal" or "time_limit".
+    gap
+        The relative optimality gap.
+    seconds
+        Time taken.
+    """
 
     labels: np.ndarray
     hubs: np.ndarray
@@ -83,9 +119,21 @@ def _symmetric(adj: sp.spmatrix) -> sp.csr_matrix:
     return adj.tocsr()
 
 
-def adjacency_from_catchments(polygons, min_shared_m: float = 1.0) -> sp.csr_matrix:
-    """Schools whose catchment polygons (projected, metres; one per school, in school order) share at least
-    ``min_shared_m`` of border."""
+def adjacency_from_catchments(polygons: npt.ArrayLike, min_shared_m: float = 1.0) -> sp.csr_matrix:
+    """Schools whose catchment polygons share at least ``min_shared_m`` of border.
+
+    Parameters
+    ----------
+    polygons
+        One per school, in school order (projected, metres; an array or a GeoSeries).
+    min_shared_m
+        Metres.
+
+    Returns
+    -------
+    adjacency
+        Schools x schools, symmetric.
+    """
     polys = np.asarray(getattr(polygons, "values", polygons), dtype=object)
     rings = shapely.boundary(polys)
     shared = shapely.length(shapely.intersection(rings[:, None], rings[None, :]))
@@ -93,9 +141,24 @@ def adjacency_from_catchments(polygons, min_shared_m: float = 1.0) -> sp.csr_mat
     return _symmetric(sp.csr_matrix(touching & (np.nan_to_num(shared) >= min_shared_m)))
 
 
-def adjacency_from_units(label, unit_adjacency: sp.spmatrix, n_schools: int) -> sp.csr_matrix:
+def adjacency_from_units(label: npt.ArrayLike, unit_adjacency: sp.spmatrix, n_schools: int) -> sp.csr_matrix:
     """Schools whose catchments meet on the street network: a compound of one neighbours a compound of the
-    other (``unit_adjacency``: e.g. ``Inputs.unit_graph.adjacency``; ``label``: each compound's school)."""
+    other.
+
+    Parameters
+    ----------
+    label
+        Each compound's school (index, -1: none).
+    unit_adjacency
+        Compounds x compounds, e.g. ``Inputs.unit_graph.adjacency``.
+    n_schools
+        How many schools.
+
+    Returns
+    -------
+    adjacency
+        Schools x schools, symmetric.
+    """
     label = np.asarray(label, np.int64)
     ok = label >= 0
     member = sp.csr_matrix((np.ones(int(ok.sum())), (np.flatnonzero(ok), label[ok])),
@@ -103,16 +166,40 @@ def adjacency_from_units(label, unit_adjacency: sp.spmatrix, n_schools: int) -> 
     return _symmetric(member.T @ sp.csr_matrix(unit_adjacency) @ member)
 
 
-def adjacency_from_distance(dist, radius_m: float) -> sp.csr_matrix:
-    """Schools within ``radius_m`` of each other (``dist``: schools x schools walking distances)."""
+def adjacency_from_distance(dist: npt.ArrayLike, radius_m: float) -> sp.csr_matrix:
+    """Schools within ``radius_m`` of each other.
+
+    Parameters
+    ----------
+    dist
+        Schools x schools walks in metres.
+    radius_m
+        Metres.
+
+    Returns
+    -------
+    adjacency
+        Schools x schools, symmetric.
+    """
     d = np.asarray(dist, float)
     return _symmetric(sp.csr_matrix(np.isfinite(d) & (d <= radius_m)))
 
 
-def school_distances(network, schools_xy) -> np.ndarray:
-    """Walking distance between every two schools (projected coordinates), the longer of the two directions."""
-    from geo.network.distances import snap, source_matrix
+def school_distances(network: Network, schools_xy: np.ndarray) -> np.ndarray:
+    """Walking distance between every two schools, the longer of the two directions.
 
+    Parameters
+    ----------
+    network
+        The street network.
+    schools_xy
+        School positions in the network's projected CRS, ``k x 2``.
+
+    Returns
+    -------
+    dist
+        Schools x schools in metres, symmetric, 0 on the diagonal.
+    """
     node, off = snap(network, schools_xy)
     d = source_matrix(network, node, off, targets=node) + off[None, :]
     d = np.maximum(d, d.T)
@@ -122,17 +209,43 @@ def school_distances(network, schools_xy) -> np.ndarray:
 
 # --- checking alliances ---------------------------------------------------------------------------------------------
 
-def _names(n: int, names) -> list[str]:
+def _names(n: int, names: Iterable[object] | None) -> list[str]:
     return [str(x) for x in names] if names is not None else [f"#{i + 1}" for i in range(n)]
 
 
-def alliance_issues(labels, adjacency: sp.spmatrix, strong, dist=None, rules: AllianceRules = AllianceRules(), *,
-                    school_names=None, alliance_names=None, check_size: bool = False) -> list[tuple[str, dict]]:
+def alliance_issues(labels: npt.ArrayLike, adjacency: sp.spmatrix, strong: npt.ArrayLike,
+                    dist: npt.ArrayLike | None = None, rules: AllianceRules = AllianceRules(), *,
+                    school_names: Iterable[object] | None = None, alliance_names: Sequence[object] | None = None,
+                    check_size: bool = False) -> list[tuple[str, dict]]:
     """Everything wrong with alliances ``labels`` (an alliance index per school), as (translation key, params):
 
     ``alliance.not_contiguous`` (the alliance's separate groups of schools), ``alliance.no_strong`` /
     ``alliance.no_weak`` (fewer than the rules' minimum), ``alliance.strong_share``, ``alliance.too_far`` (the
     farthest pair beyond ``max_distance_m``) and, with ``check_size``, ``alliance.size``.
+
+    Parameters
+    ----------
+    labels
+        Alliance index per school.
+    adjacency
+        Schools x schools neighbour links.
+    strong
+        A mask per school.
+    dist
+        Schools x schools walks in metres (for ``max_distance_m``).
+    rules
+        What a valid alliance is.
+    school_names
+        Per school, for the messages (default ``#1``, ``#2``, ...).
+    alliance_names
+        Per alliance index (default 1, 2, ...).
+    check_size
+        Check the alliances' sizes too.
+
+    Returns
+    -------
+    issues
+        Empty when every alliance is valid.
     """
     labels = np.asarray(labels, np.int64)
     strong = np.asarray(strong, bool)
@@ -172,10 +285,25 @@ def alliance_issues(labels, adjacency: sp.spmatrix, strong, dist=None, rules: Al
     return issues
 
 
-def alliance_labels(mapping: Mapping, school_ids) -> tuple[np.ndarray, tuple[str, ...]]:
+def alliance_labels(mapping: Mapping[Any, Any], school_ids: Iterable[object]) -> tuple[np.ndarray, tuple[str, ...]]:
     """A user's mapping school id -> alliance id as an alliance index per school and the alliance names.
 
-    Raises ``alliance.unknown_school`` (an id not among the schools) or ``alliance.unassigned_school``.
+    Parameters
+    ----------
+    mapping
+        School id -> alliance id (ids compared as text).
+    school_ids
+        The schools, in order.
+
+    Returns
+    -------
+    labels, names
+        Alliance index per school, and the alliance ids in order of first appearance.
+
+    Raises
+    ------
+    InputError
+        ``alliance.unknown_school`` (an id not among the schools) or ``alliance.unassigned_school``.
     """
     ids = [str(s) for s in school_ids]
     known = set(ids)
@@ -191,11 +319,33 @@ def alliance_labels(mapping: Mapping, school_ids) -> tuple[np.ndarray, tuple[str
     return np.array([index[str(given[s]).strip()] for s in ids], np.int64), names
 
 
-def validate_alliances(mapping: Mapping, school_ids, adjacency, strong, dist=None,
-                       rules: AllianceRules = AllianceRules(), *, school_names=None
+def validate_alliances(mapping: Mapping[Any, Any], school_ids: Iterable[object], adjacency: sp.spmatrix,
+                       strong: npt.ArrayLike, dist: npt.ArrayLike | None = None,
+                       rules: AllianceRules = AllianceRules(), *, school_names: Iterable[object] | None = None
                        ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Check a user's alliances (school id -> alliance id); raise :class:`InputError` for the first problem
-    (keys as in :func:`alliance_labels` and :func:`alliance_issues`), else return ``(labels, names)``."""
+    """Check a user's alliances (school id -> alliance id).
+
+    Parameters
+    ----------
+    mapping
+        School id -> alliance id.
+    school_ids
+        The schools, in order.
+    adjacency, strong, dist, rules
+        As :func:`alliance_issues` takes them (sizes are not checked).
+    school_names
+        Per school, for the messages (default: the ids).
+
+    Returns
+    -------
+    labels, names
+        As :func:`alliance_labels`.
+
+    Raises
+    ------
+    InputError
+        For the first problem (keys as in :func:`alliance_labels` and :func:`alliance_issues`).
+    """
     labels, names = alliance_labels(mapping, school_ids)
     issues = alliance_issues(labels, adjacency, strong, dist, rules,
                              school_names=school_names if school_names is not None else school_ids,
@@ -208,12 +358,36 @@ def validate_alliances(mapping: Mapping, school_ids, adjacency, strong, dist=Non
 
 # --- the suggestion --------------------------------------------------------------------------------------------------
 
-def suggest_alliances(adjacency: sp.spmatrix, strong, dist, rules: AllianceRules = AllianceRules(), *,
-                      weights=None, time_limit: float = 30.0, mip_gap: float = 1e-6) -> Suggestion:
+def suggest_alliances(adjacency: sp.spmatrix, strong: npt.ArrayLike, dist: npt.ArrayLike,
+                      rules: AllianceRules = AllianceRules(), *, weights: npt.ArrayLike | None = None,
+                      time_limit: float = 30.0, mip_gap: float = 1e-6) -> Suggestion:
     """The best contiguous, mixing alliances of the schools (module docstring), by HiGHS's MIP solver.
 
-    ``dist`` (schools x schools, metres) sets the objective and the distance limit. Raises
-    :class:`InputError` ``alliance.infeasible`` when no partition meets the rules.
+    Parameters
+    ----------
+    adjacency
+        Schools x schools neighbour links.
+    strong
+        A mask per school.
+    dist
+        Schools x schools walks in metres: the objective and the distance limit.
+    rules
+        What a valid alliance is.
+    weights
+        Per school, on its walk to its hub (default 1).
+    time_limit
+        Seconds.
+    mip_gap
+        Relative optimality gap at which HiGHS stops.
+
+    Returns
+    -------
+    suggestion
+
+    Raises
+    ------
+    InputError
+        ``alliance.infeasible`` when no partition meets the rules (or none is found in time).
     """
     t0 = time.perf_counter()
     strong = np.asarray(strong, bool)
@@ -244,8 +418,8 @@ def suggest_alliances(adjacency: sp.spmatrix, strong, dist, rules: AllianceRules
 
     inf = highspy.kHighsInf
     X = np.arange(nx).reshape(k, k)
-    for i in range(k):                               # every school in one alliance
-        add(X[i], np.ones(k), 1, 1)
+    for s in range(k):                               # every school in one alliance
+        add(X[s], np.ones(k), 1, 1)
     for h in range(k):
         others = np.delete(np.arange(k), h)
         for i in others:                             # members only of open hubs
@@ -290,18 +464,18 @@ def suggest_alliances(adjacency: sp.spmatrix, strong, dist, rules: AllianceRules
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data
     lp.integrality_ = [highspy.HighsVarType.kInteger] * nx + [highspy.HighsVarType.kContinuous] * nf
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.passModel(lp)
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("time_limit", float(time_limit))
+    solver.setOptionValue("mip_rel_gap", float(mip_gap))
+    solver.passModel(lp)
+    solver.run()
+    status = solver.getModelStatus()
+    info = solver.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible or info.primal_solution_status != 2:
         raise InputError("alliance.infeasible", schools=k, strong=int(strong.sum()), min_size=rules.min_size,
                          max_size=rules.max_size)
-    x = np.asarray(h.getSolution().col_value)[:nx].reshape(k, k)
+    x = np.asarray(solver.getSolution().col_value)[:nx].reshape(k, k)
     hub_of = np.argmax(x, axis=1)
     hubs, labels = np.unique(hub_of, return_inverse=True)
     objective = float((w * np.where(np.isfinite(d), d, 0.0)[np.arange(k), hub_of]).sum())
@@ -312,9 +486,23 @@ def suggest_alliances(adjacency: sp.spmatrix, strong, dist, rules: AllianceRules
                       time.perf_counter() - t0)
 
 
-def partition_cost(labels, dist, weights=None) -> float:
+def partition_cost(labels: npt.ArrayLike, dist: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> float:
     """The suggestion's objective for any alliances: per alliance, the least weighted walk of its members to
-    one of them (its best hub), summed."""
+    one of them (its best hub), summed.
+
+    Parameters
+    ----------
+    labels
+        Alliance index per school.
+    dist
+        Schools x schools walks in metres.
+    weights
+        Per school (default 1).
+
+    Returns
+    -------
+    cost
+    """
     labels = np.asarray(labels)
     d = np.asarray(dist, float)
     d = np.maximum(d, d.T)
@@ -326,9 +514,21 @@ def partition_cost(labels, dist, weights=None) -> float:
     return total
 
 
-def brute_force(adjacency, strong, dist, rules: AllianceRules = AllianceRules(), weights=None
+def brute_force(adjacency: sp.spmatrix, strong: Sequence[bool] | np.ndarray, dist: npt.ArrayLike,
+                rules: AllianceRules = AllianceRules(), weights: npt.ArrayLike | None = None
                 ) -> tuple[float, np.ndarray | None]:
-    """The best alliances by trying every partition (for checking the MIP on a handful of schools)."""
+    """The best alliances by trying every partition (for checking the MIP on a handful of schools).
+
+    Parameters
+    ----------
+    adjacency, strong, dist, rules, weights
+        As :func:`suggest_alliances` takes them.
+
+    Returns
+    -------
+    cost, labels
+        The least :func:`partition_cost` and its alliances; ``(inf, None)`` when no partition is valid.
+    """
     k = len(strong)
     best: tuple[float, np.ndarray | None] = (np.inf, None)
     for labels in _partitions(k):
@@ -344,9 +544,9 @@ def brute_force(adjacency, strong, dist, rules: AllianceRules = AllianceRules(),
     return best
 
 
-def _partitions(k: int):
+def _partitions(k: int) -> Iterator[list[int]]:
     """Every set partition of k items as restricted growth strings."""
-    def grow(prefix, top):
+    def grow(prefix: list[int], top: int) -> Iterator[list[int]]:
         if len(prefix) == k:
             yield list(prefix)
             return
@@ -360,11 +560,32 @@ def _partitions(k: int):
 
 # --- figures and zones -------------------------------------------------------------------------------------------
 
-def alliance_table(labels, alliance_names, school_ids, school_names, seats, strength, strong, dist=None,
-                   children=None) -> pd.DataFrame:
-    """One row per alliance: ``alliance``, ``schools`` (names), ``n_schools``, ``seats``, ``children`` (from a
-    zoning's school table, when given), ``strong``, ``weak``, ``strong_share``, ``mean_strength`` and
-    ``max_distance_m`` (the farthest two members)."""
+def alliance_table(labels: npt.ArrayLike, alliance_names: Sequence[object], school_ids: Sequence[object] | np.ndarray,
+                   school_names: Sequence[object] | np.ndarray, seats: npt.ArrayLike, strength: npt.ArrayLike,
+                   strong: npt.ArrayLike, dist: npt.ArrayLike | None = None,
+                   children: npt.ArrayLike | None = None) -> pd.DataFrame:
+    """One row per alliance: ``alliance``, ``schools`` (names), ``school_ids``, ``n_schools``, ``seats``,
+    ``children`` (from a zoning's school table, when given), ``strong``, ``weak``, ``strong_share``,
+    ``mean_strength``, ``max_distance_m`` (the farthest two members) and, with ``children``, ``utilisation``.
+
+    Parameters
+    ----------
+    labels
+        Alliance index per school.
+    alliance_names
+        Per alliance index.
+    school_ids, school_names, seats, strength, strong
+        Per school.
+    dist
+        Schools x schools walks in metres.
+    children
+        Per school.
+
+    Returns
+    -------
+    table
+        Alliances with no school are left out.
+    """
     labels = np.asarray(labels, np.int64)
     rows = []
     d = None if dist is None else np.asarray(dist, float)
@@ -376,8 +597,8 @@ def alliance_table(labels, alliance_names, school_ids, school_names, seats, stre
             continue
         rows.append({
             "alliance": name,
-            "schools": "、".join(str(school_names[i]) for i in m),
-            "school_ids": ",".join(str(school_ids[i]) for i in m),
+            "schools": "、".join(str(school_names[int(i)]) for i in m),
+            "school_ids": ",".join(str(school_ids[int(i)]) for i in m),
             "n_schools": int(m.size),
             "seats": int(np.asarray(seats)[m].sum()),
             "children": int(np.asarray(children)[m].sum()) if children is not None else np.nan,
@@ -393,11 +614,31 @@ def alliance_table(labels, alliance_names, school_ids, school_names, seats, stre
     return out
 
 
-def alliance_zones(labels, compound_school, unit_adjacency: sp.spmatrix | None = None,
-                   alliance_names=None) -> Zones:
+def alliance_zones(labels: npt.ArrayLike, compound_school: npt.ArrayLike, unit_adjacency: sp.spmatrix | None = None,
+                   alliance_names: Iterable[object] | None = None) -> Zones:
     """Multi-school zones from alliances: each alliance's zone is the union of its schools' catchments, so a
-    compound's zone is the alliance of the school it is zoned to (``compound_school``: school index per
-    compound). Zones neighbour when their compounds do (``unit_adjacency``)."""
+    compound's zone is the alliance of the school it is zoned to.
+
+    Parameters
+    ----------
+    labels
+        Alliance index per school.
+    compound_school
+        School index per compound.
+    unit_adjacency
+        Compounds x compounds: zones neighbour when their compounds do (default: no zones neighbour).
+    alliance_names
+        The zones' names (default 1, 2, ...).
+
+    Returns
+    -------
+    zones
+
+    Raises
+    ------
+    ValueError
+        If a compound has no school.
+    """
     labels = np.asarray(labels, np.int64)
     cs = np.asarray(compound_school, np.int64)
     if (cs < 0).any():
@@ -407,7 +648,8 @@ def alliance_zones(labels, compound_school, unit_adjacency: sp.spmatrix | None =
     return _zones(labels[cs], labels, n, unit_adjacency, names)
 
 
-def _zones(zone_of_compound, zone_of_school, n, unit_adjacency, names) -> Zones:
+def _zones(zone_of_compound: np.ndarray, zone_of_school: np.ndarray, n: int, unit_adjacency: sp.spmatrix | None,
+           names: Iterable[Hashable]) -> Zones:
     z = make_zones(zone_of_compound, zone_of_school, names=list(range(n)), unit_adjacency=unit_adjacency)
     return Zones(z.zone_of_compound, z.zone_of_school, z.adjacency, tuple(str(x) for x in names))
 
@@ -416,8 +658,23 @@ def _zones(zone_of_compound, zone_of_school, n, unit_adjacency, names) -> Zones:
 
 @dataclass(frozen=True, eq=False)
 class AlliancePlan:
-    """Alliances for a zoning: labels per school (in ``result.schools`` order), names, the figures table,
-    the multi-school zones for :mod:`geo.equity.lottery`, and what they were computed from."""
+    """Alliances for a zoning, and what they were computed from.
+
+    Attributes
+    ----------
+    labels
+        Alliance index per school (in ``result.schools`` order).
+    names
+        Per alliance.
+    table
+        The figures (:func:`alliance_table`).
+    zones
+        The multi-school zones for :mod:`geo.equity.lottery`.
+    strength, strong, adjacency, dist
+        Those of the :class:`AllianceContext`.
+    suggestion
+        The solve, when the alliances were suggested (None: the user's).
+    """
 
     labels: np.ndarray
     names: tuple[str, ...]
@@ -430,13 +687,46 @@ class AlliancePlan:
     suggestion: Suggestion | None
 
 
-def plan_alliances(inputs, result, rules: AllianceRules = AllianceRules(), *, measure: str = DEFAULT_MEASURE,
-                   threshold: float | None = None, top_k: int | None = None, mapping: Mapping | None = None,
+def plan_alliances(inputs: Inputs, result: ZoningResult, rules: AllianceRules = AllianceRules(), *,
+                   measure: str = DEFAULT_MEASURE, threshold: float | None = None, top_k: int | None = None,
+                   mapping: Mapping[Any, Any] | None = None,
                    neighbours: str = "catchments", radius_m: float = 1500.0, time_limit: float = 30.0
                    ) -> AlliancePlan:
-    """Suggest (or, with ``mapping``, check the user's) alliances for a zoning (:class:`geo.zoning.scenario.ZoningResult`)
-    of ``inputs`` (:class:`geo.zoning.scenario.Inputs`). ``neighbours``: "catchments" (shared border), "network"
-    (catchments meeting on the street network) or "distance" (within ``radius_m`` walk)."""
+    """Suggest (or, with ``mapping``, check the user's) alliances for a zoning
+    (:class:`geo.zoning.result.ZoningResult`) of ``inputs`` (:class:`geo.inputs.model.Inputs`).
+
+    Parameters
+    ----------
+    inputs
+        The network, schools and compounds.
+    result
+        A zoning of them.
+    rules
+        What a valid alliance is.
+    measure, threshold, top_k
+        Which schools are strong (:func:`geo.equity.lottery.school_strength`,
+        :func:`geo.equity.lottery.strong_schools`).
+    mapping
+        The user's alliances (school id -> alliance id), to check instead of suggesting.
+    neighbours
+        "catchments" (shared border), "network" (catchments meeting on the street network) or "distance"
+        (within ``radius_m`` walk).
+    radius_m
+        Metres.
+    time_limit
+        Seconds for the suggestion's solve.
+
+    Returns
+    -------
+    plan
+
+    Raises
+    ------
+    InputError
+        When no alliances meet the rules, or (with ``mapping``) for the first problem of the user's.
+    ValueError
+        If ``neighbours`` is unknown.
+    """
     ctx = alliance_context(inputs, result, measure=measure, threshold=threshold, top_k=top_k, neighbours=neighbours,
                            radius_m=radius_m)
     if mapping is None:
@@ -460,7 +750,19 @@ __all__ = [
 class AllianceContext:
     """What alliances of a zoning are judged on (the first half of :func:`plan_alliances`): school ids and
     names (in ``result.schools`` order), strength (NaN: unknown, e.g. a school opened in the editing view),
-    strong flags, the schools x schools walks, the neighbour links, and each compound's school index."""
+    strong flags, the schools x schools walks, the neighbour links, and each compound's school index.
+
+    Attributes
+    ----------
+    ids, names, strength, strong
+        Per school.
+    dist
+        Schools x schools walks in metres.
+    adjacency
+        Schools x schools neighbour links.
+    label
+        Each compound's school index.
+    """
 
     ids: np.ndarray
     names: np.ndarray
@@ -471,13 +773,29 @@ class AllianceContext:
     label: np.ndarray
 
 
-def alliance_context(inputs, result, *, measure: str = DEFAULT_MEASURE, threshold: float | None = None,
+def alliance_context(inputs: Inputs, result: ZoningResult, *, measure: str = DEFAULT_MEASURE,
+                     threshold: float | None = None,
                      top_k: int | None = None, neighbours: str = "catchments", radius_m: float = 1500.0
                      ) -> AllianceContext:
     """Strength, walks and neighbours of the schools of ``result``, as :func:`plan_alliances` computes them
-    (schools without any figures get NaN strength, never strong, instead of an error)."""
-    from geo.equity.lottery import known_strength
+    (schools without any figures get NaN strength, never strong, instead of an error).
 
+    Parameters
+    ----------
+    inputs, result, measure, threshold, top_k, neighbours, radius_m
+        As :func:`plan_alliances` takes them.
+
+    Returns
+    -------
+    context
+
+    Raises
+    ------
+    InputError
+        If a strength column the measure needs is bad.
+    ValueError
+        If ``neighbours`` is unknown.
+    """
     schools = result.schools
     ids = schools["school_id"].astype(str).to_numpy()
     names = schools["name"].astype(str).to_numpy()
@@ -498,9 +816,27 @@ def alliance_context(inputs, result, *, measure: str = DEFAULT_MEASURE, threshol
     return AllianceContext(ids, names, strength, strong, dist, adj, label)
 
 
-def context_plan(inputs, result, ctx: AllianceContext, labels, names, suggestion: Suggestion | None = None
-                 ) -> AlliancePlan:
-    """The :class:`AlliancePlan` of alliances ``labels`` (index per school) named ``names``."""
+def context_plan(inputs: Inputs, result: ZoningResult, ctx: AllianceContext, labels: npt.ArrayLike,
+                 names: Sequence[str], suggestion: Suggestion | None = None) -> AlliancePlan:
+    """The :class:`AlliancePlan` of alliances ``labels`` (index per school) named ``names``.
+
+    Parameters
+    ----------
+    inputs, result
+        The zoning.
+    ctx
+        Its :func:`alliance_context`.
+    labels
+        Alliance index per school.
+    names
+        Per alliance.
+    suggestion
+        The solve the alliances come from, if any.
+
+    Returns
+    -------
+    plan
+    """
     labels = np.asarray(labels, np.int64)
     children = result.table.set_index(result.table["school_id"].astype(str))["children"].reindex(ctx.ids)
     table = alliance_table(labels, names, ctx.ids, ctx.names, result.schools["seats"].to_numpy(), ctx.strength,
@@ -510,18 +846,55 @@ def context_plan(inputs, result, ctx: AllianceContext, labels, names, suggestion
                         suggestion)
 
 
-def suggest_plan(inputs, result, ctx: AllianceContext, rules: AllianceRules = AllianceRules(), *,
-                 time_limit: float = 30.0) -> AlliancePlan:
-    """:func:`suggest_alliances` on ``ctx`` as a plan (alliances named 1, 2, ...; same as :func:`plan_alliances`)."""
+def suggest_plan(inputs: Inputs, result: ZoningResult, ctx: AllianceContext, rules: AllianceRules = AllianceRules(),
+                 *, time_limit: float = 30.0) -> AlliancePlan:
+    """:func:`suggest_alliances` on ``ctx`` as a plan (alliances named 1, 2, ...; same as :func:`plan_alliances`).
+
+    Parameters
+    ----------
+    inputs, result
+        The zoning.
+    ctx
+        Its :func:`alliance_context`.
+    rules
+        What a valid alliance is.
+    time_limit
+        Seconds.
+
+    Returns
+    -------
+    plan
+
+    Raises
+    ------
+    InputError
+        ``alliance.infeasible`` when no partition meets the rules.
+    """
     s = suggest_alliances(ctx.adjacency, ctx.strong, ctx.dist, rules, time_limit=time_limit)
     return context_plan(inputs, result, ctx, s.labels, tuple(str(i + 1) for i in range(int(s.labels.max()) + 1)), s)
 
 
-def check_alliances(inputs, result, ctx: AllianceContext, mapping: Mapping, rules: AllianceRules = AllianceRules(),
-                    ) -> tuple[AlliancePlan | None, list[tuple[str, dict]]]:
-    """A user's alliances (school id -> alliance id) with EVERY issue listed, never raised: the plan (None only
-    when a school is unknown or unassigned, the one issue then) and the issues of :func:`alliance_issues`
-    (sizes included), naming the schools."""
+def check_alliances(inputs: Inputs, result: ZoningResult, ctx: AllianceContext, mapping: Mapping[Any, Any],
+                    rules: AllianceRules = AllianceRules()) -> tuple[AlliancePlan | None, list[tuple[str, dict]]]:
+    """A user's alliances (school id -> alliance id) with EVERY issue listed, never raised.
+
+    Parameters
+    ----------
+    inputs, result
+        The zoning.
+    ctx
+        Its :func:`alliance_context`.
+    mapping
+        School id -> alliance id.
+    rules
+        What a valid alliance is.
+
+    Returns
+    -------
+    plan, issues
+        The plan (None only when a school is unknown or unassigned, the one issue then) and the issues of
+        :func:`alliance_issues` (sizes included), naming the schools.
+    """
     try:
         labels, names = alliance_labels(mapping, ctx.ids)
     except InputError as err:

@@ -26,13 +26,16 @@ coefficients with :mod:`geo.equity.audit`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import highspy
 import numpy as np
 import pandas as pd
 
 from geo.equity.audit import CV_LIMITS, Balance, balance, part_values, school_parts, weighted_cv
+from geo.equity.stats import blank
 from geo.errors import InputError
 from geo.inputs.columns import find_column
 from geo.inputs.schools import ID_ALIASES, LEVEL_ALIASES, LEVELS, NINE_YEAR, parse_level
@@ -40,12 +43,16 @@ from geo.render.i18n import t as translate
 
 CATEGORIES = {"qualified": "qualified_teachers", "backbone": "backbone_teachers", "pe_art": "pe_art_teachers"}
 INDICATOR_OF = {"qualified": "qualified_per100", "backbone": "backbone_per100", "pe_art": "pe_art_per100"}
+TEACHER_KEYS = tuple(INDICATOR_OF.values())  # the audit indicators teacher moves change
 MOVE_COLUMNS = ("from_school", "to_school", "category", "teachers", "level")
+
+Moves: TypeAlias = "pd.DataFrame | Iterable[Mapping[str, Any]]"  # a moves table, or its rows as dicts
+Group: TypeAlias = "str | Mapping[str, Any] | pd.Series | None"  # a column naming groups, or school id -> group
 
 
 # --- applying moves -------------------------------------------------------------------------------------
 
-def _moves_frame(moves) -> pd.DataFrame:
+def _moves_frame(moves: Moves) -> pd.DataFrame:
     m = pd.DataFrame(moves).copy() if not isinstance(moves, pd.DataFrame) else moves.copy()
     if len(m) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in MOVE_COLUMNS})
@@ -57,15 +64,33 @@ def _moves_frame(moves) -> pd.DataFrame:
     return m.reset_index(drop=True)
 
 
-def apply_moves(schools: pd.DataFrame, moves, *, file: str = "schools") -> pd.DataFrame:
-    """The schools table after ``moves`` (a DataFrame or list of dicts with ``from_school``, ``to_school``,
-    ``category`` (qualified / backbone / pe_art), ``teachers`` and, where a nine-year school is involved,
-    ``level``: which part the teachers teach; it defaults to the other school's level).
+def apply_moves(schools: pd.DataFrame, moves: Moves, *, file: str = "schools") -> pd.DataFrame:
+    """The schools table after ``moves``.
 
     A nine-year school that sends or receives gets explicit ``<column>_primary`` / ``<column>_junior``
-    columns (from its current split) so the moved teachers land in the right part. Unknown schools or
-    categories, non-positive counts and moves that would leave a school with fewer than 0 teachers raise
-    :class:`InputError`.
+    columns (from its current split) so the moved teachers land in the right part.
+
+    Parameters
+    ----------
+    schools
+        The schools table with the teacher columns of :data:`CATEGORIES`.
+    moves
+        A DataFrame or list of dicts with ``from_school``, ``to_school``, ``category`` (qualified / backbone /
+        pe_art), ``teachers`` and, where a nine-year school is involved, ``level``: which part the teachers
+        teach; it defaults to the other school's level.
+    file
+        The schools file's name, for messages.
+
+    Returns
+    -------
+    schools
+        A new table.
+
+    Raises
+    ------
+    InputError
+        For unknown schools or categories, non-positive counts, a move between two nine-year schools with no
+        level, and moves that would leave a school with fewer than 0 teachers.
     """
     df = pd.DataFrame(schools).copy().reset_index(drop=True)
     m = _moves_frame(moves)
@@ -153,17 +178,49 @@ def _tidy(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ExchangeEffect:
-    """Schools after the moves, and the audit and coefficients before and after (per level)."""
+    """Schools after the moves, and the audit and coefficients before and after (per level).
+
+    Attributes
+    ----------
+    schools
+        The schools table after the moves.
+    before, after
+        Level -> :class:`~geo.equity.audit.Balance`.
+    table
+        One row per level and indicator: ``level``, ``indicator``, ``cv_before``, ``cv_after``, ``limit``,
+        ``passes_before``, ``passes_after``.
+    """
 
     schools: pd.DataFrame
-    before: dict
-    after: dict
-    table: pd.DataFrame  # level, indicator, cv_before, cv_after, limit, passes_before, passes_after
+    before: dict[str, Balance]
+    after: dict[str, Balance]
+    table: pd.DataFrame
 
 
-def exchange_effect(schools: pd.DataFrame, moves, *, standard: str = "2017", file: str = "schools"
+def exchange_effect(schools: pd.DataFrame, moves: Moves, *, standard: str = "2017", file: str = "schools"
                     ) -> ExchangeEffect:
-    """Apply ``moves`` and recompute every level's coefficients of the teacher indicators (and the rest)."""
+    """Apply ``moves`` and recompute every level's coefficients of the teacher indicators (and the rest).
+
+    Parameters
+    ----------
+    schools
+        The schools table with every audit column.
+    moves
+        As :func:`apply_moves` takes them.
+    standard
+        "2017" or "2012": whose coefficient limits.
+    file
+        The schools file's name, for messages.
+
+    Returns
+    -------
+    effect
+
+    Raises
+    ------
+    InputError
+        As :func:`apply_moves`, or when an audit column is missing or bad.
+    """
     after_schools = apply_moves(schools, moves, file=file)
     present = set(school_parts(schools, file=file)["level"])
     before = {lv: balance(schools, lv, file=file) for lv in LEVELS if lv in present}
@@ -184,10 +241,30 @@ def exchange_effect(schools: pd.DataFrame, moves, *, standard: str = "2017", fil
 class Suggestion:
     """The fewest teacher moves for one level, or why there are none.
 
-    ``moves``: from_school, from_name, to_school, to_name, category, teachers, level. ``feasible``: every
-    requested category ends within the limit; ``optimal``: the fewest moves are proven (no time limit hit).
-    ``table``: per category its teachers, cv_before, cv_after (recomputed from the moved table), limit,
-    moved. ``reasons``: (translation key, params) explaining each category that cannot be brought under.
+    Attributes
+    ----------
+    level, standard
+        What was asked for.
+    limit
+        The coefficient limit used.
+    moves
+        One row per move: ``from_school``, ``from_name``, ``to_school``, ``to_name``, ``category``,
+        ``teachers``, ``level``.
+    feasible
+        Every requested category ends within the limit.
+    optimal
+        The fewest moves are proven (no time limit hit).
+    teachers_moved
+        The total of ``moves["teachers"]``.
+    table
+        Per category its ``teachers``, ``cv_before``, ``cv_after`` (recomputed from the moved table),
+        ``limit``, ``moved`` and ``passes_after``.
+    schools_after
+        The schools table after the moves.
+    balance_after
+        The level's full audit after the moves (None when an audit column is missing).
+    reasons
+        ``(translation key, params)`` explaining each category that cannot be brought under.
     """
 
     level: str
@@ -200,13 +277,25 @@ class Suggestion:
     table: pd.DataFrame
     schools_after: pd.DataFrame
     balance_after: Balance | None = None
-    reasons: tuple = field(default_factory=tuple)
+    reasons: tuple[tuple[str, dict[str, Any]], ...] = field(default_factory=tuple)
 
     def messages(self, lang: str = "zh") -> list[str]:
+        """The reasons as text.
+
+        Parameters
+        ----------
+        lang
+            "zh" or "en".
+
+        Returns
+        -------
+        messages
+            One per reason.
+        """
         return [translate(k, lang, **p) for k, p in self.reasons]
 
 
-def _group_codes(parts: pd.DataFrame, group) -> np.ndarray:
+def _group_codes(parts: pd.DataFrame, group: Group) -> np.ndarray:
     """Integer group per school part; schools outside every group are each a group of their own."""
     n = len(parts)
     if group is None:
@@ -333,14 +422,12 @@ def _model(n, codes, c0, scale, u_hi, v_hi, cuts, minimise_cv, time_limit) -> hi
 
 def _pair_moves(d: np.ndarray, codes: np.ndarray) -> list[tuple[int, int, int]]:
     """Senders to receivers inside each group, largest first: (from, to, teachers), sum = sum of d > 0."""
-    out = []
+    out: list[tuple[int, int, int]] = []
     for g in np.unique(codes):
         idx = np.flatnonzero(codes == g)
-        give = sorted(((int(-d[i]), int(i)) for i in idx if d[i] < 0), key=lambda x: (-x[0], x[1]))
-        take = sorted(((int(d[i]), int(i)) for i in idx if d[i] > 0), key=lambda x: (-x[0], x[1]))
+        give = sorted(([int(-d[i]), int(i)] for i in idx if d[i] < 0), key=lambda x: (-x[0], x[1]))
+        take = sorted(([int(d[i]), int(i)] for i in idx if d[i] > 0), key=lambda x: (-x[0], x[1]))
         gi = ti = 0
-        give = [list(x) for x in give]
-        take = [list(x) for x in take]
         while gi < len(give) and ti < len(take):
             k = min(give[gi][0], take[ti][0])
             out.append((give[gi][1], take[ti][1], k))
@@ -351,18 +438,47 @@ def _pair_moves(d: np.ndarray, codes: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def suggest_moves(schools: pd.DataFrame, level: str, *, standard: str = "2017", group=None,
-                  categories=tuple(CATEGORIES), limit: float | None = None, time_limit: float = 30.0,
-                  file: str = "schools") -> Suggestion:
+def suggest_moves(schools: pd.DataFrame, level: str, *, standard: str = "2017", group: Group = None,
+                  categories: Sequence[str] = tuple(CATEGORIES), limit: float | None = None,
+                  time_limit: float = 30.0, file: str = "schools") -> Suggestion:
     """The fewest teacher moves that bring every teacher indicator's coefficient of ``level`` within the
     ``standard``'s limit (``"2017"``: 0.50 primary / 0.45 junior; ``"2012"``: 0.65 / 0.55).
 
-    ``group``: a column of ``schools`` naming each school's group (alliance, education group), or a mapping /
-    Series school_id -> group (e.g. from ``groups.csv``): teachers then move only inside a group, and schools
-    in no group keep their teachers. Categories whose coefficient cannot be brought under the limit are
-    explained in ``reasons`` (no teachers at all; too few teachers to spread evenly enough; groups too
-    uneven). The result is verified: the moves are applied and the coefficients recomputed. ``limit``
-    overrides the standard's limit (e.g. a district's own, stricter target).
+    Categories whose coefficient cannot be brought under the limit are explained in ``reasons`` (no teachers
+    at all; too few teachers to spread evenly enough; groups too uneven). The result is verified: the moves
+    are applied and the coefficients recomputed.
+
+    Parameters
+    ----------
+    schools
+        The schools table with ``students`` and the teacher columns.
+    level
+        "primary" or "junior".
+    standard
+        "2017" or "2012".
+    group
+        A column of ``schools`` naming each school's group (alliance, education group), or a mapping /
+        Series school_id -> group (e.g. from ``groups.csv``): teachers then move only inside a group, and
+        schools in no group keep their teachers. Default: one group, the whole district.
+    categories
+        Keys of :data:`CATEGORIES` to balance.
+    limit
+        Overrides the standard's limit (e.g. a district's own, stricter target).
+    time_limit
+        Seconds per category's solve.
+    file
+        The schools file's name, for messages.
+
+    Returns
+    -------
+    suggestion
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is unknown.
+    InputError
+        If no school teaches ``level``, a column is missing or bad, or ``group`` names a missing column.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")
@@ -434,3 +550,46 @@ def _why(t, p, codes, radius, limit, cat, level, grouped, time_limit, status) ->
     key = "exchange.too_few_grouped" if grouped else "exchange.too_few"
     return (key, {"category": cat_word, "level": level_word, "teachers": _fmt(T), "schools": len(t),
                   "best": lowest, "limit": limit})
+
+
+# --- moves typed in a table, and the schools they change ---------------------------------------------------
+
+def typed_moves(df: pd.DataFrame) -> pd.DataFrame:
+    """The moves of a table the user edits: rows with every cell blank dropped, a blank level as None.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as edited (columns of :data:`MOVE_COLUMNS`; others are ignored, missing ones blank).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`MOVE_COLUMNS`, as objects; ``level`` as text or None.
+    """
+    m = pd.DataFrame(df).reindex(columns=list(MOVE_COLUMNS))
+    keep = ~m.map(blank).all(axis=1)
+    m = m[keep].reset_index(drop=True).astype(object)
+    m["level"] = m["level"].map(lambda v: None if blank(v) else str(v))
+    return m
+
+
+def moved_schools(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """The school parts whose teacher indicators the moves change, before and after.
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        :func:`geo.equity.audit.audit_schools` of the schools before and after the moves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``before`` joined with ``after`` on ``school_id`` and ``level`` (the after columns suffixed
+        ``_after``), only those where a :data:`TEACHER_KEYS` indicator changes.
+    """
+    both = before.merge(after, on=["school_id", "level"], suffixes=("", "_after"))
+    changed = np.zeros(len(both), dtype=bool)
+    for k in TEACHER_KEYS:
+        changed |= ~np.isclose(both[k], both[f"{k}_after"])
+    return both[changed].reset_index(drop=True)

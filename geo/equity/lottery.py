@@ -51,13 +51,17 @@ with probability ``1 - delta`` (``O`` the zone's overflow, ``N`` its children), 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
+from geo.equity.audit import BY_KEY, school_parts
 from geo.errors import InputError
 
 MAX_EXACT_SCHOOLS = 16     # zones with more schools are estimated by simulation
@@ -73,26 +77,55 @@ _CHUNK = 4_000_000         # children x draws simulated at once (memory ~ 100 MB
 class Zones:
     """Multi-school zones: the zone of every compound and of every school, and which zones neighbour.
 
-    ``adjacency`` is a symmetric ``zones x zones`` matrix (non-zero: neighbours); ``names`` label the zones.
+    Attributes
+    ----------
+    zone_of_compound, zone_of_school
+        Each compound's and each school's zone (index into ``names``).
+    adjacency
+        A symmetric ``zones x zones`` matrix (non-zero: neighbours).
+    names
+        The zones' labels.
     """
 
     zone_of_compound: np.ndarray
     zone_of_school: np.ndarray
     adjacency: sp.csr_matrix
-    names: tuple[str, ...]
+    names: tuple[Hashable, ...]
 
     @property
     def n_zones(self) -> int:
+        """How many zones."""
         return len(self.names)
 
     def hops(self) -> np.ndarray:
-        """Steps between every two zones in the adjacency (a large number where none connect)."""
+        """Steps between every two zones in the adjacency.
+
+        Returns
+        -------
+        hops
+            A ``zones x zones`` array (a large number where none connect).
+        """
         d = shortest_path(self.adjacency, unweighted=True, directed=False)
         return np.where(np.isfinite(d), d, np.iinfo(np.int32).max).astype(np.int64)
 
 
 def zone_adjacency(unit_adjacency: sp.spmatrix, zone_of_compound: np.ndarray, n_zones: int) -> sp.csr_matrix:
-    """Zones neighbour when any of their compounds do (e.g. ``Inputs.unit_graph.adjacency``)."""
+    """Zones neighbour when any of their compounds do.
+
+    Parameters
+    ----------
+    unit_adjacency
+        Compounds x compounds (e.g. ``Inputs.unit_graph.adjacency``).
+    zone_of_compound
+        Each compound's zone (index).
+    n_zones
+        How many zones.
+
+    Returns
+    -------
+    adjacency
+        Symmetric, ``zones x zones``, with an empty diagonal.
+    """
     z = np.asarray(zone_of_compound, np.int64)
     member = sp.csr_matrix((np.ones(z.size), (np.arange(z.size), z)), shape=(z.size, n_zones))
     adj = (member.T @ sp.csr_matrix(unit_adjacency) @ member).tocsr()
@@ -102,12 +135,32 @@ def zone_adjacency(unit_adjacency: sp.spmatrix, zone_of_compound: np.ndarray, n_
     return adj.tocsr()
 
 
-def make_zones(zone_of_compound, zone_of_school, adjacency=None, names=None,
-               unit_adjacency: sp.spmatrix | None = None) -> Zones:
+def make_zones(zone_of_compound: npt.ArrayLike, zone_of_school: npt.ArrayLike, adjacency: Any = None,
+               names: Sequence[Hashable] | None = None, unit_adjacency: sp.spmatrix | None = None) -> Zones:
     """Zones from labels (any hashable zone ids, one per compound and one per school).
 
-    The adjacency is given (``zones x zones``, zones in the order of ``names``), or aggregated from the
-    compounds' ``unit_adjacency``, or none (then overflow never leaves a zone).
+    Parameters
+    ----------
+    zone_of_compound, zone_of_school
+        Each compound's and each school's zone id.
+    adjacency
+        A ``zones x zones`` matrix (dense or sparse; zones in the order of ``names``).
+    names
+        The zone ids in order; default: in order of first appearance, schools first.
+    unit_adjacency
+        Compounds x compounds, aggregated to zones when ``adjacency`` is not given. With neither, no zones
+        neighbour (overflow never leaves a zone).
+
+    Returns
+    -------
+    zones
+
+    Raises
+    ------
+    InputError
+        If a compound or school names a zone not in ``names``.
+    ValueError
+        If ``adjacency`` has the wrong shape.
     """
     zc = np.asarray(zone_of_compound, dtype=object)
     zs = np.asarray(zone_of_school, dtype=object)
@@ -136,7 +189,7 @@ def make_zones(zone_of_compound, zone_of_school, adjacency=None, names=None,
     return Zones(zc_i, zs_i, adj.tocsr(), names)
 
 
-def _check(zones: Zones, children, seats) -> tuple[np.ndarray, np.ndarray]:
+def _check(zones: Zones, children: npt.ArrayLike, seats: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     children = np.asarray(children)
     seats = np.asarray(seats)
     if children.shape != zones.zone_of_compound.shape or seats.shape != zones.zone_of_school.shape:
@@ -152,7 +205,17 @@ def _check(zones: Zones, children, seats) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True, eq=False)
 class Simulation:
     """What ``draws`` lotteries did: ``counts[c, s]`` children of compound ``c`` placed at school ``s`` summed
-    over all draws (last column: unplaced); ``fill[r, s]`` children admitted by school ``s`` in draw ``r``."""
+    over all draws (last column: unplaced); ``fill[r, s]`` children admitted by school ``s`` in draw ``r``.
+
+    Attributes
+    ----------
+    counts
+        ``compounds x (schools + 1)``.
+    fill
+        ``draws x schools``.
+    draws
+        How many lotteries were run.
+    """
 
     counts: np.ndarray
     fill: np.ndarray
@@ -165,12 +228,38 @@ class Simulation:
         return np.divide(self.counts, total, out=np.full(self.counts.shape, np.nan), where=total > 0)
 
 
-def simulate(zones: Zones, children, seats, *, draws: int = 1000, seed: int = 0,
+def simulate(zones: Zones, children: npt.ArrayLike, seats: npt.ArrayLike, *, draws: int = 1000, seed: int = 0,
              max_ring: int | None = None) -> Simulation:
     """Run the lottery (module docstring, steps 1-4) ``draws`` times with ``numpy.random.default_rng(seed)``.
 
     Vectorised over draws and children (children are expanded from counts per compound with ``np.repeat``);
     the only Python loops run over rounds and schools.
+
+    Parameters
+    ----------
+    zones
+        The multi-school zones.
+    children
+        Children per compound (whole numbers).
+    seats
+        Seats per school (whole numbers).
+    draws
+        How many lotteries.
+    seed
+        The random seed.
+    max_ring
+        Overflow goes at most this many zones away (default: as far as the zone graph reaches).
+
+    Returns
+    -------
+    simulation
+
+    Raises
+    ------
+    InputError
+        If a count is negative, fractional or not finite.
+    ValueError
+        If ``children`` or ``seats`` does not match the zones.
     """
     children, seats = _check(zones, children, seats)
     m, k, nz = children.size, seats.size, zones.n_zones
@@ -252,8 +341,26 @@ def _rings(hops: np.ndarray, max_ring: int | None) -> range:
 
 # --- exact probabilities ----------------------------------------------------------------------------------------
 
-def expected_fill(seats, children: int) -> np.ndarray:
-    """Expected children admitted by each school of one zone in step 2 (schools in uniformly random order)."""
+def expected_fill(seats: npt.ArrayLike, children: int) -> np.ndarray:
+    """Expected children admitted by each school of one zone in step 2 (schools in uniformly random order).
+
+    Parameters
+    ----------
+    seats
+        Seats of each of the zone's schools.
+    children
+        The zone's children.
+
+    Returns
+    -------
+    fill
+        One expectation per school.
+
+    Raises
+    ------
+    ValueError
+        If the zone has more than :data:`MAX_EXACT_SCHOOLS` schools.
+    """
     seats = np.asarray(seats, np.int64)
     k = seats.size
     if k == 0:
@@ -276,7 +383,23 @@ def expected_fill(seats, children: int) -> np.ndarray:
 class Probabilities:
     """Per compound (row) its children's chance of a place at each school (last column: unplaced); rows sum
     to 1. ``exact``: no simulation entered the row; ``error_bound``: the largest error of any entry of the
-    row with probability ``1 - delta`` (0 where exact); ``draws``: simulated lotteries used (0: none)."""
+    row with probability ``1 - delta`` (0 where exact); ``draws``: simulated lotteries used (0: none).
+
+    Attributes
+    ----------
+    matrix
+        ``compounds x (schools + 1)``.
+    exact
+        Per compound.
+    error_bound
+        Per compound.
+    draws
+        Simulated lotteries used.
+    delta
+        The error bound's failure probability.
+    warnings
+        ``(translation key, params)`` pairs (e.g. ``lottery.unplaced``).
+    """
 
     matrix: np.ndarray
     exact: np.ndarray
@@ -287,14 +410,17 @@ class Probabilities:
 
     @property
     def schools(self) -> np.ndarray:
+        """The chances of each school: ``compounds x schools``."""
         return self.matrix[:, :-1]
 
     @property
     def unplaced(self) -> np.ndarray:
+        """The chance of no place, per compound."""
         return self.matrix[:, -1]
 
 
-def probabilities(zones: Zones, children, seats, *, draws: int = DEFAULT_DRAWS, seed: int = 0,
+def probabilities(zones: Zones, children: npt.ArrayLike, seats: npt.ArrayLike, *, draws: int = DEFAULT_DRAWS,
+                  seed: int = 0,
                   max_ring: int | None = None, delta: float = DEFAULT_DELTA) -> Probabilities:
     """Each compound's probability of a place at every school, exact where the module docstring says so.
 
@@ -303,6 +429,30 @@ def probabilities(zones: Zones, children, seats, *, draws: int = DEFAULT_DRAWS, 
     children``) are exact and the overflow's split over other schools (or unplaced) is the share seen in
     ``draws`` seeded lotteries, with the Hoeffding error bound in ``error_bound``. A zone with neither
     children nor seats has no lottery: its compounds' rows are NaN.
+
+    Parameters
+    ----------
+    zones
+        The multi-school zones.
+    children
+        Children per compound (whole numbers).
+    seats
+        Seats per school (whole numbers).
+    draws, seed, max_ring
+        For the simulation (:func:`simulate`), where one is needed.
+    delta
+        The error bound holds with probability ``1 - delta`` per entry.
+
+    Returns
+    -------
+    probabilities
+
+    Raises
+    ------
+    InputError
+        If a count is negative, fractional or not finite.
+    ValueError
+        If ``children`` or ``seats`` does not match the zones.
     """
     children, seats = _check(zones, children, seats)
     k, nz = seats.size, zones.n_zones
@@ -332,15 +482,15 @@ def probabilities(zones: Zones, children, seats, *, draws: int = DEFAULT_DRAWS, 
         np.add.at(zc_counts, zones.zone_of_compound, sim.counts)
         freq = zc_counts / np.maximum(n_z, 1)[:, None] / draws
         hoeff = math.sqrt(math.log(2.0 / delta) / (2.0 * draws))
-        for z in np.flatnonzero(sim_needed):
-            if own_exact[z]:
+        for zi in np.flatnonzero(sim_needed):
+            if own_exact[zi]:
                 elsewhere = np.ones(k + 1, bool)
-                elsewhere[np.flatnonzero(zones.zone_of_school == z)] = False
-                p_zone[z, elsewhere] = freq[z, elsewhere]
-                bound[z] = (n_z[z] - s_z[z]) / n_z[z] * hoeff
+                elsewhere[np.flatnonzero(zones.zone_of_school == zi)] = False
+                p_zone[zi, elsewhere] = freq[zi, elsewhere]
+                bound[zi] = (n_z[zi] - s_z[zi]) / n_z[zi] * hoeff
             else:
-                p_zone[z] = freq[z]
-                bound[z] = hoeff
+                p_zone[zi] = freq[zi]
+                bound[zi] = hoeff
     matrix = p_zone[zones.zone_of_compound]
     lost = float((children * matrix[:, -1]).sum()) if children.size else 0.0
     if lost > 0.5:
@@ -349,8 +499,21 @@ def probabilities(zones: Zones, children, seats, *, draws: int = DEFAULT_DRAWS, 
                          tuple(warnings))
 
 
-def single_school(label, n_schools: int) -> Probabilities:
-    """A single-school zoning (each compound to school ``label[c]``; -1: none) as certain probabilities."""
+def single_school(label: npt.ArrayLike, n_schools: int) -> Probabilities:
+    """A single-school zoning as certain probabilities.
+
+    Parameters
+    ----------
+    label
+        Each compound's school (index; -1: none, i.e. unplaced).
+    n_schools
+        How many schools.
+
+    Returns
+    -------
+    probabilities
+        Exact, with no simulation.
+    """
     label = np.asarray(label, np.int64)
     matrix = np.zeros((label.size, n_schools + 1))
     matrix[np.arange(label.size), np.where(label >= 0, label, n_schools)] = 1.0
@@ -359,11 +522,26 @@ def single_school(label, n_schools: int) -> Probabilities:
 
 # --- what a family can expect --------------------------------------------------------------------------------
 
-def expected_distance(prob: Probabilities, dist) -> np.ndarray:
+def expected_distance(prob: Probabilities, dist: npt.ArrayLike) -> np.ndarray:
     """Expected walk (m) of a compound's child who gets a place: sum_s P(s) d(s, c) / P(placed).
 
-    ``dist`` is a ``schools x compounds`` matrix (e.g. :func:`geo.network.distances.distance_matrix`); NaN where a
-    compound's children are never placed; ``inf`` when a possible school is out of reach.
+    Parameters
+    ----------
+    prob
+        The compounds' chances.
+    dist
+        A ``schools x compounds`` matrix in metres (e.g. :func:`geo.network.distances.distance_matrix`).
+
+    Returns
+    -------
+    expected_m
+        Per compound; NaN where a compound's children are never placed; ``inf`` when a possible school is out
+        of reach.
+
+    Raises
+    ------
+    ValueError
+        If ``dist`` is not ``schools x compounds``.
     """
     p = prob.schools
     d = np.asarray(dist, float).T
@@ -383,9 +561,29 @@ def school_strength(schools: pd.DataFrame, level: str, measure: str = DEFAULT_ME
     default, **county-level-or-above backbone teachers per 100 students** (县级以上骨干教师/百名学生), is the
     indicator that tells lead schools of education groups apart in practice (in the demo the groups' leads
     have 2.4 and 2.9 against about 1 elsewhere); ``qualified_per100`` is the other natural choice.
-    """
-    from geo.equity.audit import BY_KEY, school_parts
 
+    Parameters
+    ----------
+    schools
+        The schools table.
+    level
+        "primary" or "junior".
+    measure
+        An audit indicator key or a numeric column.
+    file
+        The schools file's name, for messages.
+
+    Returns
+    -------
+    strength
+        One per school (NaN where the school does not teach ``level``).
+
+    Raises
+    ------
+    InputError
+        If ``measure`` is neither an indicator nor a column, a value is not a number, or a column the
+        indicator needs is missing or bad.
+    """
     df = pd.DataFrame(schools).reset_index(drop=True)
     ind = BY_KEY.get(measure)
     if ind is None:
@@ -404,9 +602,25 @@ def school_strength(schools: pd.DataFrame, level: str, measure: str = DEFAULT_ME
     return np.array([value.get(i, np.nan) for i in ids], float)
 
 
-def strong_schools(strength, *, threshold: float | None = None, top_k: int | None = None) -> np.ndarray:
+def strong_schools(strength: npt.ArrayLike, *, threshold: float | None = None, top_k: int | None = None
+                   ) -> np.ndarray:
     """Which schools are strong: the ``top_k`` by strength, or those at or above ``threshold``, or (default)
-    those strictly above the median. NaN strength is never strong."""
+    those strictly above the median. NaN strength is never strong.
+
+    Parameters
+    ----------
+    strength
+        Per school (:func:`school_strength`).
+    threshold
+        The least strength of a strong school.
+    top_k
+        How many strong schools (wins over ``threshold``).
+
+    Returns
+    -------
+    strong
+        A mask per school.
+    """
     x = np.asarray(strength, float)
     if top_k is not None:
         order = np.argsort(-np.where(np.isnan(x), -np.inf, x), kind="stable")
@@ -419,13 +633,45 @@ def strong_schools(strength, *, threshold: float | None = None, top_k: int | Non
     return x >= threshold
 
 
-def strong_access(prob: Probabilities, strong) -> np.ndarray:
-    """Per compound, its children's probability of a place at a strong school."""
+def strong_access(prob: Probabilities, strong: npt.ArrayLike) -> np.ndarray:
+    """Per compound, its children's probability of a place at a strong school.
+
+    Parameters
+    ----------
+    prob
+        The compounds' chances.
+    strong
+        A mask per school.
+
+    Returns
+    -------
+    p_strong
+    """
     return prob.schools @ np.asarray(strong, bool).astype(float)
 
 
-def access_table(prob: Probabilities, dist, strong, compound_ids=None, children=None) -> pd.DataFrame:
-    """Per compound: ``p_strong``, ``expected_m`` (walk if placed), ``p_unplaced``, ``exact``, ``error_bound``."""
+def access_table(prob: Probabilities, dist: npt.ArrayLike, strong: npt.ArrayLike,
+                 compound_ids: npt.ArrayLike | None = None, children: npt.ArrayLike | None = None) -> pd.DataFrame:
+    """Per compound: ``p_strong``, ``expected_m`` (walk if placed), ``p_unplaced``, ``exact``, ``error_bound``.
+
+    Parameters
+    ----------
+    prob
+        The compounds' chances.
+    dist
+        A ``schools x compounds`` matrix in metres.
+    strong
+        A mask per school.
+    compound_ids
+        The ``compound_id`` column (default: 0, 1, ...).
+    children
+        The ``children`` column (default: 0).
+
+    Returns
+    -------
+    table
+        One row per compound.
+    """
     m = prob.matrix.shape[0]
     return pd.DataFrame({
         "compound_id": np.arange(m) if compound_ids is None else np.asarray(compound_ids),
@@ -441,8 +687,16 @@ def access_table(prob: Probabilities, dist, strong, compound_ids=None, children=
 def compare(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Change per compound between two :func:`access_table` results (e.g. single-school vs multi-school).
 
-    Columns: ``compound_id``, ``children``, ``p_strong_before/after``, ``delta_p_strong``,
-    ``expected_m_before/after``, ``delta_expected_m``, ``p_unplaced_before/after``.
+    Parameters
+    ----------
+    before, after
+        Access tables of the same compounds.
+
+    Returns
+    -------
+    table
+        Columns ``compound_id``, ``children``, ``p_strong_before/after``, ``delta_p_strong``,
+        ``expected_m_before/after``, ``delta_expected_m``, ``p_unplaced_before/after``.
     """
     cols = ["compound_id", "p_strong", "expected_m", "p_unplaced"]
     out = before[cols + ["children"]].merge(after[cols], on="compound_id", suffixes=("_before", "_after"),
@@ -452,8 +706,20 @@ def compare(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def compare_summary(diff: pd.DataFrame) -> dict:
-    """Child-weighted district figures of a :func:`compare` table."""
+def compare_summary(diff: pd.DataFrame) -> dict[str, float]:
+    """Child-weighted district figures of a :func:`compare` table.
+
+    Parameters
+    ----------
+    diff
+        A :func:`compare` table.
+
+    Returns
+    -------
+    summary
+        ``children``, ``p_strong_before/after``, ``expected_m_before/after``, ``children_gaining`` and
+        ``children_losing`` (their chance of a strong school up / down).
+    """
     w = diff["children"].to_numpy(float)
     tot = w.sum()
 
@@ -471,8 +737,20 @@ def compare_summary(diff: pd.DataFrame) -> dict:
     }
 
 
-def unplaced_children(prob: Probabilities, children) -> float:
-    """Expected number of children left without a seat (children x each compound's chance of no place)."""
+def unplaced_children(prob: Probabilities, children: npt.ArrayLike) -> float:
+    """Expected number of children left without a seat (children x each compound's chance of no place).
+
+    Parameters
+    ----------
+    prob
+        The compounds' chances.
+    children
+        Per compound.
+
+    Returns
+    -------
+    children
+    """
     c = np.asarray(children, float)
     return float(c @ np.nan_to_num(prob.unplaced)) if c.size else 0.0
 
@@ -486,7 +764,23 @@ _IDENTITY_COLUMNS = ("school_id", "id", "name", "level", "capacity", "capacity_e
 def known_strength(schools: pd.DataFrame, level: str, measure: str = DEFAULT_MEASURE, *,
                    file: str = "schools") -> np.ndarray:
     """:func:`school_strength`, with NaN (never strong) for schools that have no figures at all beyond their
-    identity and seats (e.g. a school opened in the editing view) instead of an error for the whole table."""
+    identity and seats (e.g. a school opened in the editing view) instead of an error for the whole table.
+
+    Parameters
+    ----------
+    schools, level, measure, file
+        As :func:`school_strength`.
+
+    Returns
+    -------
+    strength
+        One per school.
+
+    Raises
+    ------
+    InputError
+        As :func:`school_strength`, for the schools that have figures.
+    """
     df = pd.DataFrame(schools).reset_index(drop=True)
     rest = [c for c in df.columns if str(c) not in _IDENTITY_COLUMNS]
     bare = df[rest].isna().all(axis=1).to_numpy() if rest else np.zeros(len(df), bool)

@@ -17,7 +17,20 @@ SNAP_WARN_M = 300.0
 
 
 def snap(network: Network, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest network node of each point: ``(node index, straight-line distance in metres)``."""
+    """Nearest network node of each point.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    xy
+        Points in the network's projected CRS, as an ``n x 2`` array (metres).
+
+    Returns
+    -------
+    node, dist
+        Each point's nearest node (index) and the straight-line distance to it in metres.
+    """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     if xy.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0)
@@ -47,8 +60,24 @@ def nearest_source(network: Network, nodes: np.ndarray, offsets: np.ndarray | No
 
     One multi-source Dijkstra (``scipy.sparse.csgraph.dijkstra(min_only=True)``) over the reversed
     graph, so one-way streets are followed in the direction of travel *to* the school.
-    Returns ``(dist, source)`` with ``source == -1`` (and ``inf`` distance) where none is in reach.
     Sources sharing a node go to the one listed first.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    nodes
+        Each source's node (index).
+    offsets
+        Each source's entry offset in metres (default 0): the walk from the source to its node.
+    limit
+        Distances beyond this many metres are not searched.
+
+    Returns
+    -------
+    dist, source
+        Per node, the distance to its nearest source in metres and that source's index; ``source == -1``
+        (and ``inf`` distance) where none is in reach.
     """
     nodes = np.asarray(nodes, np.int64)
     n = network.n_nodes
@@ -76,6 +105,24 @@ def source_matrix(network: Network, nodes: np.ndarray, offsets: np.ndarray | Non
     """Distance from each target node (default: all nodes) to each source: a ``k x m`` array.
 
     One Dijkstra per source over the reversed graph, cut off at ``limit`` metres (``inf`` beyond).
+
+    Parameters
+    ----------
+    network
+        The street network.
+    nodes
+        Each source's node (index).
+    offsets
+        Each source's entry offset in metres (default 0).
+    targets
+        The nodes to return distances for (default: all).
+    limit
+        Search radius in metres.
+
+    Returns
+    -------
+    dist
+        A ``sources x targets`` array of metres.
     """
     nodes = np.asarray(nodes, np.int64)
     d = dijkstra(network.graph_to, directed=True, indices=nodes, limit=limit)
@@ -90,6 +137,22 @@ def distance_matrix(network: Network, school_nodes: np.ndarray, school_offsets: 
     """Walk from every unit (compound) to every school: a ``schools x units`` array in metres.
 
     Each unit's walk to its entrance node is added; ``inf`` beyond ``limit`` (network part only).
+
+    Parameters
+    ----------
+    network
+        The street network.
+    school_nodes, school_offsets
+        Each school's snapped node and its walk to it (see :func:`snap`).
+    unit_nodes, unit_offsets
+        Each unit's snapped node and its walk to it.
+    limit
+        Search radius in metres.
+
+    Returns
+    -------
+    dist
+        A ``schools x units`` array of metres.
     """
     return source_matrix(network, school_nodes, school_offsets, targets=unit_nodes, limit=limit) + \
         np.asarray(unit_offsets, float)[None, :]

@@ -13,8 +13,11 @@ from functools import cached_property
 
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import pyproj
 import scipy.sparse as sp
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -63,14 +66,22 @@ class Network:
 
     Attributes
     ----------
-    crs: the projected CRS of ``x``/``y`` (local UTM), as an authority string or WKT.
-    node_id: OSM node id of each node.
-    x, y: projected coordinates in metres.
-    edge_u, edge_v: edge end nodes (indices into the node arrays).
-    edge_length: edge length in metres.
-    edge_name: street name of each edge ("" where unnamed).
-    edge_highway: OSM highway class of each edge.
-    mode: "walk" or "drive".
+    crs
+        The projected CRS of ``x``/``y`` (local UTM), as an authority string or WKT.
+    node_id
+        OSM node id of each node.
+    x, y
+        Projected coordinates in metres.
+    edge_u, edge_v
+        Edge end nodes (indices into the node arrays).
+    edge_length
+        Edge length in metres.
+    edge_name
+        Street name of each edge ("" where unnamed).
+    edge_highway
+        OSM highway class of each edge.
+    mode
+        "walk" or "drive".
     """
 
     crs: str
@@ -86,14 +97,17 @@ class Network:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.x.size)
 
     @property
     def n_edges(self) -> int:
+        """Number of directed edges."""
         return int(self.edge_u.size)
 
     @cached_property
     def xy(self) -> np.ndarray:
+        """Node coordinates as an ``n x 2`` array (metres)."""
         return np.column_stack([self.x, self.y])
 
     @cached_property
@@ -108,15 +122,29 @@ class Network:
 
     @cached_property
     def kdtree(self) -> cKDTree:
+        """A k-d tree of the node coordinates, for snapping."""
         return cKDTree(self.xy)
 
     def lonlat(self) -> np.ndarray:
-        """Node coordinates in WGS-84, as an ``n x 2`` array of lon, lat."""
+        """Node coordinates in WGS-84.
+
+        Returns
+        -------
+        lonlat
+            An ``n x 2`` array of lon, lat.
+        """
         tr = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
         lon, lat = tr.transform(self.x, self.y)
         return np.column_stack([lon, lat])
 
     def to_arrays(self) -> dict[str, np.ndarray]:
+        """The network as plain arrays (for ``numpy.savez``; :meth:`from_arrays` reads them back).
+
+        Returns
+        -------
+        arrays
+            Field name -> array (``crs`` and ``mode`` as 0-d string arrays).
+        """
         return {
             "crs": np.array(self.crs),
             "mode": np.array(self.mode),
@@ -132,6 +160,17 @@ class Network:
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> Network:
+        """The network written by :meth:`to_arrays`.
+
+        Parameters
+        ----------
+        a
+            Field name -> array, e.g. an opened ``.npz`` file.
+
+        Returns
+        -------
+        network
+        """
         return cls(
             crs=str(a["crs"]),
             mode=str(a["mode"]),
@@ -158,10 +197,18 @@ def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
 
 
 def utm_crs(lon: np.ndarray, lat: np.ndarray) -> pyproj.CRS:
-    """The local UTM zone for these WGS-84 coordinates (as ``GeoSeries.estimate_utm_crs`` picks it)."""
-    from pyproj.aoi import AreaOfInterest
-    from pyproj.database import query_utm_crs_info
+    """The local UTM zone for these WGS-84 coordinates (as ``GeoSeries.estimate_utm_crs`` picks it).
 
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes in degrees.
+
+    Returns
+    -------
+    crs
+        The UTM zone of the points' bounding box.
+    """
     aoi = AreaOfInterest(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
     info = query_utm_crs_info(datum_name="WGS 84", area_of_interest=aoi)
     return pyproj.CRS.from_epsg(info[0].code)
@@ -185,7 +232,23 @@ def network_from_graph(G: nx.MultiDiGraph, mode: str = WALK) -> Network:
 
     Keeps the edges usable for ``mode`` (osmnx's walk or drive rules), treats every street as two-way
     when walking, projects to local UTM and keeps the largest strongly connected component.
-    Returns a network with no nodes when nothing is left; the caller turns that into a message.
+
+    Parameters
+    ----------
+    G
+        An unprojected osmnx graph (node attributes ``x``, ``y``; edge attributes as OSM tags and ``length``).
+    mode
+        "walk" or "drive".
+
+    Returns
+    -------
+    network
+        The compiled network; one with no nodes when nothing is left (the caller turns that into a message).
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is neither "walk" nor "drive".
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -250,12 +313,31 @@ def _largest_scc(net: Network) -> Network:
     )
 
 
-def network_from_arrays(x, y, edge_u, edge_v, edge_length=None, crs: str = "EPSG:32648",
+def network_from_arrays(x: npt.ArrayLike, y: npt.ArrayLike, edge_u: npt.ArrayLike, edge_v: npt.ArrayLike,
+                        edge_length: npt.ArrayLike | None = None, crs: str = "EPSG:32648",
                         mode: str = WALK, symmetric: bool = True) -> Network:
     """Build a Network from plain arrays (tests, benchmarks, generated graphs).
 
-    With ``symmetric`` every edge is added in both directions. Lengths default to the straight-line
-    distance between the end nodes. No component is dropped.
+    No component is dropped.
+
+    Parameters
+    ----------
+    x, y
+        Projected node coordinates in metres.
+    edge_u, edge_v
+        Edge end nodes (node indices).
+    edge_length
+        Edge lengths in metres; default: the straight-line distance between the end nodes.
+    crs
+        The CRS of ``x``/``y``.
+    mode
+        "walk" or "drive", recorded on the network.
+    symmetric
+        Add every edge in both directions.
+
+    Returns
+    -------
+    network
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     u, v = np.asarray(edge_u, np.int32), np.asarray(edge_v, np.int32)

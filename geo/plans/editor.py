@@ -26,21 +26,31 @@ from collections import OrderedDict
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError
 from geo.inputs.demand import children_column
+from geo.inputs.model import Inputs
 from geo.inputs.schools import schools_for_level
 from geo.network.distances import distance_matrix, snap
 from geo.plans.edits import ADD_SCHOOL, Edit, check_edits, plan_overrides, school_changes
 from geo.zoning.assignment import NETWORK
 from geo.zoning.result import ZoningResult, build_result, union_tiles
-from geo.zoning.scenario import OUTSIDE_M, Inputs, Scenario
+from geo.zoning.scenario import OUTSIDE_M, Scenario
 
 _POLY_CACHE = 512
 
 
 class Editor:
-    """Incremental zoning of one level of ``inputs`` under a list of edits."""
+    """Incremental zoning of one level of ``inputs`` under a list of edits.
+
+    Parameters
+    ----------
+    inputs
+        The network, schools and compounds (the compounds' tiles are computed on first use).
+    level
+        "primary" or "junior".
+    """
 
     def __init__(self, inputs: Inputs, level: str) -> None:
         self.inputs = inputs
@@ -51,7 +61,7 @@ class Editor:
         self.tiles = inputs.tiles
         self._rows: dict[tuple, np.ndarray] = {}
         self._snaps: dict[tuple[float, float], float] = {}
-        self._polys: OrderedDict[bytes, object] = OrderedDict()
+        self._polys: OrderedDict[bytes, BaseGeometry] = OrderedDict()
         self._base_ids: np.ndarray | None = None
         self._base_ids = self.result(()).assignments["school_id"].to_numpy()
 
@@ -72,7 +82,7 @@ class Editor:
         rows = np.vstack([self._rows[k] for k in keys]) if keys else np.zeros((0, len(self.children)))
         return rows, nodes
 
-    def _polygon(self, units: np.ndarray):
+    def _polygon(self, units: np.ndarray) -> BaseGeometry:
         key = units.astype(np.int32).tobytes()
         poly = self._polys.get(key)
         if poly is None:
@@ -102,12 +112,34 @@ class Editor:
                           lon=key[0], lat=key[1], dist=min(dist, 1e9))
 
     def screen(self, edits: tuple[Edit, ...] | list[Edit]) -> list[InputError | None]:
-        """For each edit, why it cannot apply after the ones before it that can (None where it can)."""
+        """For each edit, why it cannot apply after the ones before it that can.
+
+        Parameters
+        ----------
+        edits
+            The edits, in order.
+
+        Returns
+        -------
+        errors
+            One per edit: the error, or None where it can apply (see :func:`geo.plans.edits.check_edits`).
+        """
         return check_edits(self.inputs.schools, edits, self._outside)
 
     def check(self, edits: tuple[Edit, ...] | list[Edit]) -> None:
         """Raise the :class:`InputError` of the last edit if it cannot apply after the others: call it with a
-        plan's active edits and a new one before storing the new one."""
+        plan's active edits and a new one before storing the new one.
+
+        Parameters
+        ----------
+        edits
+            The active edits, then the new one.
+
+        Raises
+        ------
+        InputError
+            Why the last edit cannot apply.
+        """
         errors = self.screen(edits)
         if errors and errors[-1] is not None:
             raise errors[-1]
@@ -118,7 +150,18 @@ class Editor:
         """The zoning after ``edits`` (in order); half-finished plans are fine and come with warnings.
 
         An edit that cannot apply (stored before it was checked, or checked on other data) is skipped, and
-        a warning names it and says why."""
+        a warning names it and says why.
+
+        Parameters
+        ----------
+        edits
+            The edits in force, in order.
+
+        Returns
+        -------
+        result
+            With a ``locked`` column in the assignments and ``edits`` (how many applied) in the summary.
+        """
         inputs, level = self.inputs, self.level
         warnings: list = []
         errors = self.screen(edits)
@@ -166,15 +209,36 @@ class Editor:
         return dataclasses.replace(result, warnings=tuple(warnings))
 
     def compound_at(self, lon: float, lat: float) -> str | None:
-        """The compound under a map click (WGS-84), or the nearest within 30 m; None if there is none."""
+        """The compound under a map click, or the nearest within 30 m.
+
+        Parameters
+        ----------
+        lon, lat
+            The click (WGS-84).
+
+        Returns
+        -------
+        compound_id
+            None if there is none.
+        """
         pt = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(self.inputs.network.crs).iloc[0]
         geoms = self.inputs.compounds_projected
         d = geoms.distance(pt).to_numpy()
         i = int(np.argmin(d)) if d.size else -1
         return str(self.compound_ids[i]) if i >= 0 and d[i] <= 30.0 else None
 
-    def compounds_in(self, polygon_wgs84) -> list[str]:
-        """Compounds whose inside point lies in a drawn polygon (WGS-84)."""
+    def compounds_in(self, polygon_wgs84: BaseGeometry) -> list[str]:
+        """Compounds whose inside point lies in a drawn polygon.
+
+        Parameters
+        ----------
+        polygon_wgs84
+            The polygon (WGS-84).
+
+        Returns
+        -------
+        compound_ids
+        """
         poly = gpd.GeoSeries([polygon_wgs84], crs="EPSG:4326").to_crs(self.inputs.network.crs).iloc[0]
         pts = shapely.points(self.inputs.compound_xy)
         return [str(c) for c in self.compound_ids[shapely.contains(poly, pts)]]

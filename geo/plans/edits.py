@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
 import geopandas as gpd
@@ -36,9 +37,24 @@ SCHOOL_KINDS = (ADD_SCHOOL, MOVE_SCHOOL, CLOSE_SCHOOL, SET_CAPACITY)
 class Edit:
     """One planner action.
 
-    kind: one of :data:`KINDS`; level: the school level the edit is about (``primary`` / ``junior``);
-    pairs: ``(compound_id, school_id)`` for reassign and lock (the school a locked compound keeps);
-    compounds: compound ids to unlock; school/name/capacity/lon/lat: the school edited or added.
+    Attributes
+    ----------
+    kind
+        One of :data:`KINDS`.
+    level
+        The school level the edit is about (``primary`` / ``junior``; compound edits).
+    pairs
+        ``(compound_id, school_id)`` for reassign and lock (the school a locked compound keeps).
+    compounds
+        Compound ids to unlock.
+    school, name, school_level, capacity, lon, lat
+        The school edited or added: its id, name, level (``primary`` / ``junior`` / ``nine_year``), seats and
+        place (WGS-84).
+
+    Raises
+    ------
+    InputError
+        If the kind is unknown or a field the kind needs is missing or out of range.
     """
 
     kind: str
@@ -71,12 +87,36 @@ class Edit:
             raise InputError("err.edit_field", kind=self.kind, field="lon/lat", value=f"{self.lon}, {self.lat}")
 
     def to_json(self) -> str:
+        """The edit as compact JSON (fields left at their defaults are left out).
+
+        Returns
+        -------
+        text
+        """
         d = {k: v for k, v in asdict(self).items() if v not in ((), "", 0) and not (isinstance(v, float)
                                                                                     and math.isnan(v))}
         return json.dumps(d, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Edit:
+        """The edit written by :meth:`to_json`.
+
+        Parameters
+        ----------
+        text
+            JSON.
+
+        Returns
+        -------
+        edit
+
+        Raises
+        ------
+        InputError
+            If the edit is not valid.
+        ValueError, TypeError
+            If the text is not JSON or has unknown fields.
+        """
         d = json.loads(text)
         d["pairs"] = tuple(tuple(p) for p in d.get("pairs", ()))
         d["compounds"] = tuple(d.get("compounds", ()))
@@ -85,46 +125,101 @@ class Edit:
 
 @dataclass(frozen=True)
 class History:
-    """Edits with a cursor: ``edits[:cursor]`` are in force, ``edits[cursor:]`` can be redone."""
+    """Edits with a cursor: ``edits[:cursor]`` are in force, ``edits[cursor:]`` can be redone.
+
+    Attributes
+    ----------
+    edits
+        Every edit, in order.
+    cursor
+        How many of them are in force.
+    """
 
     edits: tuple[Edit, ...] = ()
     cursor: int = 0
 
     @property
     def active(self) -> tuple[Edit, ...]:
+        """The edits in force."""
         return self.edits[: self.cursor]
 
     @property
     def can_undo(self) -> bool:
+        """Whether an edit is in force."""
         return self.cursor > 0
 
     @property
     def can_redo(self) -> bool:
+        """Whether an undone edit can be redone."""
         return self.cursor < len(self.edits)
 
     def push(self, edit: Edit) -> History:
-        """A new edit drops whatever could have been redone, as in every editor."""
+        """The history with ``edit`` in force after the active edits.
+
+        A new edit drops whatever could have been redone, as in every editor.
+
+        Parameters
+        ----------
+        edit
+            The new edit.
+
+        Returns
+        -------
+        history
+        """
         return History(self.edits[: self.cursor] + (edit,), self.cursor + 1)
 
     def undo(self) -> History:
+        """The history with the last edit in force undone (the same history when there is none).
+
+        Returns
+        -------
+        history
+        """
         return replace(self, cursor=max(self.cursor - 1, 0))
 
     def redo(self) -> History:
+        """The history with the next undone edit in force again (the same history when there is none).
+
+        Returns
+        -------
+        history
+        """
         return replace(self, cursor=min(self.cursor + 1, len(self.edits)))
 
 
 @dataclass(frozen=True)
 class Overrides:
-    """What the active edits say about one level's compounds: forced schools and locks."""
+    """What the active edits say about one level's compounds: forced schools and locks.
 
-    assigned: dict = field(default_factory=dict)  # compound id -> school id (reassigned by hand)
-    locked: dict = field(default_factory=dict)  # compound id -> school id it keeps
+    Attributes
+    ----------
+    assigned
+        Compound id -> school id (reassigned by hand).
+    locked
+        Compound id -> school id it keeps.
+    """
+
+    assigned: dict[str, str] = field(default_factory=dict)
+    locked: dict[str, str] = field(default_factory=dict)
 
 
 def plan_overrides(edits: tuple[Edit, ...] | list[Edit], level: str) -> Overrides:
-    """Fold the compound edits of ``level``, in order: the last word on each compound wins."""
-    assigned: dict = {}
-    locked: dict = {}
+    """Fold the compound edits of ``level``, in order: the last word on each compound wins.
+
+    Parameters
+    ----------
+    edits
+        The edits in force.
+    level
+        "primary" or "junior".
+
+    Returns
+    -------
+    overrides
+    """
+    assigned: dict[str, str] = {}
+    locked: dict[str, str] = {}
     for e in edits:
         if e.level != level:
             continue
@@ -142,7 +237,7 @@ def plan_overrides(edits: tuple[Edit, ...] | list[Edit], level: str) -> Override
 
 
 def check_edits(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit],
-                outside=None) -> list[InputError | None]:
+                outside: Callable[[Edit], InputError | None] | None = None) -> list[InputError | None]:
     """Why each edit cannot apply (an :class:`InputError`), or None where it can, in order: each edit is
     checked against the schools as the edits before it *that can apply* left them.
 
@@ -151,6 +246,20 @@ def check_edits(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit],
     if given, is called for a new or moved school and returns the error when its place is off the street
     network (see :meth:`geo.plans.editor.Editor.check`). Compound edits always apply (a compound sent to a closed
     school goes back to its nearest one, with a warning).
+
+    Parameters
+    ----------
+    schools
+        The schools table before the edits.
+    edits
+        The edits, in order.
+    outside
+        Checks the place of a new or moved school.
+
+    Returns
+    -------
+    errors
+        One per edit: the error, or None.
     """
     ids = schools["school_id"].astype(str).tolist()
     kinds = schools["level"].astype(str).tolist()
@@ -187,8 +296,23 @@ def check_edits(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit],
 def school_changes(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edit]) -> gpd.GeoDataFrame:
     """The schools table (WGS-84) after the school edits: added, moved, closed, capacity changed.
 
-    An edit naming a school that does not exist (any more) raises an :class:`InputError`; the app checks
-    an edit this way before it is stored, so a stored plan always applies.
+    Parameters
+    ----------
+    schools
+        The schools table (WGS-84).
+    edits
+        The edits, in order (compound edits are skipped).
+
+    Returns
+    -------
+    schools
+        A new table.
+
+    Raises
+    ------
+    InputError
+        If an edit names a school that does not exist (any more), or adds one that does; the app checks
+        an edit this way before it is stored, so a stored plan always applies.
     """
     out = schools.copy()
     ids = out["school_id"].astype(str)
@@ -226,9 +350,32 @@ def school_changes(schools: gpd.GeoDataFrame, edits: tuple[Edit, ...] | list[Edi
     return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=schools.crs)
 
 
-def assignment_edit(table: pd.DataFrame, level: str, compound_ids, school_ids, file: str) -> Edit:
+def assignment_edit(table: pd.DataFrame, level: str, compound_ids: Iterable[object], school_ids: Iterable[object],
+                    file: str) -> Edit:
     """A unit-to-school table (``compound_id``, ``school_id``: the exchange format of redistricting tools)
-    as one reassign edit, checked row by row against the known compounds and schools."""
+    as one reassign edit, checked row by row against the known compounds and schools.
+
+    Parameters
+    ----------
+    table
+        The table read from the file (column names in any case).
+    level
+        "primary" or "junior".
+    compound_ids, school_ids
+        The known compounds and schools.
+    file
+        The file's name, for messages.
+
+    Returns
+    -------
+    edit
+        A reassign edit.
+
+    Raises
+    ------
+    InputError
+        If a column is missing, an id is unknown or a compound is listed twice (naming the row).
+    """
     cols = {str(c).strip().lower(): c for c in table.columns}
     for need in ("compound_id", "school_id"):
         if need not in cols:

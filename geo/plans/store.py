@@ -28,6 +28,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -63,15 +64,26 @@ _CHECKED: set[tuple[str, int]] = set()  # files whose pages were checked in this
 
 
 class StoreError(InputError):
-    """The store file (or its folder) cannot be used. ``path`` is the database file."""
+    """The store file (or its folder) cannot be used.
 
-    def __init__(self, key: str, path: Path, **params) -> None:
+    Parameters
+    ----------
+    key
+        Translation key of the message.
+    path
+        The database file (kept as ``self.path``).
+    **params
+        Values the message names.
+    """
+
+    def __init__(self, key: str, path: Path, **params: Any) -> None:
         self.path = Path(path)
         super().__init__(key, **params)
 
 
 class StaleEdit(XuequError):
-    """The history changed (in another tab or window) since it was read: nothing was written."""
+    """The history changed (in another tab or window) since it was read: nothing was written (parameters as
+    :class:`~geo.errors.XuequError`'s)."""
 
 
 def _folder() -> Path:
@@ -80,6 +92,17 @@ def _folder() -> Path:
 
 
 def data_dir() -> Path:
+    """The per-user data folder (``$XUEQU_DATA_DIR``, else the platform's), made if it is missing.
+
+    Returns
+    -------
+    path
+
+    Raises
+    ------
+    StoreError
+        If the folder cannot be made (a file stands in its way, no permission).
+    """
     path = _folder()
     _make_folder(path, path / FILE_NAME)
     return path
@@ -99,6 +122,26 @@ def _make_folder(folder: Path, db: Path) -> None:
 
 @dataclass(frozen=True)
 class StoredScenario:
+    """A scenario as stored.
+
+    Attributes
+    ----------
+    id
+        Its key in the store.
+    name
+        Its name.
+    dataset, dataset_label
+        The key and label of the data set it was drawn on.
+    level
+        "primary" or "junior".
+    history
+        Its edits and undo cursor.
+    created, updated
+        Unix times.
+    version
+        How many changes its history has had (see :meth:`Store.push`).
+    """
+
     id: int
     name: str
     dataset: str
@@ -111,7 +154,19 @@ class StoredScenario:
 
 
 class Store:
-    """Scenarios in one SQLite file. Cheap to open; every method is its own transaction."""
+    """Scenarios in one SQLite file. Cheap to open; every method is its own transaction.
+
+    Parameters
+    ----------
+    path
+        The database file; default: ``scenarios.sqlite`` in the data folder (:func:`data_dir`). Made, with
+        its folder, if it is missing.
+
+    Raises
+    ------
+    StoreError
+        If the file or its folder cannot be used (damaged, truncated, read-only, not a file).
+    """
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else _folder() / FILE_NAME
@@ -161,7 +216,23 @@ class Store:
     def start_fresh(cls, path: str | Path | None = None) -> tuple[Store, list[Path]]:
         """A new, empty store at ``path`` (default: the data folder's), with whatever stood in its way (the
         database and its SQLite side files, or a file where the data folder should be) renamed aside as
-        ``<name>.bad-<time>``, never deleted. Returns the store and the paths the old files now have."""
+        ``<name>.bad-<time>``, never deleted.
+
+        Parameters
+        ----------
+        path
+            The database file.
+
+        Returns
+        -------
+        store, moved
+            The new store and the paths the old files now have.
+
+        Raises
+        ------
+        StoreError
+            If the old files cannot be moved or the new store cannot be made.
+        """
         path = Path(path) if path else _folder() / FILE_NAME
         stamp = time.strftime("%Y%m%d-%H%M%S")
         moved: list[Path] = []
@@ -186,18 +257,52 @@ class Store:
 
     def create(self, name: str, dataset: str, level: str, dataset_label: str = "",
                history: History = History()) -> int:
+        """Store a new scenario.
+
+        Parameters
+        ----------
+        name
+            Its name (white space collapsed, cut to :data:`MAX_NAME` characters).
+        dataset, dataset_label
+            The key and label of the data set it is drawn on.
+        level
+            "primary" or "junior".
+        history
+            Its edits (default: none).
+
+        Returns
+        -------
+        scenario_id
+
+        Raises
+        ------
+        InputError
+            If the name is empty.
+        """
         now = time.time()
         with self._connect() as con:
             cur = con.execute("INSERT INTO scenario (name, dataset, dataset_label, level, cursor, created, updated, "
                               "version) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
                               (self._name(name), dataset, dataset_label, level, history.cursor, now, now))
-            sid = int(cur.lastrowid)
+            sid = cur.lastrowid
+            assert sid is not None  # an INSERT always sets it
             con.executemany("INSERT INTO edit (scenario_id, seq, body) VALUES (?, ?, ?)",
                             [(sid, i, e.to_json()) for i, e in enumerate(history.edits)])
         return sid
 
     def list(self, dataset: str | None = None) -> list[StoredScenario]:
-        """Scenarios, most recently changed first (edits not loaded: ``history`` is empty)."""
+        """Scenarios, most recently changed first.
+
+        Parameters
+        ----------
+        dataset
+            Only those drawn on this data set (default: all).
+
+        Returns
+        -------
+        scenarios
+            Edits not loaded: each ``history`` is empty.
+        """
         sql = f"SELECT {_COLUMNS} FROM scenario"
         args: tuple = ()
         if dataset is not None:
@@ -208,6 +313,24 @@ class Store:
         return [StoredScenario(r[0], r[1], r[2], r[3], r[4], History((), 0), r[6], r[7], r[8]) for r in rows]
 
     def get(self, scenario_id: int) -> StoredScenario:
+        """One scenario with its edits.
+
+        Parameters
+        ----------
+        scenario_id
+            Its key.
+
+        Returns
+        -------
+        scenario
+
+        Raises
+        ------
+        InputError
+            If there is no such scenario.
+        StoreError
+            If an edit cannot be read.
+        """
         with self._connect(write=False) as con:
             return self._read(con, scenario_id)
 
@@ -230,16 +353,51 @@ class Store:
         return row
 
     def rename(self, scenario_id: int, name: str) -> None:
+        """Rename a scenario.
+
+        Parameters
+        ----------
+        scenario_id
+            Its key.
+        name
+            The new name.
+
+        Raises
+        ------
+        InputError
+            If there is no such scenario or the name is empty.
+        """
         with self._connect() as con:
             self._row(con, scenario_id)
             con.execute("UPDATE scenario SET name = ?, updated = ? WHERE id = ?",
                         (self._name(name), time.time(), scenario_id))
 
     def duplicate(self, scenario_id: int, name: str) -> int:
+        """Store a copy of a scenario (its edits and cursor) under a new name.
+
+        Parameters
+        ----------
+        scenario_id
+            The scenario to copy.
+        name
+            The copy's name.
+
+        Returns
+        -------
+        scenario_id
+            The copy's key.
+        """
         s = self.get(scenario_id)
         return self.create(name, s.dataset, s.level, s.dataset_label, s.history)
 
     def delete(self, scenario_id: int) -> None:
+        """Delete a scenario and its edits (nothing happens if there is no such scenario).
+
+        Parameters
+        ----------
+        scenario_id
+            Its key.
+        """
         with self._connect() as con:
             con.execute("DELETE FROM scenario WHERE id = ?", (scenario_id,))
 
@@ -257,9 +415,26 @@ class Store:
     def push(self, scenario_id: int, edit: Edit, cursor: int, *, version: int) -> StoredScenario:
         """Record ``edit`` after the first ``cursor`` edits (dropping any redo tail), in one transaction.
 
-        ``version`` and ``cursor`` are those of the history the edit was made on; if the stored history is
-        not that one any more (another tab changed it), nothing is written and :class:`StaleEdit` is raised.
-        Returns the scenario as stored by this transaction.
+        Parameters
+        ----------
+        scenario_id
+            The scenario.
+        edit
+            The new edit.
+        cursor, version
+            Those of the history the edit was made on.
+
+        Returns
+        -------
+        scenario
+            As stored by this transaction.
+
+        Raises
+        ------
+        StaleEdit
+            If the stored history is not that one any more (another tab changed it); nothing is written.
+        TypeError
+            If ``edit`` is not an :class:`~geo.plans.edits.Edit`.
         """
         if not isinstance(edit, Edit):
             raise TypeError("edit must be an Edit")
@@ -273,8 +448,27 @@ class Store:
             return self._read(con, scenario_id)
 
     def set_cursor(self, scenario_id: int, cursor: int, *, version: int) -> StoredScenario:
-        """Undo / redo: move the cursor (kept within the stored edits) of the history read at ``version``;
-        :class:`StaleEdit` (and nothing written) if it has changed since. Returns the scenario as stored."""
+        """Undo / redo: move the cursor (kept within the stored edits) of the history read at ``version``.
+
+        Parameters
+        ----------
+        scenario_id
+            The scenario.
+        cursor
+            The new cursor.
+        version
+            That of the history read.
+
+        Returns
+        -------
+        scenario
+            As stored.
+
+        Raises
+        ------
+        StaleEdit
+            If the history has changed since it was read; nothing is written.
+        """
         with self._connect() as con:
             now, n = self._fresh(con, scenario_id, version, None)
             new = max(0, min(int(cursor), n))

@@ -1,6 +1,6 @@
 """What a zoning is exported as: RFC 7946 GeoJSON (WGS-84) and the school table as CSV.
 
-Functions return text or bytes; writing them to disk is :mod:`geo.inputs.io`'s job.
+Functions return text or bytes; writing them to disk is :mod:`geo.inputs.files`' job.
 
 Every CSV or XLSX cell the project writes goes through :func:`safe_cell`, the one formula neutraliser:
 :func:`table_csv` and :func:`school_table_xlsx` (school tables, reports), :func:`csv_text` (rows written
@@ -12,24 +12,42 @@ a carriage return) gets a leading ``'``; numbers stay numbers.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
+import tempfile
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-if TYPE_CHECKING:  # only for annotations: this module stays importable from geo.inputs.io and geo.inputs.demo
-    from geo.zoning.scenario import ZoningResult
+if TYPE_CHECKING:  # only for annotations: this module stays importable from geo.inputs.demo
+    from geo.zoning.result import ZoningResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_T = TypeVar("_T")
 
 
 def to_geojson(gdf: gpd.GeoDataFrame, precision: int = 7) -> str:
     """A GeoDataFrame as RFC 7946 GeoJSON: WGS-84 lon/lat, no ``crs`` member, exterior rings
-    counter-clockwise, coordinates rounded to ``precision`` decimals (7 is about 1 cm)."""
+    counter-clockwise, coordinates rounded to ``precision`` decimals (7 is about 1 cm).
+
+    Parameters
+    ----------
+    gdf
+        Any CRS; its other columns become the properties (NaN and inf as null, floats to 3 decimals).
+    precision
+        Decimals of the coordinates.
+
+    Returns
+    -------
+    text
+        A FeatureCollection.
+    """
     g = gdf.to_crs("EPSG:4326")
     geoms = shapely.orient_polygons(g.geometry.to_numpy(), exterior_cw=False)
     geoms = shapely.transform(geoms, lambda c: np.round(c, precision))
@@ -41,7 +59,7 @@ def to_geojson(gdf: gpd.GeoDataFrame, precision: int = 7) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
-def _jsonable(v):
+def _jsonable(v: object) -> object:
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating, float)):
@@ -54,23 +72,55 @@ def _jsonable(v):
 
 
 def catchments_geojson(result: ZoningResult) -> str:
-    """One feature per school: ``school_id``, ``school_name``, ``children``, ``seats``, ``utilisation``."""
+    """One feature per school: ``school_id``, ``school_name``, ``children``, ``seats``, ``utilisation``.
+
+    Parameters
+    ----------
+    result
+        The zoning.
+
+    Returns
+    -------
+    text
+        GeoJSON (:func:`to_geojson`).
+    """
     cols = ["school_id", "school_name", "children", "seats", "utilisation", "geometry"]
     return to_geojson(result.catchments[cols])
 
 
 def assignments_geojson(result: ZoningResult) -> str:
-    """One feature per compound with its school and walking distance (metres)."""
+    """One feature per compound with its school and walking distance (metres).
+
+    Parameters
+    ----------
+    result
+        The zoning.
+
+    Returns
+    -------
+    text
+        GeoJSON (:func:`to_geojson`).
+    """
     cols = ["compound_id", "name", "children", "school_id", "school_name", "distance_m", "straight_m", "snap_m",
             "geometry"]
     return to_geojson(result.assignments[cols])
 
 
-def safe_cell(value):
+def safe_cell(value: _T) -> _T | str:
     """A text cell that spreadsheet programs will not run as a formula: one starting with ``= + - @``, a tab
     or a carriage return gets a leading ``'``. Anything that is not text (numbers, None) is returned as it is.
 
-    The one formula neutraliser: every CSV and XLSX writer of the project uses it."""
+    The one formula neutraliser: every CSV and XLSX writer of the project uses it.
+
+    Parameters
+    ----------
+    value
+        A cell.
+
+    Returns
+    -------
+    cell
+    """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -87,7 +137,7 @@ def _is_text(col: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)
 
 
-def _csv_text(value):
+def _csv_text(value: object) -> object:
     """A formula-safe CSV cell whose line breaks are all ``\\n``: the csv writer quotes those, whereas a bare
     carriage return would go out unquoted and start a new row in Excel (which may then be a formula)."""
     value = safe_cell(value)
@@ -98,7 +148,18 @@ def _csv_text(value):
 
 def safe_frame(table: pd.DataFrame) -> pd.DataFrame:
     """A plain copy of ``table`` (no geometry) to write as CSV with pandas: every text cell and column name
-    through :func:`safe_cell` (line breaks as ``\\n``); numeric columns untouched."""
+    through :func:`safe_cell` (line breaks as ``\\n``); numeric columns untouched.
+
+    Parameters
+    ----------
+    table
+        A DataFrame or GeoDataFrame.
+
+    Returns
+    -------
+    table
+        A new DataFrame.
+    """
     t = _plain(table)
     t.columns = [_csv_text(str(c)) for c in t.columns]
     for c in t.columns:
@@ -107,10 +168,18 @@ def safe_frame(table: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def csv_text(rows: Iterable[Sequence]) -> str:
-    """Rows (the header first) as CSV text with ``\\n`` line ends, every cell through :func:`safe_cell`."""
-    import io
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows (the header first) as CSV text with ``\\n`` line ends, every cell through :func:`safe_cell`.
 
+    Parameters
+    ----------
+    rows
+        Cells per row.
+
+    Returns
+    -------
+    text
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for row in rows:
@@ -120,16 +189,38 @@ def csv_text(rows: Iterable[Sequence]) -> str:
 
 def table_csv(table: pd.DataFrame) -> bytes:
     """The school table as CSV in UTF-8 with a BOM (so Excel shows Chinese names), formula-safe: a text
-    cell starting with = + - @, a tab or a carriage return gets a leading ``'``."""
+    cell starting with = + - @, a tab or a carriage return gets a leading ``'``.
+
+    Parameters
+    ----------
+    table
+        A DataFrame or GeoDataFrame (the geometry is left out).
+
+    Returns
+    -------
+    data
+        The file's bytes.
+    """
     return safe_frame(table).to_csv(index=False, float_format="%.4g", lineterminator="\n").encode("utf-8-sig")
 
 
 def school_table_xlsx(df: pd.DataFrame, sheet: str = "schools") -> bytes:
     """The school table as an Excel workbook, formula-safe: every text cell is written as a string (never a
-    formula), and one starting with = + - @, a tab or a carriage return gets a leading ``'``."""
-    import io
+    formula), and one starting with = + - @, a tab or a carriage return gets a leading ``'``.
 
-    from openpyxl import Workbook
+    Parameters
+    ----------
+    df
+        A DataFrame or GeoDataFrame (the geometry is left out).
+    sheet
+        The sheet's name.
+
+    Returns
+    -------
+    data
+        The file's bytes.
+    """
+    from openpyxl import Workbook  # lazy: only this export needs openpyxl
 
     t = _plain(df)
     wb = Workbook()
@@ -153,7 +244,7 @@ def _xlsx_text(s: str) -> str:
     return safe_cell(s)
 
 
-def _xlsx_value(v):
+def _xlsx_value(v: object) -> object:
     if v is None or v is pd.NA:
         return None
     if isinstance(v, (bool, np.bool_)):
@@ -166,26 +257,56 @@ def _xlsx_value(v):
 
 
 def safe_filename(text: str, default: str = "plan") -> str:
-    """A file-name stem from user text (a scenario name): letters, digits and CJK kept, the rest '_'."""
-    import re
+    """A file-name stem from user text (a scenario name): letters, digits and CJK kept, the rest '_'.
 
+    Parameters
+    ----------
+    text
+        The user's text.
+    default
+        The stem when nothing is left.
+
+    Returns
+    -------
+    stem
+        At most 60 characters.
+    """
     stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", str(text), flags=re.UNICODE).strip("._-")[:60]
     return stem or default
 
 
 def unit_csv(result: ZoningResult) -> bytes:
-    """Compound id -> school id, the exchange format of redistricting tools (reads back as a scenario)."""
+    """Compound id -> school id, the exchange format of redistricting tools (reads back as a scenario).
+
+    Parameters
+    ----------
+    result
+        The zoning.
+
+    Returns
+    -------
+    data
+        CSV bytes (:func:`table_csv`).
+    """
     df = result.assignments[["compound_id", "school_id"]].astype(str)
     return table_csv(df)
 
 
 def geopackage(result: ZoningResult) -> bytes:
     """A GeoPackage with every layer of a zoning (catchments, compounds, schools, the school table), in
-    the plan's projected CRS, as QGIS opens it."""
-    import tempfile
-    from pathlib import Path
+    the plan's projected CRS, as QGIS opens it.
 
-    import pyogrio
+    Parameters
+    ----------
+    result
+        The zoning.
+
+    Returns
+    -------
+    data
+        The file's bytes.
+    """
+    import pyogrio  # lazy: only this export writes a file with GDAL
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "plan.gpkg"

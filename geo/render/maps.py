@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import folium
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo.network.graph import Network
 from geo.render.export import to_geojson
 from geo.render.i18n import t
-from geo.zoning.scenario import ZoningResult
+from geo.zoning.result import ZoningResult
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -25,6 +32,18 @@ UTILISATION_COLOURS = (("legend.under", 0.9, "#2e7d32"), ("legend.near", 1.05, "
 
 
 def utilisation_colour(u: float) -> str:
+    """The colour of a school's utilisation (children / seats) on the map and in the legend.
+
+    Parameters
+    ----------
+    u
+        The utilisation (1.0 = full); not finite counts as over.
+
+    Returns
+    -------
+    colour
+        A hex colour.
+    """
     for _, upper, colour in UTILISATION_COLOURS:
         if not np.isfinite(u) or u < upper:
             return colour
@@ -32,7 +51,20 @@ def utilisation_colour(u: float) -> str:
 
 
 def zoom_for(bounds: np.ndarray, width_px: int = 1000, height_px: int = 600) -> int:
-    """The highest web-map zoom level at which ``bounds`` (lon/lat) fits in ``width_px x height_px``."""
+    """The highest web-map zoom level at which ``bounds`` (lon/lat) fits in ``width_px x height_px``.
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in degrees.
+    width_px, height_px
+        The map's size in pixels.
+
+    Returns
+    -------
+    zoom
+        1 to 18.
+    """
     minx, miny, maxx, maxy = bounds
     lon_span = max(maxx - minx, 1e-6)
     lat_span = max((maxy - miny) / np.cos(np.deg2rad((miny + maxy) / 2)), 1e-6)
@@ -40,7 +72,7 @@ def zoom_for(bounds: np.ndarray, width_px: int = 1000, height_px: int = 600) -> 
     return int(np.clip(np.floor(z), 1, 18))
 
 
-def _esc(value) -> str:
+def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
@@ -67,8 +99,23 @@ class _Legend(MacroElement):
 
 def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None,
              leaflet_css: str | None = None, height: str = "100%") -> folium.Map:
-    """An empty map framed on ``bounds`` (lon/lat); ``tiles=None`` draws no basemap (works offline), and
-    ``leaflet_js`` / ``leaflet_css`` point it at a local copy of Leaflet instead of the CDN."""
+    """An empty map framed on ``bounds`` (lon/lat).
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in degrees.
+    tiles
+        The basemap; None draws none (works offline).
+    leaflet_js, leaflet_css
+        URLs of a local copy of Leaflet to use instead of the CDN (both or neither).
+    height
+        The map's CSS height.
+
+    Returns
+    -------
+    map
+    """
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=zoom_for(bounds), tiles=None,
                    control_scale=True, height=height, prefer_canvas=False)
@@ -81,6 +128,18 @@ def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet
 
 
 def legend(lang: str = "zh") -> MacroElement:
+    """The legend of the schools' utilisation colours.
+
+    Parameters
+    ----------
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    legend
+        A map element (``map.add_child(legend)``).
+    """
     rows = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
                    f'background:{colour};margin-right:6px;border:1px solid #222"></span>{_esc(t(key, lang))}</div>'
                    for key, _, colour in UTILISATION_COLOURS)
@@ -89,7 +148,21 @@ def legend(lang: str = "zh") -> MacroElement:
 
 def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "OpenStreetMap",
                leaflet_js: str | None = None, leaflet_css: str | None = None, height: str = "100%") -> folium.Map:
-    """A folium map of ``result``: catchments, compounds and schools with a layer control and legend."""
+    """A folium map of ``result``: catchments, compounds and schools with a layer control and legend.
+
+    Parameters
+    ----------
+    result
+        The zoning.
+    lang
+        "zh" or "en".
+    tiles, leaflet_js, leaflet_css, height
+        As :func:`base_map` takes them.
+
+    Returns
+    -------
+    map
+    """
     m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,
                  leaflet_css=leaflet_css, height=height)
     for group in zoning_layers(result, lang=lang):
@@ -99,11 +172,25 @@ def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "O
     return m
 
 
-def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected=(), changed=None) -> list[folium.FeatureGroup]:
+def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[str] = (),
+                  changed: npt.ArrayLike | None = None) -> list[folium.FeatureGroup]:
     """The layers of a zoning as feature groups: catchments, compounds, schools (and the selection).
 
-    ``selected``: compound ids drawn highlighted; ``changed``: a mask of compounds drawn as changed
-    (thick red outline), for a comparison of two plans.
+    Parameters
+    ----------
+    result
+        The zoning.
+    lang
+        "zh" or "en".
+    selected
+        Compound ids drawn highlighted.
+    changed
+        A mask of compounds drawn as changed (thick red outline), for a comparison of two plans.
+
+    Returns
+    -------
+    layers
+        Catchments, compounds and schools.
     """
     colour = {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(result.catchments["school_id"])}
     groups = []
@@ -165,21 +252,34 @@ def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected=(), change
     return groups
 
 
-def groups_layer(schools, groups, *, lang: str = "zh") -> folium.FeatureGroup:
+def groups_layer(schools: gpd.GeoDataFrame, groups: pd.DataFrame, *, lang: str = "zh") -> folium.FeatureGroup:
     """Education groups (集团化办学) as one layer: schools coloured by group (grey: in none), each lead drawn
     larger with a line to every member of its group.
 
-    ``schools``: a GeoDataFrame with ``school_id``, ``name`` and point geometry (any CRS); ``groups``: a table
-    with ``group_id``, ``group_name``, ``school_id`` and ``role`` (``lead`` / ``member``), as validated by the
-    page. Rows naming unknown schools are skipped. Every name is escaped: user data is never HTML.
+    Rows naming unknown schools are skipped. Every name is escaped: user data is never HTML.
+
+    Parameters
+    ----------
+    schools
+        ``school_id``, ``name`` and point geometry (any CRS).
+    groups
+        ``group_id``, ``group_name``, ``school_id`` and ``role`` (``lead`` / ``member``), as validated by the
+        page.
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    layer
     """
     pts = schools.to_crs("EPSG:4326")
     where = {str(s): (g.y, g.x) for s, g in zip(pts["school_id"], pts.geometry)}
     names = {str(s): n for s, n in zip(pts["school_id"], pts["name"])}
     order = list(dict.fromkeys(str(g) for g in groups["group_id"]))
     colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}
-    member_of = {str(s): (str(g), gn, str(r)) for g, gn, s, r in
-                 zip(groups["group_id"], groups["group_name"], groups["school_id"], groups["role"])}
+    member_of: dict[str, tuple[str, Any, str]] = {str(s): (str(g), gn, str(r)) for g, gn, s, r in
+                                                  zip(groups["group_id"], groups["group_name"], groups["school_id"],
+                                                      groups["role"])}
     fg = folium.FeatureGroup(name=t("equity.groups.layer", lang))
     for g in order:
         rows = groups[groups["group_id"].astype(str) == g]
@@ -192,21 +292,33 @@ def groups_layer(schools, groups, *, lang: str = "zh") -> folium.FeatureGroup:
                 folium.PolyLine([where[leads[0]], where[str(s)]], color=colour[g], weight=3, opacity=0.8,
                                 tooltip=folium.Tooltip(tip)).add_to(fg)
     for sid, (lat, lon) in where.items():
-        g, gname, role = member_of.get(sid, (None, None, None))
+        grp, gname, role = member_of.get(sid, (None, None, None))
         lead = role == "lead"
-        group_text = _esc(gname) if g is not None else _esc(t("equity.groups.none", lang))
-        role_text = _esc(t(f"equity.role.{role}", lang)) if g is not None else ""
+        group_text = _esc(gname) if grp is not None else _esc(t("equity.groups.none", lang))
+        role_text = _esc(t(f"equity.role.{role}", lang)) if grp is not None else ""
         tip = f"<b>{_esc(names[sid])}</b><br>{group_text}" + (f" · {role_text}" if role_text else "")
         folium.CircleMarker(
             location=[lat, lon], radius=11.0 if lead else 7.0, color="#111111" if lead else "#444444",
-            weight=3.0 if lead else 1.0, fill=True, fill_color=colour.get(g, "#bdbdbd"),
-            fill_opacity=0.95 if g is not None else 0.6, tooltip=folium.Tooltip(tip),
+            weight=3.0 if lead else 1.0, fill=True, fill_color=colour[grp] if grp is not None else "#bdbdbd",
+            fill_opacity=0.95 if grp is not None else 0.6, tooltip=folium.Tooltip(tip),
         ).add_to(fg)
     return fg
 
 
-def groups_legend(groups, lang: str = "zh") -> MacroElement:
-    """The legend of :func:`groups_layer`: one colour per group (same order), and the schools in none."""
+def groups_legend(groups: pd.DataFrame, lang: str = "zh") -> MacroElement:
+    """The legend of :func:`groups_layer`: one colour per group (same order), and the schools in none.
+
+    Parameters
+    ----------
+    groups
+        As :func:`groups_layer` takes them.
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    legend
+    """
     order = list(dict.fromkeys(str(g) for g in groups["group_id"]))
     first = {str(g): n for g, n in zip(groups["group_id"][::-1], groups["group_name"][::-1])}
     dot = ('<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;background:{c};'
@@ -216,14 +328,28 @@ def groups_legend(groups, lang: str = "zh") -> MacroElement:
     return _Legend(f"<b>{_esc(t('equity.groups.legend', lang))}</b>{rows}")
 
 
-def listed_streets_layer(network, edge_school: np.ndarray, school_names, colours=None, *, lang: str = "zh"
-                         ) -> folium.FeatureGroup:
+def listed_streets_layer(network: Network, edge_school: np.ndarray, school_names: Sequence[str],
+                         colours: Sequence[str] | None = None, *, lang: str = "zh") -> folium.FeatureGroup:
     """The streets an official list names, one coloured line layer per school (each street once, both
-    directions together); ``edge_school`` is per network edge (-1 = not listed), ``school_names`` and
-    ``colours`` per school index. Names are escaped."""
-    import geopandas as gpd
-    import shapely
+    directions together). Names are escaped.
 
+    Parameters
+    ----------
+    network
+        The street network.
+    edge_school
+        Per network edge, the school index that lists it (-1 = not listed).
+    school_names
+        Per school index.
+    colours
+        Per school index (default: the palette).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    layer
+    """
     edge_school = np.asarray(edge_school, np.int64)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     keep = edge_school >= 0
@@ -251,12 +377,32 @@ def listed_streets_layer(network, edge_school: np.ndarray, school_names, colours
     return fg
 
 
-def official_map(result: ZoningResult, network, edge_school: np.ndarray, *, farther=None, lang: str = "zh",
+def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray, *,
+                 farther: npt.ArrayLike | None = None, lang: str = "zh",
                  tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None, leaflet_css: str | None = None,
                  height: str = "100%") -> folium.Map:
-    """A map of official zones (``geo.official.zonetext.official_plan``): catchments, compounds (``farther``: a mask
-    of compounds the zones send farther than their nearest school, outlined red), schools, and the listed
-    streets in their school's colour."""
+    """A map of official zones (``geo.official.plan.official_plan``): catchments, compounds, schools, and the
+    listed streets in their school's colour.
+
+    Parameters
+    ----------
+    result
+        The official zones as a zoning.
+    network
+        The street network.
+    edge_school
+        Per network edge, the school index that lists it (-1 = not listed).
+    farther
+        A mask of compounds the zones send farther than their nearest school, outlined red.
+    lang
+        "zh" or "en".
+    tiles, leaflet_js, leaflet_css, height
+        As :func:`base_map` takes them.
+
+    Returns
+    -------
+    map
+    """
     m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,
                  leaflet_css=leaflet_css, height=height)
     for group in zoning_layers(result, lang=lang, changed=farther):
@@ -274,8 +420,19 @@ def official_map(result: ZoningResult, network, edge_school: np.ndarray, *, fart
 ACCESS_COLOURS = ((0.2, "#d73027"), (0.4, "#fc8d59"), (0.6, "#fee08b"), (0.8, "#91cf60"), (np.inf, "#1a9850"))
 
 
-def access_colour(p: float) -> str:
-    """The colour of a chance of a place at a strong school (grey: unknown)."""
+def access_colour(p: float | None) -> str:
+    """The colour of a chance of a place at a strong school.
+
+    Parameters
+    ----------
+    p
+        The chance, 0 to 1 (None or NaN: unknown).
+
+    Returns
+    -------
+    colour
+        A hex colour (grey: unknown).
+    """
     if p is None or not np.isfinite(p):
         return "#bdbdbd"
     for upper, colour in ACCESS_COLOURS:
@@ -284,14 +441,29 @@ def access_colour(p: float) -> str:
     return ACCESS_COLOURS[-1][1]
 
 
-def alliance_layers(result: ZoningResult, labels, alliance_names, strong, *, lang: str = "zh"
-                    ) -> list[folium.FeatureGroup]:
+def alliance_layers(result: ZoningResult, labels: npt.ArrayLike, alliance_names: Sequence[str],
+                    strong: npt.ArrayLike, *, lang: str = "zh") -> list[folium.FeatureGroup]:
     """Alliances as two layers: each alliance's zone (the union of its schools' catchments) in its colour, and
-    the schools in their alliance's colour (strong schools larger with a thick outline). ``labels``: alliance
-    index per school of ``result.schools``; names are escaped."""
-    import geopandas as gpd
-    import shapely
+    the schools in their alliance's colour (strong schools larger with a thick outline). Names are escaped.
 
+    Parameters
+    ----------
+    result
+        The zoning.
+    labels
+        Alliance index per school of ``result.schools``.
+    alliance_names
+        Per alliance index.
+    strong
+        A mask per school.
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    layers
+        The zones and the schools.
+    """
     labels = np.asarray(labels, np.int64)
     strong = np.asarray(strong, bool)
     ids = result.schools["school_id"].astype(str).tolist()
@@ -330,8 +502,20 @@ def alliance_layers(result: ZoningResult, labels, alliance_names, strong, *, lan
     return [zones, marks]
 
 
-def alliance_legend(alliance_names, lang: str = "zh") -> MacroElement:
-    """The legend of :func:`alliance_layers`: one colour per alliance, and the two school sizes."""
+def alliance_legend(alliance_names: Iterable[str], lang: str = "zh") -> MacroElement:
+    """The legend of :func:`alliance_layers`: one colour per alliance, and the two school sizes.
+
+    Parameters
+    ----------
+    alliance_names
+        Per alliance index.
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    legend
+    """
     dot = ('<div><span style="display:inline-block;width:{w}px;height:{w}px;border-radius:{r}px;background:{c};'
            'margin-right:6px;border:{b}px solid #111"></span>{n}</div>')
     rows = "".join(dot.format(w=12, r=6, b=1, c=PALETTE[g % len(PALETTE)], n=_esc(name))
@@ -341,9 +525,24 @@ def alliance_legend(alliance_names, lang: str = "zh") -> MacroElement:
     return _Legend(f"<b>{_esc(t('alliance.legend.title', lang))}</b>{rows}")
 
 
-def access_layer(result: ZoningResult, p_strong, expected_m, *, lang: str = "zh") -> folium.FeatureGroup:
-    """Compounds coloured by their children's chance of a place at a strong school (``p_strong``, per compound
-    of ``result.assignments``), with the expected walk in the tooltip. Names are escaped."""
+def access_layer(result: ZoningResult, p_strong: npt.ArrayLike, expected_m: npt.ArrayLike, *,
+                 lang: str = "zh") -> folium.FeatureGroup:
+    """Compounds coloured by their children's chance of a place at a strong school, with the expected walk in
+    the tooltip. Names are escaped.
+
+    Parameters
+    ----------
+    result
+        The zoning.
+    p_strong, expected_m
+        Per compound of ``result.assignments`` (:func:`geo.equity.lottery.access_table`).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    layer
+    """
     a = result.assignments[["name", "children", "geometry"]].copy()
     p = np.asarray(p_strong, float)
     walk = np.asarray(expected_m, float)
@@ -366,7 +565,17 @@ def access_layer(result: ZoningResult, p_strong, expected_m, *, lang: str = "zh"
 
 
 def access_legend(lang: str = "zh") -> MacroElement:
-    """The legend of :func:`access_layer`: the bins of the chance of a strong school."""
+    """The legend of :func:`access_layer`: the bins of the chance of a strong school.
+
+    Parameters
+    ----------
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    legend
+    """
     dot = ('<div><span style="display:inline-block;width:12px;height:12px;background:{c};margin-right:6px;'
            'border:1px solid #444"></span>{n}</div>')
     rows, lower = [], 0.0

@@ -6,6 +6,6 @@
 - :mod:`~geo.zoning.catchments`: polygons from labelled street samples, the study area;
 - :mod:`~geo.zoning.metrics`: the school table and district figures;
 - :mod:`~geo.zoning.result`: the one builder of a :class:`~geo.zoning.result.ZoningResult` from a plan;
-- :mod:`~geo.zoning.scenario`: :class:`~geo.zoning.scenario.Inputs`, :class:`~geo.zoning.scenario.Scenario` and
+- :mod:`~geo.zoning.scenario`: :class:`~geo.zoning.scenario.Scenario` and
   :func:`~geo.zoning.scenario.run_scenario`, the data flow in one call.
 """

@@ -18,6 +18,7 @@ its gap is measured against the LP bound). Both take arrays; :mod:`geo.zoning.sc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -34,7 +35,17 @@ _TINY = 1e-3  # compounds with no children still prefer nearer schools
 
 @dataclass(frozen=True, eq=False)
 class Candidates:
-    """The (compound, school) pairs allowed in the model, with the walk of each pair in metres."""
+    """The (compound, school) pairs allowed in the model, with the walk of each pair in metres.
+
+    Attributes
+    ----------
+    unit, school
+        Compound and school index of each pair (sorted by compound, then school).
+    dist
+        The walk of each pair in metres.
+    n_units, n_schools
+        How many compounds and schools the indices refer to.
+    """
 
     unit: np.ndarray
     school: np.ndarray
@@ -47,9 +58,18 @@ class Candidates:
 class Allocation:
     """A solved zoning: the school of each compound and how good the answer is known to be.
 
-    status: "optimal", "time_limit" (best found, gap open) or "heuristic"; bound: a lower bound on the
-    objective (the MIP's dual bound, or the LP relaxation for the heuristic); gap = (objective - bound)
-    / objective.
+    Attributes
+    ----------
+    label
+        Each compound's school (index).
+    objective
+        The plan's cost (child-weighted metres, plus the stability penalty).
+    bound
+        A lower bound on the objective (the MIP's dual bound, or the LP relaxation for the heuristic).
+    status
+        "optimal", "time_limit" (best found, gap open), "interrupted" (stopped by the planner) or "heuristic".
+    seconds
+        Time taken.
     """
 
     label: np.ndarray
@@ -60,11 +80,18 @@ class Allocation:
 
     @property
     def gap(self) -> float:
+        """``(objective - bound) / objective``: how far from optimal the plan can be, at most."""
         return max(0.0, (self.objective - self.bound) / self.objective) if self.objective > 0 else 0.0
 
 
 class InfeasibleError(XuequError):
-    """No plan meets the constraints; ``reasons`` lists why, as ``(translation key, params)``."""
+    """No plan meets the constraints.
+
+    Parameters
+    ----------
+    reasons
+        Why, as ``(translation key, params)`` pairs (the first is the error's key); may be empty.
+    """
 
     def __init__(self, reasons: list[tuple[str, dict]]) -> None:
         self.reasons = reasons
@@ -72,22 +99,46 @@ class InfeasibleError(XuequError):
         super().__init__(key, **params)
 
     def message(self, lang: str = "zh") -> str:
-        from geo.render.i18n import t
+        """Every reason in ``lang``, one per line.
+
+        Parameters
+        ----------
+        lang
+            "zh" or "en".
+
+        Returns
+        -------
+        text
+        """
+        from geo.render.i18n import t  # lazy, as in XuequError.message
 
         return "\n".join(t(k, lang, **p) for k, p in self.reasons)
 
 
 class Cancelled(XuequError):
-    """The planner stopped a solve before any plan was found."""
+    """The planner stopped a solve before any plan was found (parameters as :class:`XuequError`'s)."""
 
 
 def candidates(dist: np.ndarray, *, k_nearest: int = K_NEAREST, max_walk: float = np.inf,
                include: tuple[np.ndarray, ...] = ()) -> Candidates:
     """Candidate pairs from a ``schools x compounds`` walking-distance matrix.
 
-    Each compound gets its ``k_nearest`` schools in reach (all of them within ``max_walk`` when that is
-    finite), plus the schools named in ``include`` (arrays of a school index per compound, -1 for none:
-    the current and the locked school), whatever their distance.
+    Parameters
+    ----------
+    dist
+        Walks in metres (``inf`` where out of reach).
+    k_nearest
+        Each compound gets its ``k_nearest`` schools in reach.
+    max_walk
+        Where finite, each compound gets all schools within it instead, and no school beyond it (except
+        those in ``include``).
+    include
+        Arrays of a school index per compound (-1 for none; e.g. the current and the locked school) added
+        whatever their distance, where in reach.
+
+    Returns
+    -------
+    candidates
     """
     k, m = dist.shape
     d = np.where(np.isfinite(dist), dist, np.inf)
@@ -111,6 +162,25 @@ def candidates(dist: np.ndarray, *, k_nearest: int = K_NEAREST, max_walk: float 
 
 
 def pair_cost(c: Candidates, demand: np.ndarray, current: np.ndarray | None, stability: float) -> np.ndarray:
+    """The model's cost of each candidate pair: the compound's children times its walk, plus ``stability``
+    metres per child where the school is not its current one.
+
+    Parameters
+    ----------
+    c
+        The candidate pairs.
+    demand
+        Children per compound.
+    current
+        Each compound's school in the starting plan (index), or None.
+    stability
+        Metres of walk a moved child is worth.
+
+    Returns
+    -------
+    cost
+        One cost per pair.
+    """
     w = np.asarray(demand, float)[c.unit] + _TINY
     cost = w * c.dist
     if current is not None and stability > 0:
@@ -124,6 +194,22 @@ def explain(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np.
 
     Checks, in order: compounds with no school in reach; locked compounds that overfill their school; a
     group of compounds whose reachable schools have fewer seats than they have children.
+
+    Parameters
+    ----------
+    c
+        The candidate pairs.
+    demand, capacity
+        Children per compound, seats per school.
+    locked
+        Each compound's locked school (index, -1: none), or None.
+    unit_names, school_names
+        Names used in the reasons.
+
+    Returns
+    -------
+    reasons
+        ``(translation key, params)`` pairs, as :class:`InfeasibleError` takes them.
     """
     demand = np.asarray(demand, float)
     reasons: list[tuple[str, dict]] = []
@@ -155,8 +241,22 @@ def shortage(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np
              ) -> tuple[np.ndarray, np.ndarray, int, int] | None:
     """A group of compounds whose reachable schools have fewer seats than they have children.
 
-    Returns ``(compounds, schools, children, seats)`` or None when every child can get a seat
-    (compounds treated as divisible). Found by ``scipy.sparse.csgraph.maximum_flow`` and its minimum cut.
+    Found by ``scipy.sparse.csgraph.maximum_flow`` and its minimum cut.
+
+    Parameters
+    ----------
+    c
+        The candidate pairs.
+    demand, capacity
+        Children per compound, seats per school.
+    locked
+        Each compound's locked school (index, -1: none): a locked compound reaches only that one.
+
+    Returns
+    -------
+    shortage
+        ``(compounds, schools, children, seats)``: the group's compound and school indices and their
+        totals; None when every child can get a seat (compounds treated as divisible).
     """
     m, k = c.n_units, c.n_schools
     demand = np.round(np.asarray(demand, float)).astype(np.int64)
@@ -237,12 +337,39 @@ def _objective(c: Candidates, cost: np.ndarray, label: np.ndarray) -> float:
 
 def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
                 locked: np.ndarray | None = None, stability: float = 0.0, time_limit: float = 10.0,
-                mip_gap: float = 1e-3, should_stop=None) -> Allocation:
+                mip_gap: float = 1e-3, should_stop: Callable[[], bool] | None = None) -> Allocation:
     """The optimal plan (or the best found within ``time_limit`` seconds), by HiGHS's MIP solver.
 
-    ``should_stop``: a function HiGHS asks now and then during the solve; when it answers True the solve
-    stops and the best plan found so far is returned (status "interrupted"), or :class:`Cancelled` raised
-    if there is none yet. Raises :class:`InfeasibleError` when no plan exists.
+    Parameters
+    ----------
+    c
+        The candidate pairs.
+    demand, capacity
+        Children per compound, seats per school.
+    current
+        Each compound's school in the starting plan (index), for ``stability``.
+    locked
+        Each compound's locked school (index, -1: none).
+    stability
+        Metres of walk a moved child is worth.
+    time_limit
+        Seconds.
+    mip_gap
+        Relative optimality gap at which HiGHS stops.
+    should_stop
+        A function HiGHS asks now and then during the solve; when it answers True the solve stops and the
+        best plan found so far is returned (status "interrupted").
+
+    Returns
+    -------
+    allocation
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan exists.
+    Cancelled
+        When ``should_stop`` stopped the solve before any plan was found.
     """
     t0 = time.perf_counter()
     cost = pair_cost(c, demand, current, stability)
@@ -317,8 +444,30 @@ def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, 
     improving moves; a last small MIP over the neighbourhood of any school still overfull. Its gap is
     measured against the LP bound.
 
-    Raises :class:`InfeasibleError` when even the relaxation has no solution, or the repair cannot
-    empty an overfull school.
+    Parameters
+    ----------
+    c
+        The candidate pairs.
+    demand, capacity
+        Children per compound, seats per school.
+    current
+        Each compound's school in the starting plan (index), for ``stability``.
+    locked
+        Each compound's locked school (index, -1: none).
+    stability
+        Metres of walk a moved child is worth.
+    rounds
+        At most this many rounds of greedy moves.
+
+    Returns
+    -------
+    allocation
+        Status "heuristic".
+
+    Raises
+    ------
+    InfeasibleError
+        When even the relaxation has no solution, or the repair cannot empty an overfull school.
     """
     t0 = time.perf_counter()
     demand = np.asarray(demand, float)

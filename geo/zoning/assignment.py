@@ -22,9 +22,21 @@ def nearest_by_network(network: Network, school_nodes: np.ndarray, school_offset
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Nearest school by network distance, for every node and every unit (compound).
 
-    Returns ``(node_label, node_dist, unit_label, unit_dist)``: a unit's distance is its walk to its
-    entrance node plus that node's network distance to the school (including the school's own
-    entry offset). Label ``-1`` means no school is in reach.
+    Parameters
+    ----------
+    network
+        The street network.
+    school_nodes, school_offsets
+        Each school's snapped node and its walk to it (:func:`geo.network.distances.snap`).
+    unit_nodes, unit_offsets
+        Each unit's snapped node and its walk to it.
+
+    Returns
+    -------
+    node_label, node_dist, unit_label, unit_dist
+        Each node's and each unit's school (index) and walk in metres. A unit's distance is its walk to its
+        entrance node plus that node's network distance to the school (including the school's own entry
+        offset). Label ``-1`` means no school is in reach.
     """
     node_dist, node_label = nearest_source(network, school_nodes, school_offsets)
     unit_label = node_label[unit_nodes]
@@ -38,7 +50,23 @@ def nearest_by_straight_line(network: Network, school_xy: np.ndarray, school_nod
                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Nearest school as the crow flies (Voronoi), with the *walking* distance to that school.
 
-    Same return shape as :func:`nearest_by_network`; node labels are straight-line too.
+    Parameters
+    ----------
+    network
+        The street network.
+    school_xy
+        School positions (projected, metres), ``k x 2``.
+    school_nodes, school_offsets
+        Each school's snapped node and its walk to it.
+    unit_xy
+        Unit positions (projected, metres), ``m x 2``.
+    unit_nodes, unit_offsets
+        Each unit's snapped node and its walk to it.
+
+    Returns
+    -------
+    node_label, node_dist, unit_label, unit_dist
+        As :func:`nearest_by_network`; the labels (of nodes too) are straight-line, the distances walked.
     """
     tree = cKDTree(school_xy)
     _, node_label = tree.query(network.xy)

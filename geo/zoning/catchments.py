@@ -22,7 +22,22 @@ NETWORK_MARGIN_M = 150.0
 
 def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: float = AREA_MARGIN_M) -> BaseGeometry:
     """The area to partition: the convex hull of the points (schools, compound outlines), widened by
-    ``margin`` metres where the street network reaches (its hull widened by 150 m)."""
+    ``margin`` metres where the street network reaches (its hull widened by 150 m).
+
+    Parameters
+    ----------
+    xy
+        Points (projected, metres), ``n x 2``.
+    network_xy
+        The street nodes (projected, metres); default: no limit from the network.
+    margin
+        Metres.
+
+    Returns
+    -------
+    area
+        A polygon in the points' CRS.
+    """
     hull = shapely.convex_hull(shapely.multipoints(np.asarray(xy, float)))
     area = hull.buffer(margin)
     if network_xy is not None and len(network_xy) >= 3:
@@ -33,7 +48,23 @@ def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: flo
 
 def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray,
                  spacing: float = SAMPLE_SPACING_M) -> tuple[np.ndarray, np.ndarray]:
-    """Points along every street (nodes included) with the school each one goes to."""
+    """Points along every street (nodes included) with the school each one goes to.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    node_label, node_dist
+        Each node's school (index, -1: none) and its walk to it.
+    spacing
+        Metres between samples along a street.
+
+    Returns
+    -------
+    xy, label
+        The samples (the nodes first, projected) and each one's school: a point part-way along a street
+        takes the school of whichever end gives the shorter walk.
+    """
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     a, b = np.minimum(u, v), np.maximum(u, v)
     _, first = np.unique(a * network.n_nodes + b, return_index=True)  # one sample run per street segment
@@ -55,7 +86,22 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
 
 def outline_samples(geoms: np.ndarray, labels: np.ndarray, spacing: float = SAMPLE_SPACING_M
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Points on each unit's outline (plus a point inside it), labelled with the unit's school."""
+    """Points on each unit's outline (plus a point inside it), labelled with the unit's school.
+
+    Parameters
+    ----------
+    geoms
+        Each unit's outline (projected).
+    labels
+        Each unit's school (index).
+    spacing
+        Metres between samples along an outline.
+
+    Returns
+    -------
+    xy, label
+        The samples and each one's school.
+    """
     geoms = np.asarray(geoms, dtype=object)
     inside = shapely.get_coordinates(shapely.point_on_surface(geoms))
     rings = shapely.segmentize(shapely.boundary(geoms), spacing)
@@ -67,8 +113,21 @@ def outline_samples(geoms: np.ndarray, labels: np.ndarray, spacing: float = SAMP
 def polygons_from_sites(xy: np.ndarray, label: np.ndarray, n_labels: int, area: BaseGeometry) -> np.ndarray:
     """One (multi)polygon per label: Voronoi cells of the sites dissolved by label, clipped to ``area``.
 
-    Labels are ``0..n_labels-1``; sites labelled ``-1`` are left out of every polygon. Labels with no
-    site get an empty polygon.
+    Parameters
+    ----------
+    xy
+        The sites (projected, metres), ``n x 2``; non-finite rows are dropped.
+    label
+        Each site's label, ``0..n_labels-1``; sites labelled ``-1`` are left out of every polygon.
+    n_labels
+        How many polygons.
+    area
+        The area to partition.
+
+    Returns
+    -------
+    polygons
+        An object array of ``n_labels`` (multi)polygons; labels with no site get an empty polygon.
     """
     xy = np.asarray(xy, float)
     label = np.asarray(label, np.int64)
@@ -125,6 +184,22 @@ def absorb_fragments(polys: np.ndarray, anchor_xy: np.ndarray, anchor_label: np.
     compound zoned to it) or is at least ``min_area``; smaller empty pieces (a strip of street between
     two compounds of another school, say) go to the neighbouring catchment they share the longest
     border with. The pieces still partition the same area, so the result has no gaps or overlaps.
+
+    Parameters
+    ----------
+    polys
+        One (multi)polygon per school.
+    anchor_xy
+        Anchor points (projected, metres), ``n x 2``.
+    anchor_label
+        Each anchor's school (index).
+    min_area
+        Square metres.
+
+    Returns
+    -------
+    polygons
+        One (multi)polygon per school.
     """
     k = len(polys)
     parts, owner = shapely.get_parts(np.asarray(polys, dtype=object), return_index=True)

@@ -9,6 +9,9 @@ outside that main group is an *island*.
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,14 +24,37 @@ from geo.network.graph import Network
 
 @dataclass(frozen=True, eq=False)
 class UnitGraph:
-    """Which compounds neighbour which, and which compound's region each street node is in."""
+    """Which compounds neighbour which, and which compound's region each street node is in.
 
-    adjacency: sp.csr_matrix  # compounds x compounds, symmetric
-    unit_of_node: np.ndarray  # per node: the compound whose entrance is nearest (-1: none reach it)
-    node_dist: np.ndarray  # per node: the walk to that entrance
+    Attributes
+    ----------
+    adjacency
+        Compounds x compounds, symmetric (non-zero: neighbours).
+    unit_of_node
+        Per node: the compound whose entrance is nearest (-1: none reach it).
+    node_dist
+        Per node: the walk to that entrance in metres (that compound's walk to its entrance node included).
+    """
+
+    adjacency: sp.csr_matrix
+    unit_of_node: np.ndarray
+    node_dist: np.ndarray
 
 
 def unit_graph(network: Network, unit_nodes: np.ndarray, unit_offsets: np.ndarray) -> UnitGraph:
+    """The compounds' node regions and neighbour graph (module docstring).
+
+    Parameters
+    ----------
+    network
+        The street network.
+    unit_nodes, unit_offsets
+        Each compound's entrance node and its walk to it (:func:`geo.network.distances.snap`).
+
+    Returns
+    -------
+    graph
+    """
     unit_nodes = np.asarray(unit_nodes, np.int64)
     m = unit_nodes.size
     # Regions grow from the entrance nodes alone (no offsets), so every entrance node is its own group's.
@@ -51,7 +77,20 @@ def unit_graph(network: Network, unit_nodes: np.ndarray, unit_offsets: np.ndarra
 
 
 def node_labels(graph: UnitGraph, unit_label: np.ndarray) -> np.ndarray:
-    """Each street node's school: that of the compound whose region it is in."""
+    """Each street node's school: that of the compound whose region it is in.
+
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    unit_label
+        Each compound's school (index, -1: none).
+
+    Returns
+    -------
+    node_label
+        Per node, a school index (-1 where no compound's region reaches).
+    """
     owner = graph.unit_of_node
     return np.where(owner >= 0, np.asarray(unit_label)[np.maximum(owner, 0)], -1)
 
@@ -62,6 +101,22 @@ def islands(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray,
 
     A school's main group is the one holding the compound whose region the school stands in, when that
     compound is zoned to it; otherwise the group with the most children.
+
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    label
+        Each compound's school (index).
+    school_nodes
+        Each school's street node.
+    demand
+        Children per compound, to weigh groups (default: every compound 1).
+
+    Returns
+    -------
+    island
+        True for each compound outside its catchment's main group.
     """
     label = np.asarray(label)
     m = label.size
@@ -89,8 +144,27 @@ def repair(graph: UnitGraph, school_nodes: np.ndarray, label: np.ndarray, demand
            ) -> tuple[np.ndarray, int]:
     """Move island compounds into a neighbouring catchment that has room, cheapest first.
 
-    ``cost`` is a ``schools x compounds`` array (inf where not allowed). Returns the new labels and how
-    many island compounds are left (0 when every catchment is contiguous).
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    school_nodes
+        Each school's street node.
+    label
+        Each compound's school (index).
+    demand, capacity
+        Children per compound, seats per school.
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+    movable
+        Which compounds may move.
+    rounds
+        At most this many rounds of moves.
+
+    Returns
+    -------
+    label, left
+        The new labels, and how many island compounds are left (0 when every catchment is contiguous).
     """
     label = np.array(label, copy=True)
     demand = np.asarray(demand, float)
@@ -126,7 +200,24 @@ def repair(graph: UnitGraph, school_nodes: np.ndarray, label: np.ndarray, demand
 
 
 def island_targets(graph: UnitGraph, label: np.ndarray, island: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """For each island compound, the cheapest neighbouring catchment outside its own (-1 elsewhere)."""
+    """For each island compound, the cheapest neighbouring catchment outside its own.
+
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    label
+        Each compound's school (index).
+    island
+        The island compounds (a mask, e.g. from :func:`islands`).
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+
+    Returns
+    -------
+    target
+        A school index per compound (-1 for compounds that are not islands or have no allowed neighbour).
+    """
     label = np.asarray(label)
     coo = graph.adjacency.tocoo()
     ok = island[coo.row] & ~island[coo.col] & (label[coo.col] != label[coo.row])
@@ -148,9 +239,25 @@ def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: n
     compound at a time, cheapest (``cost``: schools x compounds, inf where not allowed) first, while its seats
     last — a capacity-limited multi-source Dijkstra over compounds. Locked compounds (``locked`` >= 0) are
     placed first and grow their catchment too.
-    """
-    import heapq
 
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    school_nodes
+        Each school's street node.
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+    demand, capacity
+        Children per compound, seats per school.
+    locked
+        Each compound's locked school (index, -1: none).
+
+    Returns
+    -------
+    label
+        Each compound's school, or None.
+    """
     demand = np.asarray(demand, float)
     k, m = cost.shape
     adj = graph.adjacency
@@ -166,8 +273,8 @@ def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: n
                 heapq.heappush(heap, (float(cost[s, j]), int(j), s))
 
     if locked is not None:
-        for i in np.flatnonzero(np.asarray(locked) >= 0):
-            take(int(i), int(locked[i]))
+        for li in np.flatnonzero(np.asarray(locked) >= 0):
+            take(int(li), int(locked[li]))
     host = graph.unit_of_node[np.asarray(school_nodes)]
     for s in range(k):
         h = int(host[s])
@@ -182,13 +289,13 @@ def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: n
     # along chains of neighbouring catchments to one with seats left (see :func:`relieve`).
     while (label < 0).any():
         placed = False
-        for i in np.flatnonzero(label < 0):
-            nb = adj.indices[adj.indptr[i]:adj.indptr[i + 1]]
+        for w in np.flatnonzero(label < 0):
+            nb = adj.indices[adj.indptr[w]:adj.indptr[w + 1]]
             nb = nb[label[nb] >= 0]
             options = np.unique(label[nb])
-            options = options[np.isfinite(cost[options, i])]
+            options = options[np.isfinite(cost[options, w])]
             if options.size:
-                take(int(i), int(options[np.argmin(cost[options, i])]))
+                take(int(w), int(options[np.argmin(cost[options, w])]))
                 placed = True
         if not placed:
             return None
@@ -196,16 +303,37 @@ def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: n
     return relieve(graph, label, school_nodes, cost, demand, capacity, movable)
 
 
-def _neighbours_in(adj, i: int) -> np.ndarray:
+def _neighbours_in(adj: sp.csr_matrix, i: int | np.integer) -> np.ndarray:
     return adj.indices[adj.indptr[i]:adj.indptr[i + 1]]
 
 
 def relieve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray,
             capacity: np.ndarray, movable: np.ndarray, rounds: int = 400) -> np.ndarray | None:
     """Pass overflow from overfull catchments along chains of neighbouring catchments to one with seats
-    left, one border compound per step, keeping every catchment contiguous. None if it cannot."""
-    from collections import deque
+    left, one border compound per step, keeping every catchment contiguous.
 
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    label
+        Each compound's school (index).
+    school_nodes
+        Each school's street node (the compound it stands in never moves).
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+    demand, capacity
+        Children per compound, seats per school.
+    movable
+        Which compounds may move.
+    rounds
+        At most this many chains of moves.
+
+    Returns
+    -------
+    label
+        The new labels with every school within its seats, or None if that cannot be reached.
+    """
     label = np.array(label, copy=True)
     demand = np.asarray(demand, float)
     k = cost.shape[0]
@@ -270,10 +398,10 @@ def _border_move(adj, label: np.ndarray, a: int, b: int, cost: np.ndarray, deman
             continue
         if (label[_neighbours_in(adj, i)] == b).any():
             options.append((cost[b, i] - cost[a, i], int(i)))
-    for _, i in sorted(options):
-        rest = members[members != i]
+    for _, j in sorted(options):
+        rest = members[members != j]
         if rest.size <= 1 or connected_components(adj[rest][:, rest], directed=False)[0] == 1:
-            return i
+            return j
     return -1
 
 
@@ -281,7 +409,30 @@ def improve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost:
             capacity: np.ndarray, movable: np.ndarray, passes: int = 20) -> np.ndarray:
     """Lower the cost of a contiguous plan by moving border compounds to a neighbouring catchment, keeping
     every catchment contiguous (a compound leaves only if the rest of its catchment stays connected and it
-    does not hold its school) and every school within its seats."""
+    does not hold its school) and every school within its seats.
+
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    label
+        Each compound's school (index).
+    school_nodes
+        Each school's street node.
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+    demand, capacity
+        Children per compound, seats per school.
+    movable
+        Which compounds may move.
+    passes
+        At most this many passes over the border compounds.
+
+    Returns
+    -------
+    label
+        The improved labels.
+    """
     label = np.array(label, copy=True)
     demand = np.asarray(demand, float)
     k = len(school_nodes)
@@ -327,13 +478,34 @@ GUIDE_PENALTY = 4.0
 
 
 def contiguous_plan(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray,
-                    capacity: np.ndarray, locked: np.ndarray | None = None, guides=()) -> np.ndarray | None:
+                    capacity: np.ndarray, locked: np.ndarray | None = None,
+                    guides: Sequence[np.ndarray] = ()) -> np.ndarray | None:
     """A plan with every catchment contiguous and every school within its seats, as cheap as growth and
     local moves find, or None.
 
     Catchments are grown (:func:`grow`) following each plan in ``guides`` in turn (a compound costs
     ``GUIDE_PENALTY`` times more, plus a constant, anywhere but its guide's school), then by cost alone; the
     first growth that places everyone is improved by contiguity-keeping moves (:func:`improve`).
+
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    school_nodes
+        Each school's street node.
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+    demand, capacity
+        Children per compound, seats per school.
+    locked
+        Each compound's locked school (index, -1: none).
+    guides
+        Plans (a school index per compound) to follow, in turn.
+
+    Returns
+    -------
+    label
+        Each compound's school, or None when no growth places everyone.
     """
     k = cost.shape[0]
     movable = np.ones(cost.shape[1], bool) if locked is None else np.asarray(locked) < 0

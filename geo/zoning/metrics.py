@@ -7,6 +7,7 @@ The service radii are those of GB 50180-2018 (urban residential planning): 500 m
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -19,7 +20,23 @@ def weighted_quantiles(group: np.ndarray, value: np.ndarray, weight: np.ndarray,
                        q: float) -> np.ndarray:
     """The ``q`` quantile of ``value`` weighted by ``weight`` within each group (inverted CDF).
 
-    Vectorised: one sort, one cumulative sum, one search. Groups with no weight give NaN.
+    Vectorised: one sort, one cumulative sum, one search.
+
+    Parameters
+    ----------
+    group
+        Each value's group, ``0..n_groups-1``.
+    value, weight
+        The values and their weights.
+    n_groups
+        How many groups.
+    q
+        The quantile, 0 to 1.
+
+    Returns
+    -------
+    quantiles
+        One per group; NaN for groups with no weight.
     """
     group, value, weight = np.asarray(group), np.asarray(value, float), np.asarray(weight, float)
     order = np.lexsort((value, group))
@@ -40,7 +57,19 @@ def school_table(label: np.ndarray, dist: np.ndarray, children: np.ndarray, scho
                  name: np.ndarray, seats: np.ndarray, radius: float) -> pd.DataFrame:
     """The school table for one zoning: a row per school, in school order.
 
-    ``label``/``dist``/``children`` are per compound (label = school index, -1 unassigned).
+    Parameters
+    ----------
+    label, dist, children
+        Per compound: its school (index, -1: unassigned), its walk in metres and its children.
+    school_id, name, seats
+        Per school.
+    radius
+        The service radius in metres (:data:`RADIUS_M`).
+
+    Returns
+    -------
+    table
+        The columns of :data:`TABLE_COLUMNS`.
     """
     k = len(school_id)
     ok = label >= 0
@@ -66,7 +95,20 @@ def school_table(label: np.ndarray, dist: np.ndarray, children: np.ndarray, scho
 
 
 def summary(label: np.ndarray, dist: np.ndarray, children: np.ndarray, radius: float) -> dict[str, float]:
-    """District-wide figures: children, child-weighted mean walk and share within the radius."""
+    """District-wide figures: children, child-weighted mean walk and share within the radius.
+
+    Parameters
+    ----------
+    label, dist, children
+        Per compound: its school (index, -1: unassigned, left out), its walk in metres and its children.
+    radius
+        The service radius in metres.
+
+    Returns
+    -------
+    summary
+        ``children``, ``mean_m`` and ``within_radius`` (NaN when there are no children).
+    """
     ok = label >= 0
     w = np.asarray(children, float)[ok]
     d = dist[ok]
@@ -78,8 +120,19 @@ def summary(label: np.ndarray, dist: np.ndarray, children: np.ndarray, radius: f
     }
 
 
-def polsby_popper(polygons) -> np.ndarray:
-    """Compactness of each polygon: 4 pi area / perimeter^2 (1 for a circle, near 0 for a sliver)."""
+def polsby_popper(polygons: npt.ArrayLike) -> np.ndarray:
+    """Compactness of each polygon: 4 pi area / perimeter^2 (1 for a circle, near 0 for a sliver).
+
+    Parameters
+    ----------
+    polygons
+        Shapely geometries.
+
+    Returns
+    -------
+    compactness
+        One per polygon; NaN for empty ones.
+    """
     area = shapely.area(polygons)
     perimeter = shapely.length(polygons)
     with np.errstate(invalid="ignore", divide="ignore"):

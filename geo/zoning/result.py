@@ -12,17 +12,24 @@ union per school (and the editor re-unions only the catchments an edit changes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
+from geo.inputs.model import Inputs
+from geo.network.graph import Network
 from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
 from geo.zoning.contiguity import UnitGraph, islands, node_labels
 from geo.zoning.metrics import RADIUS_M, polsby_popper, school_table, summary
+
+if TYPE_CHECKING:  # geo.zoning.scenario imports this module
+    from geo.zoning.scenario import Scenario
 
 Warning_ = tuple[str, dict]
 
@@ -31,28 +38,60 @@ Warning_ = tuple[str, dict]
 class ZoningResult:
     """Everything a zoning produces, in the network's projected CRS.
 
-    schools: the schools of the level (with ``seats``); assignments: one row per compound with
-    ``school_id``, ``school_name``, ``distance_m`` (walk, including the walk to the nearest street),
-    ``straight_m`` and ``snap_m``; catchments: one polygon per school; table: the school figures.
+    Attributes
+    ----------
+    scenario
+        What was computed (level and method).
+    schools
+        The schools of the level (with ``seats``).
+    assignments
+        One row per compound with ``school_id``, ``school_name``, ``distance_m`` (walk, including the walk to
+        the nearest street), ``straight_m`` and ``snap_m``.
+    catchments
+        One polygon per school, with ``children``, ``seats`` and ``utilisation``.
+    table
+        The school figures (:func:`geo.zoning.metrics.school_table`, plus ``compactness`` and ``parts``).
+    node_label, node_dist
+        Each street node's school (index, -1: none) and walk to it.
+    summary
+        District figures (children, walks, moved children, islands, ...; a solver's status and gap).
+    warnings
+        ``(translation key, params)`` pairs.
     """
 
-    scenario: object
+    scenario: Scenario
     schools: gpd.GeoDataFrame
     assignments: gpd.GeoDataFrame
     catchments: gpd.GeoDataFrame
     table: pd.DataFrame
     node_label: np.ndarray
     node_dist: np.ndarray
-    summary: dict
+    summary: dict[str, Any]
     warnings: tuple[Warning_, ...]
 
 
-def compound_tiles(network, graph: UnitGraph, compound_geoms: np.ndarray, area) -> np.ndarray:
+def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each compound's tile (a polygon per compound, in the network's CRS): the study area split by which
     compound's entrance is nearest over the streets, each compound's own outline included.
 
     Small pieces of a tile that hold no compound (a strip of street cut off by another compound's outline)
     join the neighbouring tile they share the longest border with, so a union of tiles carries no slivers.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    graph
+        The compounds' unit graph (each street node's compound and walk).
+    compound_geoms
+        Each compound's outline (projected).
+    area
+        The study area.
+
+    Returns
+    -------
+    tiles
+        An object array of one (multi)polygon per compound.
     """
     m = len(compound_geoms)
     xy, lab = edge_samples(network, graph.unit_of_node, graph.node_dist)
@@ -62,8 +101,21 @@ def compound_tiles(network, graph: UnitGraph, compound_geoms: np.ndarray, area) 
     return absorb_fragments(tiles, anchors, np.arange(m))
 
 
-def union_tiles(tiles: np.ndarray, units: np.ndarray):
-    """The catchment made of the tiles of ``units`` (compound indices), as one (multi)polygon."""
+def union_tiles(tiles: np.ndarray, units: np.ndarray) -> BaseGeometry:
+    """The catchment made of the tiles of ``units`` (compound indices), as one (multi)polygon.
+
+    Parameters
+    ----------
+    tiles
+        Each compound's tile (:func:`compound_tiles`).
+    units
+        Compound indices.
+
+    Returns
+    -------
+    polygon
+        Empty when ``units`` is.
+    """
     if units.size == 0:
         return shapely.Polygon()
     poly = shapely.coverage_union_all(tiles[units])
@@ -73,11 +125,25 @@ def union_tiles(tiles: np.ndarray, units: np.ndarray):
 
 
 def catchment_polygons(tiles: np.ndarray, label: np.ndarray, k: int,
-                       union: Callable[[np.ndarray], object] | None = None) -> np.ndarray:
+                       union: Callable[[np.ndarray], BaseGeometry] | None = None) -> np.ndarray:
     """One polygon per school ``0..k-1``: the union of its compounds' tiles (compounds labelled -1 are in none).
 
-    ``union`` (optional) makes the polygon of a sorted array of compound indices; the editor passes a cached
-    one. Default: :func:`union_tiles`.
+    Parameters
+    ----------
+    tiles
+        Each compound's tile (:func:`compound_tiles`).
+    label
+        Each compound's school (index, -1: none).
+    k
+        How many schools.
+    union
+        Makes the polygon of a sorted array of compound indices; the editor passes a cached one. Default:
+        :func:`union_tiles`.
+
+    Returns
+    -------
+    polygons
+        An object array of ``k`` (multi)polygons.
     """
     union = union or (lambda units: union_tiles(tiles, units))
     label = np.asarray(label, np.int64)
@@ -89,16 +155,17 @@ def catchment_polygons(tiles: np.ndarray, label: np.ndarray, k: int,
     return polys
 
 
-def build_result(inputs, scenario, schools: gpd.GeoDataFrame, label: np.ndarray, dist: np.ndarray, *,
-                 s_node: np.ndarray, children: np.ndarray, baseline: np.ndarray | None = None,
-                 warnings=(), polygons: np.ndarray | None = None, extra_columns: dict | None = None,
-                 extra_summary: dict | None = None, union: Callable[[np.ndarray], object] | None = None,
+def build_result(inputs: Inputs, scenario: Scenario, schools: gpd.GeoDataFrame, label: np.ndarray,
+                 dist: np.ndarray, *, s_node: np.ndarray, children: np.ndarray, baseline: np.ndarray | None = None,
+                 warnings: Iterable[Warning_] = (), polygons: np.ndarray | None = None,
+                 extra_columns: dict[str, Any] | None = None, extra_summary: dict[str, Any] | None = None,
+                 union: Callable[[np.ndarray], BaseGeometry] | None = None,
                  node_label: np.ndarray | None = None, node_dist: np.ndarray | None = None) -> ZoningResult:
     """The result of a plan: assignments, catchments, school table and summary.
 
     Parameters
     ----------
-    inputs : geo.zoning.scenario.Inputs
+    inputs : geo.inputs.model.Inputs
         What was zoned.
     scenario : geo.zoning.scenario.Scenario
         Recorded on the result.
@@ -127,7 +194,7 @@ def build_result(inputs, scenario, schools: gpd.GeoDataFrame, label: np.ndarray,
         Polygon of a sorted array of compound indices (a cached :func:`union_tiles`).
     node_label, node_dist : ndarray, optional
         Each street node's school and walk to it, where the method labels streets itself (nearest school by
-        network); default: the school of the compound whose region the node is in.
+        network; give both); default: the school of the compound whose region the node is in.
 
     Returns
     -------
@@ -176,7 +243,7 @@ def build_result(inputs, scenario, schools: gpd.GeoDataFrame, label: np.ndarray,
         "compactness": float(np.nanmean(table["compactness"])) if len(table) else float("nan"),
         "islands": int(island.sum()),
     } | (extra_summary or {})
-    if node_label is None:
+    if node_label is None or node_dist is None:
         node_label, node_dist = node_labels(graph, label), graph.node_dist
     return ZoningResult(scenario, schools.to_crs(net.crs), assignments, catchments, table, node_label, node_dist,
                         totals, tuple(warnings))

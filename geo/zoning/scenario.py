@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -15,14 +15,14 @@ import shapely
 
 from geo.errors import InputError
 from geo.inputs.demand import children_column
+from geo.inputs.model import Inputs
 from geo.inputs.schools import LEVELS, PRIMARY, schools_for_level
 from geo.network.distances import SNAP_WARN_M, distance_matrix, snap
-from geo.network.graph import Network
 from geo.zoning.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
 from geo.zoning.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
-from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites, study_area
-from geo.zoning.contiguity import UnitGraph, contiguous_plan, island_targets, islands, repair, unit_graph
-from geo.zoning.result import ZoningResult, build_result, compound_tiles
+from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+from geo.zoning.contiguity import contiguous_plan, island_targets, islands, repair
+from geo.zoning.result import ZoningResult, build_result
 
 # A school or compound farther than this from every street is outside the network's area.
 OUTSIDE_M = 2000.0
@@ -31,6 +31,7 @@ Warning_ = tuple[str, dict]
 
 
 FAST, EXACT = "fast", "exact"
+SOLVERS = (FAST, EXACT)  # capacity-optimal zoning: the heuristic, or the exact MIP (HiGHS)
 CONTIGUITY_ROUNDS = 8
 
 
@@ -38,10 +39,33 @@ CONTIGUITY_ROUNDS = 8
 class Scenario:
     """What to compute: the school level, the zoning method and, for capacity-optimal zoning, its settings.
 
-    tolerance: seats may be filled to ``(1 + tolerance)`` (0.05 = 105%); max_walk_m: the longest walk
-    allowed (0 = no limit); stability: metres of walk a moved child is worth (a penalty for moving a
-    compound away from its nearest-school zone, the starting plan); contiguous: repair islands;
-    locked: ``(compound_id, school_id)`` pairs that stay as they are; solver: "fast" or "exact".
+    Attributes
+    ----------
+    level
+        "primary" or "junior".
+    method
+        "network" (nearest school by walk), "straight" (nearest as the crow flies) or "optimal"
+        (capacity-optimal).
+    solver
+        "fast" or "exact" (optimal zoning).
+    tolerance
+        Seats may be filled to ``(1 + tolerance)`` (0.05 = 105%).
+    max_walk_m
+        The longest walk allowed (0 = no limit).
+    stability
+        Metres of walk a moved child is worth (a penalty for moving a compound away from its nearest-school
+        zone, the starting plan).
+    contiguous
+        Repair islands.
+    locked
+        ``(compound_id, school_id)`` pairs that stay as they are.
+    time_limit_s
+        Seconds an exact solve may take.
+
+    Raises
+    ------
+    ValueError
+        If the level, method or solver is unknown.
     """
 
     level: str = PRIMARY
@@ -59,64 +83,41 @@ class Scenario:
             raise ValueError(f"level must be one of {LEVELS}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
-        if self.solver not in (FAST, EXACT):
+        if self.solver not in SOLVERS:
             raise ValueError("solver must be 'fast' or 'exact'")
-
-
-@dataclass(frozen=True, eq=False)
-class Inputs:
-    """The data a zoning runs on. Tables are in WGS-84; work happens in the network's projected CRS.
-
-    ``sources`` names where schools and compounds came from (file names), for messages.
-    """
-
-    network: Network
-    schools: gpd.GeoDataFrame
-    compounds: gpd.GeoDataFrame
-    name: str = ""
-    sources: dict = field(default_factory=dict)
-    warnings: tuple[Warning_, ...] = ()
-
-    @cached_property
-    def compounds_projected(self) -> gpd.GeoSeries:
-        return self.compounds.geometry.to_crs(self.network.crs)
-
-    @cached_property
-    def compound_xy(self) -> np.ndarray:
-        return shapely.get_coordinates(self.compounds_projected.representative_point().to_numpy())
-
-    @cached_property
-    def compound_snap(self) -> tuple[np.ndarray, np.ndarray]:
-        return snap(self.network, self.compound_xy)
-
-    @cached_property
-    def unit_graph(self) -> UnitGraph:
-        """Which compounds neighbour which on the street network (see :mod:`geo.zoning.contiguity`)."""
-        return unit_graph(self.network, *self.compound_snap)
-
-    @cached_property
-    def tiles(self) -> np.ndarray:
-        """Each compound's tile of the study area (see :func:`geo.zoning.result.compound_tiles`); catchments are
-        unions of tiles."""
-        return compound_tiles(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
-
-    @cached_property
-    def area(self):
-        """Where the schools and compounds are (see :func:`geo.zoning.catchments.study_area`)."""
-        pts = [shapely.get_coordinates(self.compounds_projected.to_numpy()),
-               shapely.get_coordinates(self.schools.geometry.to_crs(self.network.crs).to_numpy())]
-        return study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
 
 
 def _row_name(df: pd.DataFrame, i: int) -> str:
     return str(df["name"].iloc[i]) or str(df.iloc[i, 0])
 
 
-def run_scenario(inputs: Inputs, scenario: Scenario, *, should_stop=None) -> ZoningResult:
+def run_scenario(inputs: Inputs, scenario: Scenario, *,
+                 should_stop: Callable[[], bool] | None = None) -> ZoningResult:
     """Zone the compounds of ``inputs`` for ``scenario`` and build catchments and figures.
 
-    ``should_stop`` (optional): asked during an exact solve; True stops it with the best plan found so far
-    (see :func:`geo.zoning.allocation.solve_exact`).
+    Parameters
+    ----------
+    inputs
+        The network, schools and compounds.
+    scenario
+        The level, method and settings.
+    should_stop
+        Asked during an exact solve; True stops it with the best plan found so far (see
+        :func:`geo.zoning.allocation.solve_exact`).
+
+    Returns
+    -------
+    result
+
+    Raises
+    ------
+    InputError
+        When no school admits the level, a school or compound lies off the street network, or a compound
+        has no school in reach.
+    InfeasibleError
+        When no capacity-optimal plan meets the settings.
+    Cancelled
+        When ``should_stop`` stopped the solve before any plan was found.
     """
     net = inputs.network
     level = scenario.level
@@ -274,6 +275,6 @@ def _check_snaps(df: pd.DataFrame, snap_m: np.ndarray, file: str, kind: str, war
         raise InputError("err.outside_network", kind=f"@kind.{kind}", name=_row_name(df, i), file=file,
                          row=int(rows[i]) if rows is not None else i + 1,
                          dist=float(snap_m[i]))
-    for i in np.flatnonzero(snap_m > SNAP_WARN_M):
-        warnings.append(("warn.snap_far", {"kind": f"@kind.{kind}", "name": _row_name(df, int(i)), "dist": float(snap_m[i]),
-                                           "limit": SNAP_WARN_M}))
+    for j in np.flatnonzero(snap_m > SNAP_WARN_M):
+        warnings.append(("warn.snap_far", {"kind": f"@kind.{kind}", "name": _row_name(df, int(j)),
+                                           "dist": float(snap_m[j]), "limit": SNAP_WARN_M}))
