@@ -20,9 +20,10 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset
+from geo.inputs import Inputs
 from geo.inputs.paths import check_under_roots
 from geo.inputs.schools import LEVELS
-from geo.official.zonetext import (
+from geo.official import (
     MAX_ZONE_TEXT_BYTES,
     ZoneText,
     load_zone_source,
@@ -36,7 +37,7 @@ from geo.render import export
 from geo.render.i18n import t
 from geo.render.maps import official_map
 from geo.zoning.assignment import NETWORK
-from geo.zoning.scenario import Inputs, Scenario, ZoningResult
+from geo.zoning.scenario import Scenario, ZoningResult
 
 SOURCES = ("paste", "upload", "path")
 FORMATS = {"text": ("txt", "text/plain"), "markdown": ("md", "text/markdown"), "csv": ("csv", "text/csv")}

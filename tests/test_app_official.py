@@ -11,7 +11,7 @@ import pandas as pd
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
 from streamlit.testing.v1 import AppTest
 
-from geo.official.zonetext import parse_zone_text
+from geo.official.parse import parse_zone_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -169,7 +169,7 @@ def test_chengdu_with_the_jinjiang_list_by_path():
 def test_pasted_text_over_the_limit_is_refused_in_the_page_and_brackets_do_not_hold_it():
     """Issue 10: 5 MB pasted is refused at once, in the page, with its size and the limit; 40,000 nested
     brackets are read, the piece named as too long, and the page carries on."""
-    from geo.official.zonetext import MAX_ZONE_TEXT_BYTES
+    from geo.official.parse import MAX_ZONE_TEXT_BYTES
 
     at = _official()
     at.text_area(key="zone_paste").input("芳潼小学：" + "南河街、" * (5 * 2**20 // 12 + 1)).run()

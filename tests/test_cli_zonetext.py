@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from geo.inputs.coords import wgs84_to_gcj02
-from geo.official.zonetext import MAX_ZONE_TEXT_BYTES, parse_zone_text
+from geo.official.parse import MAX_ZONE_TEXT_BYTES, parse_zone_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -199,7 +199,8 @@ def test_jinjiang_list_on_chengdu(tmp_path):
 def test_official_plan_on_the_demo(demo_inputs):
     """The nearest plan written and read back as an official plan: every compound in one zone, children
     conserved, polygons without overlaps, the map with the listed streets and names escaped."""
-    from geo.official.zonetext import official_plan, plan_zone_text
+    from geo.official.plan import official_plan
+    from geo.official.write import plan_zone_text
     from geo.render.maps import official_map
     from geo.zoning.scenario import Scenario, run_scenario
 

@@ -3,50 +3,44 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 import re
 import time
+from importlib import resources
 
 import numpy as np
 import pytest
 import shapely
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
 
-import geo.official.zonetext as zt
+import geo.official.entries as ze
+import geo.official.parse as zp
+import geo.official.scan as zs
 from geo.errors import InputError
 from geo.network.graph import network_from_arrays
+from geo.official.edges import assign_edges, catchment_polygons, compound_schools, node_labels_from_edges, plan_edges
+from geo.official.entries import ADDRESS, ALL, EVEN, ODD, SEGMENT, SIDE
+from geo.official.match import match_entries
 from geo.official.names import (
     LOOSE,
     MATCHED,
     UNMATCHED,
     NameIndex,
+    load_city,
     match_names,
     match_schools,
     normalise_name,
     normalise_school,
 )
-from geo.official.zonetext import (
-    ADDRESS,
-    ALL,
-    EVEN,
-    ODD,
-    SEGMENT,
-    SIDE,
-    assign_edges,
-    catchment_polygons,
-    compare_with_nearest,
-    comparison_summary,
-    compound_schools,
-    match_entries,
-    match_table,
-    node_labels_from_edges,
-    parse_zone_text,
-    plan_edges,
-    read_zone_dir,
-    read_zone_file,
-    write_zone_text,
-)
+from geo.official.parse import parse_zone_text, read_zone_dir, read_zone_file
+from geo.official.plan import compare_with_nearest, comparison_summary, official_plan
+from geo.official.report import match_table
+from geo.official.write import plan_zone_text, write_zone_text
+from geo.plans.editor import Editor
+from geo.plans.edits import REASSIGN, Edit
 from geo.render.i18n import t
+from geo.zoning.scenario import Scenario, run_scenario
 
 ZONES = SHARED_DATA / "chengdu-zones-2025"
 
@@ -305,9 +299,9 @@ def test_written_zones_as_a_plan_on_demo(demo_inputs):
 
 @pytest.fixture(scope="module")
 def chengdu_network():
-    from geo.inputs import io
+    from geo.inputs import load_network
 
-    return io.load_network(require_shared(CHENGDU_OSM))
+    return load_network(require_shared(CHENGDU_OSM))
 
 
 def test_district_match_counts(chengdu_network):
@@ -334,8 +328,6 @@ def test_jinjiang_list_on_the_map(chengdu_network):
 
 
 def test_a_table_header_is_not_a_school_and_junior_schools_are_headings():
-    from geo.official.zonetext import parse_zone_text
-
     z = parse_zone_text("| 小学名称 | 划片范围 |\n|---|---|\n| 成都市第一小学 | 宏星路、东大街 |\n", "t.md")
     assert set(z.entries["school"]) == {"成都市第一小学"}
     z = parse_zone_text("某初中：宏星路、东大街", "t.txt")
@@ -365,16 +357,16 @@ def test_linear_scans_find_what_the_old_patterns_found():
     alphabet = ["除", "外", "不含", "除了", ",", "，", ";", "(", "a", "1", "12", "至", "—", "-", "~", "到", "巷", "一",
                 "十", " ", "号", "附", "街", "#", ".", "、"]
     for s in _random_texts(alphabet, 30_000, 12, seed=1):
-        assert zt._exclusions(s) == ([m.group(0) for m in OLD_EXCLUDE.finditer(s)], OLD_EXCLUDE.sub("", s)), s
+        assert zs.exclusions(s) == ([m.group(0) for m in OLD_EXCLUDE.finditer(s)], OLD_EXCLUDE.sub("", s)), s
         m = OLD_RANGE.match(s)
-        assert zt._range_parts(s) == (m.group("pre", "a", "b", "suf") if m else None), s
-        old, new = OLD_SEGMENT.search(s), zt._SEGMENT_RE.search(s)
+        assert zs.range_parts(s) == (m.group("pre", "a", "b", "suf") if m else None), s
+        old, new = OLD_SEGMENT.search(s), ze._SEGMENT_RE.search(s)
         assert (old and (old.span(), old.groupdict())) == (new and (new.span(), new.groupdict())), s
-        assert zt._JUNCTION_END_RE.sub("", s) == OLD_JUNCTION_END.sub("", s), s
-        old, new = OLD_HEADING.match(s.strip()), zt._HEADING_RE.match(s.strip())
+        assert ze._JUNCTION_END_RE.sub("", s) == OLD_JUNCTION_END.sub("", s), s
+        old, new = OLD_HEADING.match(s.strip()), zp._HEADING_RE.match(s.strip())
         assert (old and old.group("name")) == (new and new.group("name").rstrip()), s
-    assert zt._range_parts("玉林1-10巷") == ("玉林", "1", "10", "巷")  # the alphabet above does hit matches
-    assert zt._exclusions("红星路5号除外，不含8号")[0] == ["红星路5号除外", "不含8号"]
+    assert zs.range_parts("玉林1-10巷") == ("玉林", "1", "10", "巷")  # the alphabet above does hit matches
+    assert zs.exclusions("红星路5号除外，不含8号")[0] == ["红星路5号除外", "不含8号"]
 
 
 def test_street_name_patterns_find_what_the_old_ones_found():
@@ -392,10 +384,10 @@ def test_bracket_depth_by_numpy_is_the_scans_depth(monkeypatch):
     texts = _random_texts(alphabet, 20_000, 30, seed=3)
 
     def split_all():
-        return [(zt._split_colon(s), zt._split_top(s, "、,"), zt._split_top(s, ";。")) for s in texts]
+        return [(zs.split_colon(s), zs.split_top(s, "、,"), zs.split_top(s, ";。")) for s in texts]
 
     scanned = split_all()
-    monkeypatch.setattr(zt, "_VECTOR_MIN_CHARS", 0)
+    monkeypatch.setattr(zs, "_VECTOR_MIN_CHARS", 0)
     assert split_all() == scanned
 
 
@@ -430,7 +422,7 @@ def test_parsing_time_is_linear(name, monkeypatch):
     run takes 0.1-1 s here: n is chosen for that."""
     make, n, lift = DOUBLING[name]
     if lift:
-        monkeypatch.setattr(zt, "MAX_ITEM_CHARS", 10**9)
+        monkeypatch.setattr(ze, "MAX_ITEM_CHARS", 10**9)
     small, big = _best_pair(make(n), make(2 * n))
     assert big / small < 3, (name, small, big)
 
@@ -440,7 +432,7 @@ def test_a_list_over_the_limit_is_refused_by_its_size_naming_it():
         parse_zone_text("甲小学：" + "红星路、" * (5 * 2**20 // 12), source="big.txt")
     err = info.value
     assert err.key == "err.zone_too_large" and "big.txt" in str(err)
-    assert f"over the {zt.MAX_ZONE_TEXT_BYTES // 2**20} MB limit" in str(err)
+    assert f"over the {zp.MAX_ZONE_TEXT_BYTES // 2**20} MB limit" in str(err)
     assert "5.00 MB" in str(err) and "5.00 MB" in err.message("zh") and "上限" in err.message("zh")
     assert len(parse_zone_text("甲小学：红星路\n" * 10, max_bytes=220).entries) == 10  # 220 bytes in UTF-8: read
     with pytest.raises(InputError):
@@ -462,15 +454,15 @@ def test_without_the_size_limit_megabytes_are_read_or_refused_by_count(monkeypat
 def test_limits_on_pieces_labels_and_csv_cells_are_named():
     z = parse_zone_text("甲小学：" + "包括：" * 10_000 + "红星路\n乙小学：东大街")
     assert z.issues["reason"].tolist() == ["too_many_labels"] and z.entries["street"].tolist() == ["东大街"]
-    z = parse_zone_text("甲小学：" + "包括：" * zt.MAX_LABELS + "红星路")
+    z = parse_zone_text("甲小学：" + "包括：" * ze.MAX_LABELS + "红星路")
     assert z.entries["street"].tolist() == ["红星路"] and z.issues.empty  # ten labels are still read
-    z = parse_zone_text("甲小学：红星路、东" + "大" * zt.MAX_ITEM_CHARS + "街、东大街")
+    z = parse_zone_text("甲小学：红星路、东" + "大" * ze.MAX_ITEM_CHARS + "街、东大街")
     assert z.issues["reason"].tolist() == ["too_long"] and z.entries["street"].tolist() == ["红星路", "东大街"]
     with pytest.raises(InputError) as info:
         parse_zone_text('学校名称,划片范围\n甲小学,"红星路、' + "东大街、" * 40_000 + "\n", source="q.csv", fmt="csv")
     assert info.value.key == "err.zone_csv_field" and info.value.params["row"] == 2 and "q.csv" in str(info.value)
-    assert "500" in t("zone.reason.too_long", "en") and str(zt.MAX_ITEM_CHARS) == "500"
-    assert "10" in t("zone.reason.too_many_labels", "en") and zt.MAX_LABELS == 10
+    assert "500" in t("zone.reason.too_long", "en") and str(ze.MAX_ITEM_CHARS) == "500"
+    assert "10" in t("zone.reason.too_many_labels", "en") and ze.MAX_LABELS == 10
 
 
 def test_a_piece_reports_each_problem_once():
@@ -499,11 +491,11 @@ def test_bytes_that_are_not_text_are_named_not_read_as_garbage(tmp_path):
 def test_files_and_folders_over_the_limit_are_refused_before_they_are_read(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from geo.official.zonetext import load_zone_source, read_zone_upload
+    from geo.official.parse import load_zone_source, read_zone_upload
 
     big = tmp_path / "big.md"
     with big.open("wb") as f:  # sparse
-        f.truncate(zt.MAX_ZONE_TEXT_BYTES + 1)
+        f.truncate(zp.MAX_ZONE_TEXT_BYTES + 1)
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read a file over the limit"))
     for call in (lambda: load_zone_source(big), lambda: read_zone_file(big)):
         with pytest.raises(InputError) as info:
@@ -511,12 +503,85 @@ def test_files_and_folders_over_the_limit_are_refused_before_they_are_read(tmp_p
         assert info.value.key == "err.zone_too_large" and "big.md" in str(info.value)
     monkeypatch.undo()
     with pytest.raises(InputError) as info:
-        read_zone_upload("up.txt", b"a" * (zt.MAX_ZONE_TEXT_BYTES + 1))
+        read_zone_upload("up.txt", b"a" * (zp.MAX_ZONE_TEXT_BYTES + 1))
     assert info.value.key == "err.zone_too_large" and "up.txt" in str(info.value)
     folder = tmp_path / "lists"
     folder.mkdir()
     for k in range(3):
-        (folder / f"{k}.txt").write_bytes(b"x" * (zt.MAX_ZONE_TEXT_BYTES // 2))
+        (folder / f"{k}.txt").write_bytes(b"x" * (zp.MAX_ZONE_TEXT_BYTES // 2))
     with pytest.raises(InputError) as info:
         load_zone_source(folder)
     assert info.value.key == "err.zone_too_large" and "lists" in str(info.value)
+
+
+# --- a city's place names are data (issue 11) ----------------------------------------------------------------
+
+def _digest(names, keys) -> str:
+    return hashlib.sha256("\n".join(f"{n}\t{k}" for n, k in zip(names, keys, strict=True)).encode()).hexdigest()
+
+
+def test_the_city_file_loads_and_normalises_the_real_lists_as_before(chengdu_network):
+    """Chengdu's province, city and districts come from geo/official/cities/chengdu.toml, shipped in the
+    package; the keys of every street and school name of the real lists and the network are those the
+    hard-coded prefixes gave (pinned as digests, computed before the names moved to the file)."""
+    assert (resources.files("geo.official") / "cities" / "chengdu.toml").is_file()
+    city = load_city("chengdu")
+    assert (city.name, city.short_name, city.province) == ("成都市", "成都", "四川省")
+    assert city.districts == ("锦江", "青羊", "金牛", "武侯", "成华", "高新", "天府新", "龙泉驿", "新都", "温江",
+                              "双流", "郫都", "新津", "青白江")
+    assert city.district_of("2025_jinjiang_小学划片.csv") == city.district_of("2025_锦江区_小学划片.md") == "锦江"
+    assert city.district_of("other.md") == "other"
+    assert normalise_name("四川省成都市锦江区红星路2段") == "红星路二段" == normalise_name("红星路二段", city)
+    assert normalise_name("成都大道") == "成都大道"  # the short name is stripped from schools only
+    assert normalise_school("成都市锦江区实验小学校") == "实验小学" == normalise_school("成都锦江区实验小学")
+    assert normalise_school("锦江区小学") == "锦江区小学"  # a district stays before fewer than four characters
+    with pytest.raises(FileNotFoundError):
+        load_city("atlantis")
+    streets, schools = set(), set()
+    for z in read_zone_dir(require_shared(ZONES / "2025_锦江区_小学划片.md").parent).values():
+        e = z.entries
+        streets |= set(e["street"]) | set(e["from_street"]) | set(e["to_street"])
+        streets |= {a for x in e["aliases"] for a in str(x).split("|")}
+        schools |= set(e["school"])
+    streets = sorted((streets | set(np.unique(chengdu_network.edge_name.astype(str)))) - {""})
+    schools = sorted(schools - {""})
+    assert (len(streets), _digest(streets, map(normalise_name, streets))) == (
+        1976, "e665c78f9ae2aab98fd131c64b0172abe5f3c969c86b61f0a2a0dcc548525f9a")
+    assert (len(schools), _digest(schools, map(normalise_school, schools))) == (
+        122, "9a32c8772f55f9195f588edcf5a9f1878bce385c1469a1909180e1b868e2cb25")
+
+
+# --- one result builder: an imported official plan and the editor agree (issue 11) -------------------------------
+
+def _same_result(a, b):
+    """Two results of the same plan agree on every figure and every catchment (as in tests/test_geo_edits.py)."""
+    x, y = a.assignments, b.assignments
+    assert x["compound_id"].tolist() == y["compound_id"].tolist()
+    assert x["school_id"].tolist() == y["school_id"].tolist()
+    np.testing.assert_allclose(x["distance_m"], y["distance_m"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(x["straight_m"], y["straight_m"], rtol=1e-9, atol=1e-6)
+    cols = ["school_id", "children", "seats", "compounds", "over_capacity"]
+    assert a.table[cols].values.tolist() == b.table[cols].values.tolist()
+    np.testing.assert_allclose(a.table[["mean_m", "p90_m"]], b.table[["mean_m", "p90_m"]], rtol=1e-9, atol=1e-6)
+    for key in ("children", "mean_m", "within_radius", "over_capacity", "islands"):
+        assert a.summary[key] == pytest.approx(b.summary[key], rel=1e-9), key
+    np.testing.assert_allclose(a.table["compactness"], b.table["compactness"], rtol=1e-9, atol=1e-6)
+    pa, pb = a.catchments.geometry.to_numpy(), b.catchments.geometry.to_numpy()
+    total = shapely.area(pa).sum()
+    assert shapely.area(shapely.symmetric_difference(pa, pb)).sum() <= 1e-9 * total
+
+
+def test_an_imported_official_plan_and_the_editor_give_the_same_result_for_the_same_labels(demo_inputs):
+    """The demo's nearest-school plan written as a zone list and imported: its compounds' schools, entered in the
+    editor as reassignments, give the same assignments, school table, figures and catchments, since both are
+    built by geo.zoning.result.build_result. The list's streets still label the street nodes."""
+    nearest = run_scenario(demo_inputs, Scenario("primary", "network"))
+    official, report = official_plan(demo_inputs, plan_zone_text(demo_inputs.network, nearest).text, "primary")
+    a = official.assignments
+    assert (a["school_id"] != "").all() and official.table["located"].all()  # every compound in a located zone
+    assert (a["school_id"] != nearest.assignments["school_id"]).any()  # not simply the nearest plan again
+    edited = Editor(demo_inputs, "primary").result(
+        [Edit(REASSIGN, level="primary", pairs=tuple(zip(a["compound_id"], a["school_id"], strict=True)))])
+    _same_result(official, edited)
+    listed, _ = node_labels_from_edges(demo_inputs.network, report.edges.edge_school)
+    np.testing.assert_array_equal(official.node_label, listed)

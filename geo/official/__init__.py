@@ -1,5 +1,67 @@
 """Official zone lists (划片范围): published street lists read against a network, and plans written back as text.
 
-- :mod:`~geo.official.zonetext`: parse, match, cut street segments, zones on the map, text out, district reports;
-- :mod:`~geo.official.names`: street and school name normalisation.
+The data flow, one module per step::
+
+    text / files --parse--> entries --match--> network names --edges--> listed edges --plan--> ZoningResult
+                                                                                      plan --write--> text
+
+- :mod:`~geo.official.parse`: files, folders, uploads and pasted text (Markdown, CSV, plain) into a
+  :class:`~geo.official.parse.ZoneText`, with the size limits that keep one list from holding the server;
+- :mod:`~geo.official.entries`: one school's range text into entries (qualifier kinds) and issues;
+- :mod:`~geo.official.scan`: the linear-time scans the parser is built on;
+- :mod:`~geo.official.names`: street and school name normalisation and matching rules, and a city's place names
+  (:func:`~geo.official.names.load_city`, data in ``cities/<city>.toml``);
+- :mod:`~geo.official.match`: a list's streets matched to the network, its schools to the schools table;
+- :mod:`~geo.official.edges`: matched entries to network edges (segments between junctions), edges to zones;
+- :mod:`~geo.official.plan`: a list as a plan (:func:`~geo.official.plan.official_plan`, built by
+  :func:`geo.zoning.result.build_result` like every plan) and its comparison with nearest-school zoning;
+- :mod:`~geo.official.write`: any plan written back as a zone list that reads back to the same streets;
+- :mod:`~geo.official.report`: district match tables and report CSVs.
 """
+
+from geo.official.edges import EdgeAssignment, assign_edges, node_labels_from_edges
+from geo.official.match import match_entries, match_report, street_index
+from geo.official.names import City, NameIndex, load_city, normalise_name, normalise_school
+from geo.official.parse import (
+    MAX_ZONE_TEXT_BYTES,
+    ZoneText,
+    load_zone_source,
+    parse_zone_text,
+    read_zone_dir,
+    read_zone_file,
+    read_zone_upload,
+)
+from geo.official.plan import OFFICIAL, OfficialReport, compare_with_nearest, official_plan
+from geo.official.report import match_table, report_csv
+from geo.official.write import WRITE_FORMATS, WrittenZones, plan_zone_text, write_zone_text
+
+__all__ = [
+    "MAX_ZONE_TEXT_BYTES",
+    "OFFICIAL",
+    "WRITE_FORMATS",
+    "City",
+    "EdgeAssignment",
+    "NameIndex",
+    "OfficialReport",
+    "WrittenZones",
+    "ZoneText",
+    "assign_edges",
+    "compare_with_nearest",
+    "load_city",
+    "load_zone_source",
+    "match_entries",
+    "match_report",
+    "match_table",
+    "node_labels_from_edges",
+    "normalise_name",
+    "normalise_school",
+    "official_plan",
+    "parse_zone_text",
+    "plan_zone_text",
+    "read_zone_dir",
+    "read_zone_file",
+    "read_zone_upload",
+    "report_csv",
+    "street_index",
+    "write_zone_text",
+]

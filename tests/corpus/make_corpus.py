@@ -681,7 +681,7 @@ def zonelist_bytes(name: str) -> bytes:
 
 ZONELIST_GENERATED = {
     "zonelist_5mb_lines.txt": ("zonelist", "error", "err.zone_too_large",
-                               "5 MB of list lines: refused by its size (zonetext.MAX_ZONE_TEXT_BYTES), not parsed"),
+                               "5 MB of list lines: refused by its size (parse.MAX_ZONE_TEXT_BYTES), not parsed"),
     "zonelist_5mb_line.txt": ("zonelist", "error", "err.zone_too_large", "one 5 MB line: refused by its size"),
     "zonelist_nested_40k.txt": ("zonelist", "ok-with-warning", "zone.reason.too_long",
                                 "40 KB of nested brackets after a street: that piece is too long, the others read"),
