@@ -12,13 +12,13 @@ import streamlit as st
 
 from app.assets import ensure_leaflet
 from app.state import Dataset
-from geo.errors import InputError, XuequError
-from geo.inputs import io
+from geo.errors import XuequError
+from geo.inputs import Inputs, cache_dir, check_upload_size, inputs_from_place, load_inputs, write_bytes
 from geo.plans.editor import Editor
 from geo.plans.store import Store
 from geo.render import export
-from geo.render.i18n import t
-from geo.zoning.scenario import Inputs, Scenario, ZoningResult, run_scenario
+from geo.render.i18n import t, word
+from geo.zoning.scenario import Scenario, ZoningResult, run_scenario
 
 # --- cached stages -------------------------------------------------------------------------------------
 
@@ -26,12 +26,12 @@ from geo.zoning.scenario import Inputs, Scenario, ZoningResult, run_scenario
 def load_dataset(ds: Dataset, digest: str) -> Inputs:
     """The inputs of a dataset, shared read-only by every session (``digest`` keys file contents)."""
     if ds.kind == "place":
-        return io.inputs_from_place(ds.place, ds.mode)
+        return inputs_from_place(ds.place, ds.mode)
     name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network).name
-    return io.load_inputs(ds.network, ds.schools or None, ds.compounds or None, ds.mode, name=name,
-                          schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
-                          schools_mapping=dict(ds.schools_mapping) or None,
-                          compounds_mapping=dict(ds.compounds_mapping) or None)
+    return load_inputs(ds.network, ds.schools or None, ds.compounds or None, ds.mode, name=name,
+                       schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
+                       schools_mapping=dict(ds.schools_mapping) or None,
+                       compounds_mapping=dict(ds.compounds_mapping) or None)
 
 
 class Interrupted(Exception):
@@ -133,21 +133,19 @@ def dataset_digest(ds: Dataset) -> str:
 def save_upload(upload) -> str:
     """An uploaded file, kept on disk under its content hash (so the network cache can key on it).
 
-    A file over ``geo.inputs.io.MAX_UPLOAD_BYTES`` (the app's upload limit) is refused with an InputError naming it.
+    A file over ``geo.inputs.tables.MAX_UPLOAD_BYTES`` (the app's upload limit) is refused with an InputError naming it.
     """
     size = getattr(upload, "size", None)
-    if size is not None and size > io.MAX_UPLOAD_BYTES:  # refused by its size, before its bytes are read
-        raise InputError("err.too_large", file=upload.name, size_mb=size / 2**20, limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
+    if size is not None:
+        check_upload_size(upload.name, size)  # refused by its size, before its bytes are read
     data = upload.getvalue()
-    if len(data) > io.MAX_UPLOAD_BYTES:
-        raise InputError("err.too_large", file=upload.name, size_mb=len(data) / 2**20,
-                         limit_mb=io.MAX_UPLOAD_BYTES / 2**20)
+    check_upload_size(upload.name, len(data))
     # Kept under its own name (in a folder named by its content hash), so messages name the user's file.
     name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", upload.name.replace("\\", "/").rsplit("/", 1)[-1])
     name = name.lstrip(".")[-80:] or "upload"
-    path = io.cache_dir() / "uploads" / hashlib.sha256(data).hexdigest()[:16] / name
+    path = cache_dir() / "uploads" / hashlib.sha256(data).hexdigest()[:16] / name
     if not path.is_file():
-        io.write_bytes(path, data)
+        write_bytes(path, data)
     return str(path)
 
 
@@ -200,7 +198,7 @@ def _inert_param(value: object, lang: str) -> object:
     if isinstance(value, (numbers.Number, bool)) or value is None:
         return value  # numbers keep their format specs
     if isinstance(value, str) and value.startswith("@"):  # a table entry (a kind, level or mode word)
-        return inert(t(value[1:], lang))
+        return inert(word(value, lang))
     if isinstance(value, list) and value and all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str)
                                                   for x in value):  # a list of (key, params) phrases
         return ("、" if lang == "zh" else ", ").join(inert_t(k, lang, **p) for k, p in value)

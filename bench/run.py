@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geo.inputs.io import load_inputs, load_network, load_schools
+from geo.inputs import load_inputs, load_network, load_schools
 from geo.inputs.schools import schools_for_level
 from geo.network.distances import distance_matrix, nearest_source, snap
 from geo.network.graph import Network, network_from_arrays

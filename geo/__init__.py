@@ -31,16 +31,16 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _API = {
     # inputs
-    "load_inputs": "geo.inputs.io",
-    "load_network": "geo.inputs.io",
-    "load_schools": "geo.inputs.io",
-    "load_compounds": "geo.inputs.io",
-    "inputs_from_place": "geo.inputs.io",
-    "write_demo": "geo.inputs.io",
+    "Inputs": "geo.inputs.model",
+    "load_inputs": "geo.inputs.load",
+    "load_network": "geo.inputs.osm",
+    "load_schools": "geo.inputs.load",
+    "load_compounds": "geo.inputs.load",
+    "inputs_from_place": "geo.inputs.load",
+    "write_demo": "geo.inputs.demo",
     # network
     "Network": "geo.network.graph",
     # zoning
-    "Inputs": "geo.zoning.scenario",
     "Scenario": "geo.zoning.scenario",
     "run_scenario": "geo.zoning.scenario",
     "ZoningResult": "geo.zoning.result",
@@ -53,8 +53,8 @@ _API = {
     "StaleEdit": "geo.plans.store",
     "StoreError": "geo.plans.store",
     # official zone lists
-    "read_zone_file": "geo.official.zonetext",
-    "parse_zone_text": "geo.official.zonetext",
+    "read_zone_file": "geo.official.parse",
+    "parse_zone_text": "geo.official.parse",
     # errors
     "XuequError": "geo.errors",
     "InputError": "geo.errors",

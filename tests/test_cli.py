@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -78,3 +79,35 @@ def test_infeasible_optimal_zoning_exits_2_with_names(tmp_path):
                               "--out", str(tmp_path), "--lang", "en"])
     assert res.exit_code == 2
     assert "has no school within the maximum walk" in res.output
+
+
+def test_the_choices_are_geo_s_own_constants():
+    import enum
+    import typing
+
+    from app.cli import zonetext
+    from geo.inputs.coords import SYSTEMS
+    from geo.inputs.schools import LEVELS
+    from geo.network.graph import MODES
+    from geo.official.write import WRITE_FORMATS
+    from geo.render.i18n import LANGS
+    from geo.zoning.assignment import METHODS
+    from geo.zoning.scenario import SOLVERS
+
+    expected = {"level": LEVELS, "method": METHODS, "solver": SOLVERS, "mode": MODES, "lang": LANGS,
+                "coords": SYSTEMS, "format": WRITE_FORMATS}
+    seen: dict[tuple[str, str], tuple] = {}
+    for group in (cli, zonetext):
+        for command in group.registered_commands:
+            defaults = {p.name: p.default.default for p in inspect.signature(command.callback).parameters.values()}
+            for name, hint in typing.get_type_hints(command.callback).items():
+                if isinstance(hint, type) and issubclass(hint, enum.Enum):
+                    seen[(command.callback.__name__, name)] = tuple(m.value for m in hint)
+                    assert defaults[name].value in expected[name]
+    assert {name for _, name in seen} == set(expected) and len(seen) > 15
+    assert {k: v for k, v in seen.items() if v != expected[k[1]]} == {}
+    assert seen[("zones", "level")] == ("primary", "junior") and seen[("zonetext_write", "format")] == (
+        "text", "markdown", "csv")
+    # ... and the command refuses anything else, listing geo's values.
+    res = runner.invoke(cli, ["zones", "--network", str(DEMO / "district.osm"), "--level", "nine_year"])
+    assert res.exit_code == 2 and "primary" in res.output and "junior" in res.output

@@ -9,10 +9,14 @@ import io as _io
 import re
 import zipfile
 
+import pandas as pd
 import pytest
 from corpus import CASES, FILES, GENERATED, MANIFEST, Case, materialise, run_case
+from openpyxl import load_workbook
 
 from geo.errors import InputError
+from geo.inputs import load_schools
+from geo.inputs.tables import MAX_UPLOAD_BYTES
 from geo.render import export
 from geo.render.i18n import TEXT, t
 
@@ -60,14 +64,12 @@ def test_corpus_case(case: Case, tmp_path):
 
 
 def test_the_big_upload_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    from geo.inputs import io
-
     case = next(c for c in CASES if c.file in GENERATED)
     path = materialise(case, tmp_path)
-    assert path.stat().st_size == io.MAX_UPLOAD_BYTES + 1
+    assert path.stat().st_size == MAX_UPLOAD_BYTES + 1
     monkeypatch.setattr(type(path), "read_bytes", lambda self: pytest.fail("read a file over the size limit"))
     with pytest.raises(InputError) as info:
-        io.load_schools(path)
+        load_schools(path)
     assert info.value.key == "err.too_large" and case.file in str(info.value)
 
 
@@ -87,10 +89,8 @@ def test_the_corpus_generator_is_deterministic(tmp_path):
 # --- exports cannot run as formulas ----------------------------------------------------------------------
 
 def _hostile_schools():
-    from geo.inputs import io
-
-    table, _ = io.load_schools(FILES / "formula_cells.csv")
-    html, _ = io.load_schools(FILES / "html_names.csv")
+    table, _ = load_schools(FILES / "formula_cells.csv")
+    html, _ = load_schools(FILES / "html_names.csv")
     return table, html
 
 
@@ -114,8 +114,6 @@ def test_csv_export_cannot_run_as_formulas():
 
 
 def test_csv_export_handles_string_dtypes_and_geodataframes():
-    import pandas as pd
-
     df = pd.DataFrame({"name": pd.array(["=1+2", "ok", None], dtype="string"), "n": [1, -2, 3]})
     rows = list(csv.reader(_io.StringIO(export.table_csv(df).decode("utf-8-sig"))))
     assert rows[1] == ["'=1+2", "1"] and rows[2] == ["ok", "-2"]  # numbers stay numbers
@@ -124,8 +122,6 @@ def test_csv_export_handles_string_dtypes_and_geodataframes():
 
 
 def test_xlsx_export_has_no_formulas():
-    from openpyxl import load_workbook
-
     table, html = _hostile_schools()
     for tab in (table, html):
         data = export.school_table_xlsx(tab)

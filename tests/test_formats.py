@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from geo.errors import InputError, OfflineError
-from geo.inputs import io
+from geo.inputs import load_network, load_schools, network_from_place, osm
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_OSM = ROOT / "data" / "demo" / "district.osm"
@@ -26,11 +26,11 @@ def test_pbf_loads_like_the_xml(tmp_path, monkeypatch):
     with osmium.SimpleWriter(str(pbf)) as writer:
         for obj in osmium.FileProcessor(str(DEMO_OSM)):
             writer.add(obj)
-    a = io.load_network(DEMO_OSM, use_cache=False)
-    b = io.load_network(pbf, use_cache=False)
+    a = load_network(DEMO_OSM, use_cache=False)
+    b = load_network(pbf, use_cache=False)
     assert b.n_nodes == a.n_nodes and b.n_edges == a.n_edges
     assert abs(b.edge_length.sum() - a.edge_length.sum()) < 1e-3 * a.edge_length.sum()
-    schools, _ = io.load_schools(pbf)
+    schools, _ = load_schools(pbf)
     assert len(schools) == 26
 
 
@@ -38,7 +38,7 @@ def test_corrupt_pbf_is_named(tmp_path):
     bad = tmp_path / "broken.osm.pbf"
     bad.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
     with pytest.raises(InputError) as err:
-        io.load_network(bad, use_cache=False)
+        load_network(bad, use_cache=False)
     assert "broken.osm.pbf" in str(err.value)
 
 
@@ -46,9 +46,9 @@ def test_place_name_offline_gives_a_clear_message(monkeypatch):
     def offline(*args, **kwargs):
         raise requests.ConnectionError("no route to host")
 
-    monkeypatch.setattr(io.ox, "graph_from_place", offline)
+    monkeypatch.setattr(osm.ox, "graph_from_place", offline)
     with pytest.raises(OfflineError) as err:
-        io.network_from_place("成都市锦江区")
+        network_from_place("成都市锦江区")
     assert err.value.key == "err.offline"
     assert "成都市锦江区" in err.value.message("zh") and "OSM" in err.value.message("zh")
     assert "internet" in str(err.value)
@@ -56,11 +56,11 @@ def test_place_name_offline_gives_a_clear_message(monkeypatch):
 
 def test_unknown_place_is_not_called_offline(monkeypatch):
     def nothing(*args, **kwargs):
-        raise io.InsufficientResponseError("Nominatim geocoder returned 0 results")
+        raise osm.InsufficientResponseError("Nominatim geocoder returned 0 results")
 
-    monkeypatch.setattr(io.ox, "graph_from_place", nothing)
+    monkeypatch.setattr(osm.ox, "graph_from_place", nothing)
     with pytest.raises(InputError) as err:
-        io.network_from_place("Atlantis")
+        network_from_place("Atlantis")
     assert err.value.key == "err.place_not_found"
 
 
@@ -99,7 +99,7 @@ def test_each_writer_neutralises_formulas_and_keeps_numbers():
     from openpyxl import load_workbook
 
     from geo.inputs import demo
-    from geo.official.zonetext import report_csv
+    from geo.official.report import report_csv
     from geo.render import export
 
     df = _hostile_frame()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.inputs import coords, io
+from geo.inputs import coords, gcj_offset_warning, load_inputs, load_network, load_schools
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -98,7 +98,7 @@ def test_swap_verdict(lon, lat, verdict, row):
 
 @pytest.fixture(scope="module")
 def demo_net():
-    return io.load_network(DEMO / "district.osm")
+    return load_network(DEMO / "district.osm")
 
 
 def _demo_schools(system: str = "wgs84") -> gpd.GeoDataFrame:
@@ -120,10 +120,10 @@ def _gates(net, n: int = 12) -> gpd.GeoDataFrame:
 
 def test_gcj_offset_warning(demo_net):
     gates = _gates(demo_net)
-    assert io.gcj_offset_warning(gates, demo_net, file="s.csv") is None
+    assert gcj_offset_warning(gates, demo_net, file="s.csv") is None
     gx, gy = coords.wgs84_to_gcj02(gates.geometry.x.to_numpy(), gates.geometry.y.to_numpy())
     shifted = gpd.GeoDataFrame(geometry=gpd.points_from_xy(gx, gy), crs="EPSG:4326")
-    key, params = io.gcj_offset_warning(shifted, demo_net, file="s.csv")
+    key, params = gcj_offset_warning(shifted, demo_net, file="s.csv")
     assert key == "warn.gcj_offset" and params["file"] == "s.csv"
     assert params["given"] > 20 and params["converted"] < 0.5 * params["given"]
     from geo.render.i18n import t
@@ -135,9 +135,9 @@ def test_no_gcj_warning_for_mid_block_points_on_a_regular_grid(demo_net):
     # The demo's schools and compounds sit inside blocks; on its regular grid many shifts of the GCJ
     # offset's length bring them near a street, so none is special and no warning is given.
     compounds = gpd.read_file(DEMO / "compounds.geojson")
-    assert io.gcj_offset_warning(compounds, demo_net) is None
-    assert io.gcj_offset_warning(_demo_schools(), demo_net) is None
-    assert io.gcj_offset_warning(_demo_schools("gcj02"), demo_net) is None
+    assert gcj_offset_warning(compounds, demo_net) is None
+    assert gcj_offset_warning(_demo_schools(), demo_net) is None
+    assert gcj_offset_warning(_demo_schools("gcj02"), demo_net) is None
 
 
 def test_gcj_file_loaded_with_its_system_lands_on_the_wgs84_positions(tmp_path):
@@ -147,7 +147,7 @@ def test_gcj_file_loaded_with_its_system_lands_on_the_wgs84_positions(tmp_path):
         shifted["lon"], shifted["lat"] = conv(df["lon"].to_numpy(), df["lat"].to_numpy())
         path = tmp_path / f"schools_{system}.csv"
         shifted.to_csv(path, index=False, float_format="%.9f")
-        s, warnings = io.load_schools(path, coords=system)
+        s, warnings = load_schools(path, coords=system)
         assert warnings == []
         assert np.abs(s.geometry.x.to_numpy() - df["lon"].to_numpy()).max() < 1e-8
         assert np.abs(s.geometry.y.to_numpy() - df["lat"].to_numpy()).max() < 1e-8
@@ -160,10 +160,10 @@ def test_load_inputs_warns_only_for_wgs84_tables_off_the_streets(tmp_path, demo_
                        "level": "primary", "capacity": 900, "lon": gx, "lat": gy})
     path = tmp_path / "gcj_schools.csv"
     df.to_csv(path, index=False, float_format="%.9f")
-    inputs = io.load_inputs(DEMO / "district.osm", path, DEMO / "compounds.geojson")
+    inputs = load_inputs(DEMO / "district.osm", path, DEMO / "compounds.geojson")
     found = [w for w in inputs.warnings if w[0] == "warn.gcj_offset"]
     assert [w[1]["file"] for w in found] == ["gcj_schools.csv"]
-    converted = io.load_inputs(DEMO / "district.osm", path, DEMO / "compounds.geojson", coords="gcj02")
+    converted = load_inputs(DEMO / "district.osm", path, DEMO / "compounds.geojson", coords="gcj02")
     assert not [w for w in converted.warnings if w[0] == "warn.gcj_offset"]
-    plain = io.load_inputs(DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson")
+    plain = load_inputs(DEMO / "district.osm", DEMO / "schools.csv", DEMO / "compounds.geojson")
     assert not [w for w in plain.warnings if w[0] == "warn.gcj_offset"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import bz2
+import json
 from pathlib import Path
 
+import osmium
 import pandas as pd
 import pytest
+from corpus.make_corpus import tiny_district
 
 from geo.errors import InputError
-from geo.inputs import io
+from geo.inputs import check_osm, load_compounds, load_inputs, load_network, load_network_checked, load_schools
 from geo.render.i18n import TEXT
 from geo.zoning.scenario import Scenario, run_scenario
 
@@ -38,23 +42,23 @@ def write_schools(tmp_path: Path, df: pd.DataFrame, name: str = "schools.csv") -
 
 
 def all_the_rest(file: Path):
-    return io.load_inputs(OSM, file, COMPOUNDS)
+    return load_inputs(OSM, file, COMPOUNDS)
 
 
 def test_missing_file(tmp_path):
-    for fn in (io.load_network, io.load_schools, io.load_compounds):
-        err = raises("err.file_missing", fn, tmp_path / "nope.osm" if fn is io.load_network else tmp_path / "nope.csv")
+    for fn in (load_network, load_schools, load_compounds):
+        err = raises("err.file_missing", fn, tmp_path / "nope.osm" if fn is load_network else tmp_path / "nope.csv")
         assert "nope." in str(err)
-    err = raises("err.file_missing", io.load_inputs, tmp_path / "gone.osm")
+    err = raises("err.file_missing", load_inputs, tmp_path / "gone.osm")
     assert "gone.osm" in str(err)
 
 
 def test_unsupported_extension(tmp_path):
     doc = tmp_path / "district.docx"
     doc.write_bytes(b"PK\x03\x04 not what we want")
-    err = raises("err.format", io.load_network, doc)
+    err = raises("err.format", load_network, doc)
     assert "district.docx" in str(err) and ".osm" in str(err)
-    err = raises("err.format", io.load_schools, tmp_path / "schools.xls")
+    err = raises("err.format", load_schools, tmp_path / "schools.xls")
     assert "schools.xls" in str(err) and ".csv" in str(err)
 
 
@@ -63,20 +67,20 @@ def test_osm_without_roads(tmp_path):
     path.write_text("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"test\">\n"
                     '  <node id="1" lat="30.60" lon="104.10" version="1"/>\n'
                     '  <node id="2" lat="30.61" lon="104.11" version="1"/>\n</osm>\n', encoding="utf-8")
-    err = raises("err.no_roads", io.load_network, path, use_cache=False)
+    err = raises("err.no_roads", load_network, path, use_cache=False)
     assert "nodes_only.osm" in str(err)
     # A way that is not a street (a river) is no road either.
     path2 = tmp_path / "river_only.osm"
     path2.write_text(path.read_text().replace(
         "</osm>", '  <way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="waterway" v="river"/></way>\n</osm>'))
-    err = raises("err.no_roads", io.load_network, path2, use_cache=False)
+    err = raises("err.no_roads", load_network, path2, use_cache=False)
     assert "river_only.osm" in str(err)
     # A footway only: usable on foot, not by car.
     path3 = tmp_path / "footway.osm"
     path3.write_text(path.read_text().replace(
         "</osm>", '  <way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>\n</osm>'))
-    assert io.load_network(path3, "walk", use_cache=False).n_nodes == 2
-    err = raises("err.no_roads", io.load_network, path3, "drive", use_cache=False)
+    assert load_network(path3, "walk", use_cache=False).n_nodes == 2
+    err = raises("err.no_roads", load_network, path3, "drive", use_cache=False)
     assert "footway.osm" in str(err) and err.params["mode"] == "@mode.drive"
 
 
@@ -88,7 +92,7 @@ def test_osm_without_roads(tmp_path):
 def test_unreadable_osm(tmp_path, content):
     path = tmp_path / "broken.osm"
     path.write_bytes(content)
-    err = raises("err.file_unreadable", io.load_network, path, use_cache=False)
+    err = raises("err.file_unreadable", load_network, path, use_cache=False)
     assert "broken.osm" in str(err)
 
 
@@ -110,13 +114,11 @@ def test_negative_capacity(tmp_path):
 
 @pytest.mark.filterwarnings("ignore:Could not parse column:UserWarning")
 def test_non_numeric_children(tmp_path):
-    import json
-
     gj = json.loads(COMPOUNDS.read_text(encoding="utf-8"))
     gj["features"][2]["properties"]["children_primary"] = "many"
     bad = tmp_path / "compounds.geojson"
     bad.write_text(json.dumps(gj, ensure_ascii=False), encoding="utf-8")
-    err = raises("err.bad_value", io.load_inputs, OSM, SCHOOLS, bad)
+    err = raises("err.bad_value", load_inputs, OSM, SCHOOLS, bad)
     assert err.params["row"] == 3
     assert "compounds.geojson" in str(err) and "row 3" in str(err)
 
@@ -166,7 +168,7 @@ def test_empty_files(tmp_path):
     assert "schools.csv" in str(err)
     blank = tmp_path / "compounds.geojson"
     blank.write_text("  \n", encoding="utf-8")
-    err = raises("err.empty", io.load_inputs, OSM, SCHOOLS, blank)
+    err = raises("err.empty", load_inputs, OSM, SCHOOLS, blank)
     assert "compounds.geojson" in str(err)
     header_only = tmp_path / "header.csv"
     header_only.write_text("id,name,level,capacity,lon,lat\n", encoding="utf-8")
@@ -177,7 +179,7 @@ def test_empty_files(tmp_path):
 def test_unreadable_geojson(tmp_path):
     bad = tmp_path / "compounds.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
-    err = raises("err.file_unreadable", io.load_inputs, OSM, SCHOOLS, bad)
+    err = raises("err.file_unreadable", load_inputs, OSM, SCHOOLS, bad)
     assert "compounds.geojson" in str(err)
 
 
@@ -196,14 +198,12 @@ def test_school_outside_the_network_names_its_row_in_the_file(tmp_path):
 
 
 def test_compound_outside_the_network(tmp_path):
-    import json
-
     gj = json.loads(COMPOUNDS.read_text(encoding="utf-8"))
     ring = gj["features"][9]["geometry"]["coordinates"][0]
     gj["features"][9]["geometry"]["coordinates"][0] = [[x - 0.6, y] for x, y in ring]
     bad = tmp_path / "my_compounds.geojson"
     bad.write_text(json.dumps(gj, ensure_ascii=False), encoding="utf-8")
-    inputs = io.load_inputs(OSM, SCHOOLS, bad)
+    inputs = load_inputs(OSM, SCHOOLS, bad)
     err = raises("err.outside_network", run_scenario, inputs, Scenario("primary", "straight"))
     assert err.params["row"] == 10 and "my_compounds.geojson" in str(err) and "row 10" in str(err)
 
@@ -227,7 +227,7 @@ def test_messages_in_chinese(tmp_path):
     assert "schools.csv" in zh and "第 2 行" in zh
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.replace("高中", ""))
     assert zh != str(err)
-    missing = raises("err.file_missing", io.load_network, tmp_path / "nope.osm")
+    missing = raises("err.file_missing", load_network, tmp_path / "nope.osm")
     assert missing.message("zh").startswith("找不到文件")
 
 
@@ -241,21 +241,19 @@ def test_scenario_rejects_unknown_level_and_method():
 # --- broken OSM files: every node and way named, a clipped extract kept (issue 10) ------------------------
 
 def _tiny(clip: bool = False, extra: str = "") -> str:
-    from corpus.make_corpus import tiny_district
-
     return tiny_district(clip, extra)
 
 
 def test_osm_duplicate_node_at_another_position_is_named(tmp_path):
     path = tmp_path / "merged.osm"
     path.write_text(_tiny().replace("</osm>", '  <node id="1033" lat="30.566" lon="104.846" version="2"/>\n</osm>'))
-    err = raises("err.osm_duplicate_node", io.load_network, path, use_cache=False)
+    err = raises("err.osm_duplicate_node", load_network, path, use_cache=False)
     assert err.params["node"] == 1033 and "merged.osm" in str(err) and "node 1033" in str(err)
     assert "104.846" in str(err) and "104.246" in str(err)
     # The same node twice at the same place (two overlapping extracts concatenated) is harmless.
     same = tmp_path / "same.osm"
     same.write_text(_tiny().replace("</osm>", '  <node id="1033" lat="30.566" lon="104.246" version="1"/>\n</osm>'))
-    assert io.load_network(same, use_cache=False).n_nodes == 64
+    assert load_network(same, use_cache=False).n_nodes == 64
 
 
 @pytest.mark.parametrize("attrs, shown", [
@@ -269,7 +267,7 @@ def test_osm_duplicate_node_at_another_position_is_named(tmp_path):
 def test_osm_node_with_an_invalid_position_is_named(tmp_path, attrs, shown):
     path = tmp_path / "bad.osm"
     path.write_text(_tiny().replace('lat="30.566" lon="104.246"', attrs), encoding="utf-8")
-    for fn in (lambda: io.load_network(path, use_cache=False), lambda: io.load_schools(path)):
+    for fn in (lambda: load_network(path, use_cache=False), lambda: load_schools(path)):
         err = raises("err.osm_bad_node", fn)
         assert err.params["node"] == 1033 and shown in str(err) and "bad.osm" in str(err)
 
@@ -277,7 +275,7 @@ def test_osm_node_with_an_invalid_position_is_named(tmp_path, attrs, shown):
 def test_osm_ids_that_are_not_numbers_are_named(tmp_path):
     path = tmp_path / "ids.osm"
     path.write_text(_tiny().replace('<nd ref="1033"/>', '<nd ref="x1033"/>', 1))
-    err = raises("err.osm_bad_id", io.load_network, path, use_cache=False)
+    err = raises("err.osm_bad_id", load_network, path, use_cache=False)
     assert "x1033" in str(err) and "ids.osm" in str(err)
 
 
@@ -285,14 +283,14 @@ def test_a_clipped_extract_keeps_its_parts_inside(tmp_path):
     full, clipped = tmp_path / "full.osm", tmp_path / "clipped.osm"
     full.write_text(_tiny())
     clipped.write_text(_tiny(clip=True))
-    a = io.load_network(full, use_cache=False)
-    b, warnings = io.load_network_checked(clipped, use_cache=False)
+    a = load_network(full, use_cache=False)
+    b, warnings = load_network_checked(clipped, use_cache=False)
     # Rows 1, 3, 5, 7 run east of the file and row 4 crosses a missing node: only row 4's segment across
     # the gap is lost (one of 112 street segments, each 4 directed edges here).
     assert b.n_nodes == a.n_nodes == 64 and b.n_edges == a.n_edges - 4
     assert warnings == [("warn.osm_clipped", {"file": "clipped.osm", "count": 6, "way": 1})]
     # The compound whose outline lost a corner is left out; schools and the others load; one warning each.
-    inputs = io.load_inputs(clipped)
+    inputs = load_inputs(clipped)
     assert inputs.compounds["name"].tolist() == ["甲小区", "乙小区", "丙小区"] and len(inputs.schools) == 3
     assert [k for k, _ in inputs.warnings].count("warn.osm_clipped") == 1
     zoned = run_scenario(inputs, Scenario("primary", "network"))
@@ -303,19 +301,15 @@ def test_clipped_warning_is_kept_with_the_cached_network(tmp_path, monkeypatch):
     monkeypatch.setenv("XUEQU_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "clipped.osm"
     path.write_text(_tiny(clip=True))
-    first = io.load_network_checked(path)
+    first = load_network_checked(path)
     again = tmp_path / "same_bytes.osm"
     again.write_bytes(path.read_bytes())
-    net, warnings = io.load_network_checked(again)  # from the cache
+    net, warnings = load_network_checked(again)  # from the cache
     assert net.n_edges == first[0].n_edges
     assert warnings == [("warn.osm_clipped", {"file": "same_bytes.osm", "count": 6, "way": 1})]
 
 
 def test_clipped_bz2_and_pbf_extracts_load_like_the_xml(tmp_path):
-    import bz2
-
-    import osmium
-
     xml = tmp_path / "clipped.osm"
     xml.write_text(_tiny(clip=True))
     packed = tmp_path / "clipped.osm.bz2"
@@ -324,9 +318,9 @@ def test_clipped_bz2_and_pbf_extracts_load_like_the_xml(tmp_path):
     with osmium.SimpleWriter(str(pbf)) as w:
         for obj in osmium.FileProcessor(str(xml)):
             w.add(obj)
-    a, wa = io.load_network_checked(xml, use_cache=False)
+    a, wa = load_network_checked(xml, use_cache=False)
     for other in (packed, pbf):
-        b, wb = io.load_network_checked(other, use_cache=False)
+        b, wb = load_network_checked(other, use_cache=False)
         assert (b.n_nodes, b.n_edges) == (a.n_nodes, a.n_edges)
         assert [k for k, _ in wb] == [k for k, _ in wa] == ["warn.osm_clipped"]
 
@@ -340,13 +334,11 @@ def test_osm_entity_declarations_are_refused(tmp_path, doctype):
     text = _tiny().replace("<osm ", doctype + "\n<osm ", 1).replace('v="东光小学"', 'v="&b;东光小学"' if "ENTITY a" in doctype
                                                                    else 'v="&x;东光小学"')
     path.write_text(text, encoding="utf-8")
-    err = raises("err.file_unreadable", io.check_osm, path)
+    err = raises("err.file_unreadable", check_osm, path)
     assert "entities.osm" in str(err) and "entit" in str(err).lower()
 
 
 def test_3d_points_with_nan_heights_load_in_2d(tmp_path):
-    import json
-
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"id": "P1", "name": "甲小学", "level": "primary", "capacity": 900},
          "geometry": {"type": "Point", "coordinates": [104.25, 30.57, float("nan")]}},
@@ -354,10 +346,10 @@ def test_3d_points_with_nan_heights_load_in_2d(tmp_path):
          "geometry": {"type": "Point", "coordinates": [104.26, 30.58, 12.5]}}]}
     path = tmp_path / "schools_3d.geojson"
     path.write_text(json.dumps(fc, allow_nan=True))
-    err = raises("err.too_many_seats", io.load_schools, path)
+    err = raises("err.too_many_seats", load_schools, path)
     assert err.params["row"] == 2 and "schools_3d.geojson row 2" in str(err)
     fc["features"][1]["properties"]["capacity"] = 800
     path.write_text(json.dumps(fc, allow_nan=True))
-    s, _ = io.load_schools(path)
+    s, _ = load_schools(path)
     assert not s.geometry.has_z.any()
     assert s.geometry.x.round(6).tolist() == [104.25, 104.26] and s.geometry.y.round(6).tolist() == [30.57, 30.58]

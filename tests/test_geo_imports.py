@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_importing_geo_does_not_import_streamlit():
     modules = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
                      for p in (ROOT / "geo").rglob("*.py"))
-    assert {"geo.inputs.io", "geo.zoning.scenario", "geo.network.graph", "geo.zoning"} <= set(modules)
+    assert {"geo.inputs.load", "geo.zoning.scenario", "geo.network.graph", "geo.zoning"} <= set(modules)
     code = ("import sys, importlib\n"
             f"for m in ['geo'] + {modules!r}:\n"
             "    importlib.import_module(m)\n"
@@ -46,12 +46,12 @@ def _private_osmnx_uses(path: Path) -> list[str]:
 
 def test_geo_uses_one_private_osmnx_name_only_its_empty_result_error(tmp_path):
     uses = {p.relative_to(ROOT).as_posix(): _private_osmnx_uses(p) for p in sorted((ROOT / "geo").rglob("*.py"))}
-    assert {p: u for p, u in uses.items() if u} == {"geo/inputs/io.py": ["ox._errors"]}
+    assert {p: u for p, u in uses.items() if u} == {"geo/inputs/osm.py": ["ox._errors"]}
     # ... and it is what osmnx raises when a file holds nothing asked for (io turns it into "none found").
     import osmnx as ox
     import pytest
 
-    from geo.inputs import io
+    from geo.inputs import osm
 
     path = tmp_path / "road.osm"
     path.write_text("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"test\">\n"
@@ -59,7 +59,24 @@ def test_geo_uses_one_private_osmnx_name_only_its_empty_result_error(tmp_path):
                     '  <node id="2" lat="30.61" lon="104.11" version="1"/>\n'
                     '  <way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>\n'
                     "</osm>\n", encoding="utf-8")
-    assert issubclass(io.InsufficientResponseError, ValueError)
-    with pytest.raises(io.InsufficientResponseError):
+    assert issubclass(osm.InsufficientResponseError, ValueError)
+    with pytest.raises(osm.InsufficientResponseError):
         ox.features_from_xml(path, tags={"amenity": "school"})
-    assert io.read_osm_features(path, {"amenity": "school"}).empty
+    assert osm.read_osm_features(path, {"amenity": "school"}).empty
+
+
+def test_reading_inputs_does_not_load_the_solvers():
+    """Loading files (geo.inputs.load, and so the whole geo.inputs package) imports neither zoning (HiGHS, the
+    scenario) nor the demo district nor rendering: inputs sit at the bottom of the data flow."""
+    code = ("import sys\n"
+            "import geo.inputs.load\n"
+            "bad = sorted(m for m in sys.modules if m == 'highspy' or m.startswith(('highspy.', 'geo.zoning',\n"
+            "             'geo.plans', 'geo.official', 'geo.equity', 'geo.render', 'streamlit'))\n"
+            "             or m == 'geo.inputs.demo')\n"
+            "assert not bad, bad\n"
+            "assert 'geo.inputs.model' in sys.modules and 'geo.inputs.tables' in sys.modules\n"
+            "print('ok')\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("ok")

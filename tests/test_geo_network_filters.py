@@ -18,9 +18,9 @@ import osmnx as ox
 import pytest
 from conftest import CHENGDU_OSM, require_shared
 
-from geo.inputs import io
+from geo.inputs import load_network, read_osm_graph
 from geo.network.graph import DRIVE, MODES, WALK
-from geo.network.graph import graph as network
+from geo.network import graph as network
 
 # One Overpass tag clause: ["key"], ["key"~"regex"] or ["key"!~"regex"].
 CLAUSE = re.compile(r'\["([^"\]]+)"(?:(!~|~)"([^"]*)")?\]')
@@ -136,11 +136,11 @@ def test_roads_with_separately_mapped_sidewalks_are_not_walked_as_osmnx_does(tmp
     path.write_text(text, encoding="utf-8")
     separate = {f"分离人行道路{i}" for i in range(len(SIDEWALK_KEYS))}
     for mode in MODES:
-        names = set(io.load_network(path, mode, use_cache=False).edge_name)
+        names = set(load_network(path, mode, use_cache=False).edge_name)
         expected = {name for name, tags in tags_by_name.items() if osmnx_keeps(tags, clauses[mode])}
         assert names == expected, mode
-    walk = set(io.load_network(path, WALK, use_cache=False).edge_name)
-    drive = set(io.load_network(path, DRIVE, use_cache=False).edge_name)
+    walk = set(load_network(path, WALK, use_cache=False).edge_name)
+    drive = set(load_network(path, DRIVE, use_cache=False).edge_name)
     assert not walk & separate and separate <= drive
     assert {"两侧人行道路", "无人行道路", "人行小道"} <= walk and "人行小道" not in drive
 
@@ -160,7 +160,7 @@ def raw_way_tags(path: Path) -> dict[int, dict[str, str]]:
 @pytest.fixture(scope="module")
 def chengdu_graph():
     path = require_shared(CHENGDU_OSM)
-    return io.read_osm_graph(path), raw_way_tags(path)
+    return read_osm_graph(path), raw_way_tags(path)
 
 
 @pytest.mark.parametrize("mode", MODES)

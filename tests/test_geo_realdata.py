@@ -12,7 +12,7 @@ import shapely
 from conftest import SHARED_DATA, require_shared
 
 from geo.errors import InputError
-from geo.inputs import io
+from geo.inputs import cache_dir, load_inputs, load_network
 from geo.zoning.scenario import Scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,17 +77,17 @@ def test_chengdu_junior_and_straight_line(chengdu_inputs):
 
 def test_shanghai_drive_network_loads_but_has_no_schools():
     path = require_shared(SHANGHAI)
-    net = io.load_network(path, "drive")
+    net = load_network(path, "drive")
     assert net.mode == "drive" and net.n_nodes > 500
     assert net.crs == "EPSG:32651"  # UTM 51N for Shanghai
     # Driving keeps one-way streets: some edge has no reverse.
     fwd = set(zip(net.edge_u.tolist(), net.edge_v.tolist()))
     assert any((v, u) not in fwd for u, v in fwd)
-    walk = io.load_network(path, "walk")
+    walk = load_network(path, "walk")
     wset = set(zip(walk.edge_u.tolist(), walk.edge_v.tolist()))
     assert all((v, u) in wset for u, v in wset)
     with pytest.raises(InputError) as err:
-        io.load_inputs(path, mode="drive")
+        load_inputs(path, mode="drive")
     assert err.value.key == "err.empty"
     assert "shanghai.osm" in str(err.value)
 
@@ -95,8 +95,8 @@ def test_shanghai_drive_network_loads_but_has_no_schools():
 def test_osm_bz2_loads_like_the_xml(tmp_path):
     packed = tmp_path / "district.osm.bz2"
     packed.write_bytes(bz2.compress(DEMO_OSM.read_bytes()))
-    a = io.load_network(DEMO_OSM, use_cache=False)
-    b = io.load_network(packed, use_cache=False)
+    a = load_network(DEMO_OSM, use_cache=False)
+    b = load_network(packed, use_cache=False)
     assert b.n_nodes == a.n_nodes and b.n_edges == a.n_edges
     np.testing.assert_allclose(np.sort(b.edge_length), np.sort(a.edge_length))
 
@@ -104,12 +104,12 @@ def test_osm_bz2_loads_like_the_xml(tmp_path):
 def test_network_cache_round_trip(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("XUEQU_CACHE_DIR", str(cache))
-    assert io.cache_dir() == cache
-    first = io.load_network(DEMO_OSM)
+    assert cache_dir() == cache
+    first = load_network(DEMO_OSM)
     files = list(cache.iterdir())
     assert len(files) == 1 and files[0].suffix == ".npz"
     stamp = files[0].stat().st_mtime_ns
-    second = io.load_network(DEMO_OSM)
+    second = load_network(DEMO_OSM)
     assert list(cache.iterdir()) == files and files[0].stat().st_mtime_ns == stamp  # read, not rewritten
     a, b = first.to_arrays(), second.to_arrays()
     assert a.keys() == b.keys()
@@ -117,15 +117,15 @@ def test_network_cache_round_trip(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
         assert a[k].dtype == b[k].dtype, k
     # Another mode is another cache entry; a damaged entry is rebuilt, not fatal.
-    io.load_network(DEMO_OSM, "drive")
+    load_network(DEMO_OSM, "drive")
     assert len(list(cache.iterdir())) == 2
     files[0].write_bytes(b"not an npz")
-    third = io.load_network(DEMO_OSM)
+    third = load_network(DEMO_OSM)
     assert third.n_nodes == first.n_nodes
     np.testing.assert_array_equal(third.edge_length, first.edge_length)
 
 
 def test_use_cache_false_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("XUEQU_CACHE_DIR", str(tmp_path / "cache"))
-    io.load_network(DEMO_OSM, use_cache=False)
+    load_network(DEMO_OSM, use_cache=False)
     assert not (tmp_path / "cache").exists()

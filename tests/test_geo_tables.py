@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from openpyxl import Workbook
 
-from geo.inputs.demand import DemandParams, compounds_from_osm, estimate_children, normalise_compounds
+from geo.errors import InputError
+from geo.inputs import load_compounds, load_schools, read_plain_table, table_columns
+from geo.inputs.demand import MAX_CHILDREN, DemandParams, compounds_from_osm, estimate_children, normalise_compounds
 from geo.inputs.schools import (
     DEFAULT_CAPACITY,
+    MAX_SEATS,
     classify_level,
+    estimated_capacity_warning,
     is_compulsory_candidate,
     normalise_schools,
     parse_level,
     schools_for_level,
     schools_from_osm,
 )
+from geo.inputs.tables import CSV_SEPARATORS, _parse_csv, _sniff_sep
+from geo.render.i18n import t
 
 
 @pytest.mark.parametrize("name, level", [
@@ -82,13 +92,11 @@ def test_capacity_per_level_wins_over_the_split():
 
 
 def test_capacity_per_level_from_a_csv_through_normalise(tmp_path):
-    from geo.inputs import io
-
     csv = tmp_path / "schools.csv"
     csv.write_text("id,name,level,capacity,capacity_primary,lon,lat\n"
                    "N1,丙九年一贯制学校,九年一贯制,2700,1350,104.02,30.6\n"
                    "P1,甲小学,小学,,,104.0,30.6\n", encoding="utf-8")
-    s, warnings = io.load_schools(csv)
+    s, warnings = load_schools(csv)
     assert [(k, p["rows"]) for k, p in warnings] == [("warn.capacity_estimated_rows", "2")]  # the blank is named
     assert s["level"].tolist() == ["nine_year", "primary"]
     assert s["capacity_estimated"].tolist() == [False, True]
@@ -155,8 +163,6 @@ def test_normalise_schools_keeps_resource_columns():
 # --- wrong figures are never silent (issue 10) -----------------------------------------------------------
 
 def _raises(key: str, fn, *args, **kwargs):
-    from geo.errors import InputError
-
     with pytest.raises(InputError) as info:
         fn(*args, **kwargs)
     assert info.value.key == key, (info.value.key, str(info.value))
@@ -164,8 +170,6 @@ def _raises(key: str, fn, *args, **kwargs):
 
 
 def test_children_above_the_limit_are_refused_naming_row_and_limit():
-    from geo.inputs.demand import MAX_CHILDREN
-
     def table(children):
         return gpd.GeoDataFrame({"compound_id": ["a", "b", "c"], "children_primary": children},
                                 geometry=gpd.points_from_xy([104.0, 104.01, 104.02], [30.6] * 3), crs="EPSG:4326")
@@ -183,8 +187,6 @@ def test_children_above_the_limit_are_refused_naming_row_and_limit():
 
 
 def test_seats_above_the_limit_are_refused_naming_row_and_limit():
-    from geo.inputs.schools import MAX_SEATS
-
     assert normalise_schools(schools_table(capacity=[MAX_SEATS, 1, 2, 3]), "s.csv")["capacity"].iloc[0] == MAX_SEATS
     err = _raises("err.too_many_seats", normalise_schools, schools_table(capacity=[1620, 1500, 1e20, 1800]), "s.csv")
     assert err.params["row"] == 3 and "20,000" in str(err) and "1e+20" in str(err)
@@ -203,17 +205,13 @@ def test_implausible_osm_capacity_is_estimated_and_named():
 
 
 def test_ids_are_read_as_the_text_written(tmp_path):
-    from geo.inputs import io
-
     csv = tmp_path / "schools.csv"
     csv.write_text("id,name,level,capacity,lon,lat\n001,甲小学,primary,900,104.0,30.6\n"
                    "2,乙小学,primary,,104.01,30.6\n 3.50 ,丙小学,primary,900,104.02,30.6\n", encoding="utf-8")
-    s, warnings = io.load_schools(csv)
+    s, warnings = load_schools(csv)
     assert s["school_id"].tolist() == ["001", "2", "3.50"]
     assert [w[0] for w in warnings] == ["warn.capacity_estimated_rows"]
     # XLSX numbers are "1", not "1.0", even in a column with a blank (which pandas reads as float).
-    from openpyxl import Workbook
-
     wb = Workbook()
     ws = wb.active
     ws.append(["compound_id", "name", "children_primary", "lon", "lat"])
@@ -221,30 +219,26 @@ def test_ids_are_read_as_the_text_written(tmp_path):
         ws.append([cid, f"小区{i}", 10, 104.0 + i / 100, 30.6])
     xlsx = tmp_path / "compounds.xlsx"
     wb.save(xlsx)
-    err = _raises("err.blank_id", io.load_compounds, xlsx)
+    err = _raises("err.blank_id", load_compounds, xlsx)
     assert err.params["row"] == 3 and "compounds.xlsx row 3" in str(err) and "compound_id" in str(err)
     ws["A4"] = 3
     wb.save(xlsx)
-    c, _ = io.load_compounds(xlsx)
+    c, _ = load_compounds(xlsx)
     assert c["compound_id"].tolist() == ["1", "2", "3", "4"]
     # The plain tables (plans, statistics) keep ids as written too.
     plan = tmp_path / "plan.csv"
     plan.write_text("compound_id,school_id\n007,01\n8,2\n", encoding="utf-8")
-    assert io.read_plain_table(plan)[["compound_id", "school_id"]].values.tolist() == [["007", "01"], ["8", "2"]]
+    assert read_plain_table(plan)[["compound_id", "school_id"]].values.tolist() == [["007", "01"], ["8", "2"]]
 
 
 def test_a_mapped_id_column_is_read_as_text(tmp_path):
-    from geo.inputs import io
-
     csv = tmp_path / "schools.csv"
     csv.write_text("代码,name,level,capacity,lon,lat\n0101,甲小学,primary,900,104.0,30.6\n", encoding="utf-8")
-    s, _ = io.load_schools(csv, mapping={"school_id": "代码"})
+    s, _ = load_schools(csv, mapping={"school_id": "代码"})
     assert s["school_id"].tolist() == ["0101"]
 
 
 def test_blank_capacities_are_estimated_with_the_rows_named():
-    from geo.inputs.schools import estimated_capacity_warning
-
     s = normalise_schools(schools_table(capacity=[None, 1500, None, None],
                                         capacity_primary=[None, None, 1000, None],
                                         capacity_junior=[None, None, 500, None]), "s.csv")
@@ -252,17 +246,11 @@ def test_blank_capacities_are_estimated_with_the_rows_named():
     key, params = estimated_capacity_warning(s, "s.csv")
     # Row 3 is a nine-year school with both levels' seats given: nothing of it is estimated.
     assert key == "warn.capacity_estimated_rows" and params["rows"] == "1, 4" and params["count"] == 2
-    from geo.render.i18n import t
-
     assert "rows 1, 4" in t(key, "en", **params) and "第 1, 4 行" in t(key, "zh", **params)
     assert estimated_capacity_warning(normalise_schools(schools_table(), "s.csv"), "s.csv") is None
 
 
 def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
-    from openpyxl import Workbook
-
-    from geo.inputs import io
-
     wb = Workbook()
     ws = wb.active
     ws.append(["id", "name", "level", "capacity", "lon", "lat"])
@@ -272,13 +260,10 @@ def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
     ws["D5"] = "=100*3"
     path = tmp_path / "schools.xlsx"
     wb.save(path)
-    err = _raises("err.xlsx_formulas", io.load_schools, path)
+    err = _raises("err.xlsx_formulas", load_schools, path)
     assert err.params["cells"] == "D2, D5" and "schools.xlsx" in str(err) and "Excel" in str(err)
     assert "D2, D5" in err.message("zh") and "WPS" in err.message("zh")
     # The same formulas with values saved (as Excel saves them) load with those values.
-    import re
-    import zipfile
-
     with zipfile.ZipFile(path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -287,19 +272,17 @@ def test_xlsx_formulas_without_saved_values_name_their_cells(tmp_path):
     with zipfile.ZipFile(cached, "w") as zf:
         for n, body in members.items():
             zf.writestr(n, body)
-    s, _ = io.load_schools(cached)
+    s, _ = load_schools(cached)
     assert s["capacity"].tolist()[:4] == [300, 900, 900, 300]
 
 
 def test_a_quoted_header_with_commas_in_a_semicolon_file_keeps_its_columns(tmp_path):
-    from geo.inputs import io
-
     path = tmp_path / "schools.csv"
     path.write_text('id;"名称,全称";level;capacity;lon;lat\n'
                     'P1;"一小,成都市第一小学";primary;900;104.06;30.66\n'
                     'P2;二小;primary;800;104.07;30.67\n', encoding="gb18030")
-    assert io.table_columns(path) == ["id", "名称,全称", "level", "capacity", "lon", "lat"]
-    s, _ = io.load_schools(path, mapping={"name": "名称,全称"})
+    assert table_columns(path) == ["id", "名称,全称", "level", "capacity", "lon", "lat"]
+    s, _ = load_schools(path, mapping={"name": "名称,全称"})
     assert s["school_id"].tolist() == ["P1", "P2"]
     assert s["name"].tolist() == ["一小,成都市第一小学", "二小"]
     assert s["capacity"].tolist() == [900, 800]
@@ -307,12 +290,10 @@ def test_a_quoted_header_with_commas_in_a_semicolon_file_keeps_its_columns(tmp_p
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_the_separator_is_found_when_every_other_one_is_quoted_in_the_cells(sep):
-    from geo.inputs import io
-
-    others = "".join(c for c in io.CSV_SEPARATORS if c != sep)
+    others = "".join(c for c in CSV_SEPARATORS if c != sep)
     header = sep.join(["id", f'"名{others}称"', "lon", "lat"])
     rows = [sep.join([f"P{i}", f'"{i}{others}小学"', f"104.0{i}", "30.6"]) for i in range(4)]
-    df = io._parse_csv("\n".join([header, *rows]) + "\n", "t.csv")
+    df = _parse_csv("\n".join([header, *rows]) + "\n", "t.csv")
     assert list(df.columns) == ["id", f"名{others}称", "lon", "lat"]
     assert df[f"名{others}称"].tolist() == [f"{i}{others}小学" for i in range(4)]
 
@@ -325,6 +306,4 @@ def test_the_separator_is_found_when_every_other_one_is_quoted_in_the_cells(sep)
     ("id|name|lon\n1|甲|104\n", "|"),
 ])
 def test_separator_sniffing(text, sep):
-    from geo.inputs import io
-
-    assert io._sniff_sep(text) == sep
+    assert _sniff_sep(text) == sep

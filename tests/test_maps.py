@@ -18,7 +18,7 @@ def hostile_result(demo_inputs):
     schools.loc[schools.index[0], "name"] = EVIL
     compounds = demo_inputs.compounds.copy()
     compounds.loc[compounds.index[0], "name"] = EVIL
-    from geo.zoning.scenario import Inputs
+    from geo.inputs import Inputs
 
     inputs = Inputs(demo_inputs.network, schools, compounds, name="hostile")
     return run_scenario(inputs, Scenario("primary", "network"))

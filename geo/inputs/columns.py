@@ -8,9 +8,26 @@ import pandas as pd
 
 from geo.errors import InputError
 
+# The column names recognised for a point's longitude and latitude (the first is the loaders' own).
+LON_ALIASES = ("lon", "lng", "longitude", "经度", "x")
+LAT_ALIASES = ("lat", "latitude", "纬度", "y")
+
 
 def find_column(df: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
-    """The first column whose name matches one of ``aliases`` (case-insensitive, trimmed)."""
+    """The first column whose name matches one of ``aliases`` (case-insensitive, trimmed).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    aliases : tuple of str
+        The names the column may have, in order of preference.
+
+    Returns
+    -------
+    str or None
+        The column's name as in ``df``, or ``None``.
+    """
     names = {str(c).strip().lower(): c for c in df.columns}
     for a in aliases:
         if a.lower() in names:
@@ -19,6 +36,27 @@ def find_column(df: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
 
 
 def require_column(df: pd.DataFrame, aliases: tuple[str, ...], file: str) -> str:
+    """:func:`find_column`, for a column the table must have.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    aliases : tuple of str
+        The names the column may have; the first names the field in the message.
+    file : str
+        The file name, for the message.
+
+    Returns
+    -------
+    str
+        The column's name as in ``df``.
+
+    Raises
+    ------
+    InputError
+        ``err.missing_column``, listing the names looked for.
+    """
     col = find_column(df, aliases)
     if col is None:
         raise InputError("err.missing_column", file=file, field=aliases[0], aliases=", ".join(aliases))
@@ -27,11 +65,36 @@ def require_column(df: pd.DataFrame, aliases: tuple[str, ...], file: str) -> str
 
 def whole_numbers(values: pd.Series, file: str, field: str, *, positive: bool = False,
                   allow_missing: bool = False, maximum: int | None = None, too_large: str = "") -> pd.Series:
-    """``values`` as integers; the first bad row raises an :class:`InputError` naming it.
+    """A column of counts as integers, checked row by row.
 
-    With ``maximum``, a value above it is refused too (``too_large`` is the message's key, given
-    ``limit``): a count no real school or compound has is a typo or a misplaced column, and would
-    otherwise overflow the integer totals (a 1e19 turns negative).
+    With ``maximum``, a value above it is refused too: a count no real school or compound has is a typo or
+    a misplaced column, and would otherwise overflow the integer totals (a 1e19 turns negative).
+
+    Parameters
+    ----------
+    values : Series
+        The column as read (numbers or text).
+    file, field : str
+        The file and the column, for messages.
+    positive : bool
+        Refuse 0 as well as negative values.
+    allow_missing : bool
+        Keep blanks as ``<NA>`` (the result is then ``Int64``); otherwise a blank is a bad value.
+    maximum : int, optional
+        The largest value allowed.
+    too_large : str
+        The message's key for a value over ``maximum`` (given ``limit``).
+
+    Returns
+    -------
+    Series
+        ``int64`` (``Int64`` with ``allow_missing``), rounded, with the index of ``values``.
+
+    Raises
+    ------
+    InputError
+        For the first row that is not a whole number in range (``err.bad_value``), or over ``maximum``
+        (``too_large``), whichever comes first.
     """
     num = pd.to_numeric(values, errors="coerce")
     f = num.to_numpy(dtype=float)
@@ -63,8 +126,20 @@ def _shown(value: object) -> str:
 
 
 def id_text(ids: pd.Series) -> pd.Series:
-    """Ids as the text written: strings trimmed, whole numbers without ``.0`` (a numeric column read with
-    blanks is float, an XLSX number 1 is not "1.0"); blank ids are NaN."""
+    """Ids as the text written: strings trimmed, whole numbers without ``.0``.
+
+    A numeric column read with blanks is float, and an XLSX number 1 is not "1.0".
+
+    Parameters
+    ----------
+    ids : Series
+        The id column as read.
+
+    Returns
+    -------
+    Series
+        Object dtype: text, NaN for blank ids.
+    """
     def one(v: object) -> object:
         if isinstance(v, (float, np.floating)):
             return str(int(v)) if np.isfinite(v) and float(v).is_integer() else (str(v) if np.isfinite(v) else np.nan)
@@ -77,7 +152,27 @@ def id_text(ids: pd.Series) -> pd.Series:
 
 
 def unique_ids(ids: pd.Series, file: str, field: str = "id") -> pd.Series:
-    """Ids as the text written (see :func:`id_text`); a blank id or one used twice raises, naming the row."""
+    """Ids as the text written (see :func:`id_text`), each given once.
+
+    Parameters
+    ----------
+    ids : Series
+        The id column as read.
+    file : str
+        The file name, for messages.
+    field : str
+        The column, for messages.
+
+    Returns
+    -------
+    Series
+        The ids as ``str``.
+
+    Raises
+    ------
+    InputError
+        ``err.blank_id`` or ``err.duplicate_id``, naming the first such row.
+    """
     ids = id_text(ids)
     blank = ids.isna().to_numpy()
     if blank.any():
@@ -92,7 +187,25 @@ def unique_ids(ids: pd.Series, file: str, field: str = "id") -> pd.Series:
 
 
 def point_geometry(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoSeries:
-    """A point per row: points as they are, polygons by a point inside them."""
+    """A point per row: points as they are, other geometries by a point inside them.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The table.
+    file : str
+        The file name, for messages.
+
+    Returns
+    -------
+    GeoSeries
+        In the CRS of ``gdf``.
+
+    Raises
+    ------
+    InputError
+        ``err.bad_value`` naming the first row with no geometry.
+    """
     geom = gdf.geometry
     bad = geom.isna() | geom.is_empty
     if bad.any():
@@ -103,7 +216,20 @@ def point_geometry(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoSeries:
 
 
 def check_lonlat(gdf: gpd.GeoDataFrame, file: str) -> None:
-    """Raise if any coordinate is outside WGS-84 lon/lat ranges (e.g. projected metres labelled 4326)."""
+    """Check that every coordinate is a WGS-84 longitude/latitude (not projected metres labelled 4326).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The table.
+    file : str
+        The file name, for messages.
+
+    Raises
+    ------
+    InputError
+        ``err.bad_value`` naming the first row outside the ranges or with a coordinate that is not a number.
+    """
     b = gdf.geometry.bounds
     present = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
     finite = np.isfinite(b.to_numpy(dtype=float)).all(axis=1)

@@ -16,6 +16,7 @@ offset, and swapped longitude/latitude detection.
 from __future__ import annotations
 
 import numpy as np
+import pyproj
 import shapely
 
 WGS84 = "wgs84"
@@ -53,13 +54,35 @@ def _offsets(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def in_gcj_area(lon, lat) -> np.ndarray:
-    """Where GCJ-02 shifts points (China's rough bounding box); elsewhere it is the identity."""
+    """Where GCJ-02 shifts points (China's rough bounding box); elsewhere it is the identity.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    ndarray of bool
+    """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     x0, y0, x1, y1 = _GCJ_BOX
     return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
 
 def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 to GCJ-02 by the published formula; points outside :func:`in_gcj_area` are unchanged.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS-84 longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In GCJ-02.
+    """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     dlon, dlat = _offsets(lon, lat)
     inside = in_gcj_area(lon, lat)
@@ -81,11 +104,34 @@ def _invert(forward, lon, lat, tol: float = 1e-10, max_iter: int = 50) -> tuple[
 
 
 def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """The exact inverse of :func:`wgs84_to_gcj02` (by iteration)."""
+    """The exact inverse of :func:`wgs84_to_gcj02` (by fixed-point iteration, to about 1e-9 degrees).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        GCJ-02 longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In WGS-84.
+    """
     return _invert(wgs84_to_gcj02, lon, lat)
 
 
 def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 to BD-09 (Baidu) by the published formula.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        GCJ-02 longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In BD-09.
+    """
     x, y = np.asarray(lon, float), np.asarray(lat, float)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _BD_K)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_K)
@@ -93,15 +139,50 @@ def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """The exact inverse of :func:`gcj02_to_bd09` (by iteration)."""
+    """The exact inverse of :func:`gcj02_to_bd09` (by fixed-point iteration).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        BD-09 longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In GCJ-02.
+    """
     return _invert(gcj02_to_bd09, lon, lat)
 
 
 def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 to BD-09, through GCJ-02.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS-84 longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In BD-09.
+    """
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
 def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 to WGS-84, through GCJ-02 (both steps exact inverses).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        BD-09 longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In WGS-84.
+    """
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
@@ -109,6 +190,24 @@ _TO_WGS84 = {GCJ02: gcj02_to_wgs84, BD09: bd09_to_wgs84}
 
 
 def check_system(system: str) -> str:
+    """A coordinate system's name, checked and normalised.
+
+    Parameters
+    ----------
+    system : str
+        ``"wgs84"``, ``"gcj02"`` or ``"bd09"``, or an alias (``"GCJ-02"``, ``"amap"``, ``"gaode"``,
+        ``"tencent"``, ``"baidu"``...), in any case.
+
+    Returns
+    -------
+    str
+        One of :data:`SYSTEMS`.
+
+    Raises
+    ------
+    ValueError
+        For another name.
+    """
     s = str(system).strip().lower().replace("-", "").replace("_", "")
     aliases = {"wgs84": WGS84, "gcj02": GCJ02, "gcj": GCJ02, "amap": GCJ02, "gaode": GCJ02, "tencent": GCJ02,
                "bd09": BD09, "baidu": BD09}
@@ -118,7 +217,25 @@ def check_system(system: str) -> str:
 
 
 def to_wgs84(lon, lat, system: str) -> tuple[np.ndarray, np.ndarray]:
-    """Longitudes and latitudes in ``system`` ("wgs84", "gcj02" or "bd09") as WGS-84."""
+    """Longitudes and latitudes in a coordinate system, as WGS-84.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees.
+    system : str
+        Their system (see :func:`check_system`).
+
+    Returns
+    -------
+    lon, lat : ndarray
+        In WGS-84.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``system``.
+    """
     system = check_system(system)
     if system == WGS84:
         return np.asarray(lon, float), np.asarray(lat, float)
@@ -126,7 +243,25 @@ def to_wgs84(lon, lat, system: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def geometries_to_wgs84(geoms, system: str) -> np.ndarray:
-    """Shapely geometries (an array) with every vertex converted from ``system`` to WGS-84."""
+    """Shapely geometries with every vertex converted to WGS-84.
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries
+        Geometries in longitude/latitude degrees.
+    system : str
+        Their system (see :func:`check_system`).
+
+    Returns
+    -------
+    ndarray of shapely geometries
+        The input itself when ``system`` is WGS-84.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``system``.
+    """
     system = check_system(system)
     geoms = np.asarray(geoms, dtype=object)
     if system == WGS84:
@@ -142,17 +277,39 @@ def geometries_to_wgs84(geoms, system: str) -> np.ndarray:
 # --- swapped longitude / latitude ------------------------------------------------------------------------
 
 def in_china(lon, lat) -> np.ndarray:
+    """Which points lie in mainland China's bounding box (:data:`CHINA_BOX`), to recognise Chinese data.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    ndarray of bool
+    """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     x0, y0, x1, y1 = CHINA_BOX
     return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
 
 def swap_verdict(lon, lat) -> tuple[str, int | None]:
-    """Whether longitude and latitude look swapped: ``("ok"|"swap"|"ambiguous", first row concerned)``.
+    """Whether longitude and latitude look swapped.
 
-    ``swap``: every point is in China (or valid at all) only when swapped, and none as given.
-    ``ambiguous``: some rows look swapped and others do not (the row is the first swapped-looking one).
-    Rows with missing coordinates are ignored.
+    A row looks swapped when it is in China, or a valid position at all, only when swapped. Rows with
+    missing coordinates are ignored.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees, of any (broadcastable) shape.
+
+    Returns
+    -------
+    verdict : str
+        ``"ok"`` (no row looks swapped), ``"swap"`` (every row does) or ``"ambiguous"`` (some do, some not).
+    row : int or None
+        The first row concerned (the first swapped-looking one when ambiguous); ``None`` when ``"ok"``.
     """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
@@ -173,6 +330,16 @@ def swap_verdict(lon, lat) -> tuple[str, int | None]:
 
 
 def swap_geometries(geoms) -> np.ndarray:
+    """Shapely geometries with x and y of every vertex swapped.
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries
+
+    Returns
+    -------
+    ndarray of shapely geometries
+    """
     return shapely.transform(np.asarray(geoms, dtype=object), lambda c: c[:, ::-1])
 
 
@@ -195,13 +362,24 @@ def gcj_offset_check(lon, lat, network) -> dict | None:
     """Points loaded as WGS-84 that sit off the streets by the GCJ-02 offset.
 
     Compares the median distance to the nearest street of the points as given and as converted from
-    GCJ-02; returns the figures (``given_m``, ``converted_m``) when converting brings them markedly closer
-    (by at least 40 m and by half), and closer than the same shift turned by 45, 90, ... 315 degrees does
-    (a regular street grid brings points near streets for many shifts: only the GCJ-02 direction being
-    special says the data are GCJ-02). Else ``None``. Points outside the GCJ-02 area are ignored.
-    """
-    import pyproj
+    GCJ-02. Converting must bring them markedly closer (by at least 40 m and by half), and closer than the
+    same shift turned by 45, 90, ... 315 degrees does (a regular street grid brings points near streets for
+    many shifts: only the GCJ-02 direction being special says the data are GCJ-02). Points outside the
+    GCJ-02 area are ignored.
 
+    Parameters
+    ----------
+    lon, lat : array_like
+        The points as loaded (taken as WGS-84).
+    network : Network
+        The streets (positions in ``network.xy``, projected to ``network.crs``).
+
+    Returns
+    -------
+    dict or None
+        ``{"given_m": ..., "converted_m": ...}`` (median metres to the nearest street) when the points look
+        like GCJ-02; ``None`` otherwise, or with fewer than 3 points in the area.
+    """
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     keep = np.isfinite(lon) & np.isfinite(lat) & in_gcj_area(lon, lat)
     if keep.sum() < 3 or network.n_edges == 0:

@@ -38,8 +38,12 @@ MAX_CHILDREN = 100_000
 class DemandParams:
     """How children are estimated from residential area.
 
-    residents_per_ha: residents per hectare of residential land (dense Chinese compounds: 400-900).
-    cohort_share: share of residents in one single year of age (China ~1.0-1.2%).
+    Parameters
+    ----------
+    residents_per_ha : float
+        Residents per hectare of residential land (dense Chinese compounds: 400-900).
+    cohort_share : float
+        Share of residents in one single year of age (China ~1.0-1.2%).
     """
 
     residents_per_ha: float = 600.0
@@ -47,18 +51,65 @@ class DemandParams:
 
 
 def children_column(level: str) -> str:
+    """The compounds column holding a level's children.
+
+    Parameters
+    ----------
+    level : str
+        ``"primary"`` or ``"junior"``.
+
+    Returns
+    -------
+    str
+        ``children_<level>``.
+    """
     return f"children_{level}"
 
 
 def estimate_children(area_m2: np.ndarray, level: str, params: DemandParams = DemandParams()) -> np.ndarray:
+    """Children of a level living on residential land: ``area_ha x residents_per_ha x cohort_share x years``.
+
+    Parameters
+    ----------
+    area_m2 : array_like
+        Residential areas in square metres.
+    level : str
+        ``"primary"`` (6 school years) or ``"junior"`` (3).
+    params : DemandParams
+        Density and cohort share.
+
+    Returns
+    -------
+    ndarray of int64
+        Rounded to whole children.
+    """
     residents = np.asarray(area_m2, float) / 10_000.0 * params.residents_per_ha
     return np.round(residents * params.cohort_share * YEARS[level]).astype(np.int64)
 
 
 def normalise_compounds(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
-    """Check a user's compounds table and return it normalised (WGS-84).
+    """Check a user's compounds table and return it normalised.
 
-    Needs at least one children column (``children_primary`` / ``children_junior``); a missing one is 0.
+    Columns are found by their aliases (:data:`ID_ALIASES`, :data:`NAME_ALIASES`, :data:`CHILD_ALIASES`);
+    at least one children column is needed, a missing one is 0.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The table as read (see :func:`geo.inputs.tables.read_table`).
+    file : str
+        The file name, for messages.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``compound_id`` (text), ``name``, ``children_primary``, ``children_junior`` and the geometry, WGS-84.
+
+    Raises
+    ------
+    InputError
+        For an empty table, no children column, a blank or repeated id, a count that is not a whole number
+        or over :data:`MAX_CHILDREN`, or coordinates that are not longitudes/latitudes, naming the row.
     """
     if len(gdf) == 0:
         raise InputError("err.empty", file=file, kind="@kind.compounds")
@@ -89,7 +140,22 @@ def normalise_compounds(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
 
 def compounds_from_osm(features: gpd.GeoDataFrame, params: DemandParams = DemandParams()
                        ) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
-    """Compounds from OSM ``landuse=residential`` polygons, children estimated from their area."""
+    """Compounds from OSM ``landuse=residential`` polygons, children estimated from their area.
+
+    Parameters
+    ----------
+    features : GeoDataFrame
+        OSM features (see :func:`geo.inputs.osm.read_osm_features`); points and lines are left out.
+    params : DemandParams
+        How children are estimated (:func:`estimate_children`).
+
+    Returns
+    -------
+    compounds : GeoDataFrame
+        As :func:`normalise_compounds` returns them (ids ``osm-<type>-<id>``, unnamed ones ``#<id>``).
+    warnings : list of (key, params)
+        ``warn.children_estimated`` with the figures used, when there are any compounds.
+    """
     empty = gpd.GeoDataFrame({"compound_id": [], "name": [], "children_primary": [], "children_junior": []},
                              geometry=[], crs="EPSG:4326")
     if len(features) == 0:

@@ -4,7 +4,7 @@ Arterial roads every 400-800 m, branch roads between them, gated compounds (小�
 meandering river with few bridges (so walking and straight-line distances disagree), about 20 primary
 and 8 junior secondary schools (two nine-year schools among them) with seats and resource columns, and
 about 300 compounds with 30,000 children in all. :func:`generate` builds it in memory;
-``geo.inputs.io.write_demo`` writes it as an OSM file, a schools CSV and a compounds GeoJSON, which then go
+:func:`write_demo` writes it as an OSM file, a schools CSV and a compounds GeoJSON, which then go
 through the same loaders as a user's data. The schools also carry the raw columns of the 2017 audit
 (:mod:`geo.equity.audit`), and two education groups (集团化办学) come with them: :func:`write_groups` writes
 ``groups.csv``.
@@ -13,6 +13,7 @@ through the same loaders as a user's data. The schools also carry the raw column
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
@@ -21,6 +22,8 @@ import pandas as pd
 import pyproj
 import shapely
 from shapely.geometry import LineString, Polygon
+
+from geo.inputs.files import write_text
 
 SEED = 20261125
 WIDTH_M, HEIGHT_M = 6000.0, 5200.0
@@ -38,7 +41,19 @@ _COMPOUND_SUFFIX = ["花园", "小区", "家园", "苑", "公寓", "新村", "�
 
 @dataclass(frozen=True)
 class DemoDistrict:
-    """The generated district: OSM XML text, a schools table and a compounds table (both WGS-84)."""
+    """The generated district, in memory.
+
+    Attributes
+    ----------
+    osm_xml : str
+        The streets, schools (``amenity=school``) and compounds (``landuse=residential``) as OSM XML.
+    schools : DataFrame
+        The schools table as written to ``schools.csv`` (lon/lat columns, WGS-84), with the audit columns.
+    compounds : GeoDataFrame
+        The compounds with their children, WGS-84.
+    groups : DataFrame or None
+        The education groups (集团化办学): ``group_id``, ``group_name``, ``school_id``, ``role``.
+    """
 
     osm_xml: str
     schools: pd.DataFrame
@@ -47,7 +62,7 @@ class DemoDistrict:
 
 
 def _names(rng: np.random.Generator, n: int, used: set[str]) -> list[str]:
-    out = []
+    out: list[str] = []
     while len(out) < n:
         name = rng.choice(_STEMS) + rng.choice(_SECOND)
         if name not in used and name[0] != name[1]:
@@ -149,7 +164,17 @@ def _node(lines: list[LineString], tags: list[dict], river: Polygon
 
 
 def generate(seed: int = SEED) -> DemoDistrict:
-    """Build the demo district for ``seed`` (the bundled files use :data:`SEED`)."""
+    """Build the demo district; the same seed gives the same district.
+
+    Parameters
+    ----------
+    seed : int
+        The random seed (the bundled files use :data:`SEED`).
+
+    Returns
+    -------
+    DemoDistrict
+    """
     rng = np.random.default_rng(seed)
     centre = _river()
     river = centre.buffer(RIVER_HALF_WIDTH_M, cap_style="flat")
@@ -318,21 +343,70 @@ def _equity_columns(schools: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.
 
 
 def groups_csv(district: DemoDistrict) -> str:
-    """The education groups as CSV text (``group_id,group_name,school_id,role``)."""
-    from geo.render.export import safe_frame  # formula-safe, as every CSV the project writes
+    """The education groups as CSV text, formula-safe.
+
+    Parameters
+    ----------
+    district : DemoDistrict
+        The district.
+
+    Returns
+    -------
+    str
+        ``group_id,group_name,school_id,role`` rows.
+    """
+    # formula-safe, as every CSV the project writes; lazy: render sits above inputs in the data flow
+    from geo.render.export import safe_frame
 
     return safe_frame(district.groups).to_csv(index=False, lineterminator="\n")
 
 
-def write_groups(out_dir, district: DemoDistrict | None = None, seed: int = SEED):
-    """Write ``groups.csv`` of ``district`` (generated for ``seed`` if not given) into ``out_dir``."""
-    from pathlib import Path
+def write_groups(out_dir: str | Path, district: DemoDistrict | None = None, seed: int = SEED) -> Path:
+    """Write the education groups as :data:`GROUPS_FILE`.
 
-    d = district or generate(seed)
-    path = Path(out_dir) / GROUPS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(groups_csv(d), encoding="utf-8")
-    return path
+    Parameters
+    ----------
+    out_dir : str or Path
+        The folder (created if needed).
+    district : DemoDistrict, optional
+        The district; default generated for ``seed``.
+    seed : int
+        The random seed, when ``district`` is not given.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    return write_text(Path(out_dir) / GROUPS_FILE, groups_csv(district or generate(seed)))
+
+
+def write_demo(out_dir: str | Path, seed: int | None = None) -> Path:
+    """Generate the demo district and write it as a user's files would come.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The folder (created if needed).
+    seed : int, optional
+        The random seed; default :data:`SEED`.
+
+    Returns
+    -------
+    Path
+        ``out_dir``, holding ``district.osm``, ``schools.csv``, ``compounds.geojson`` and ``groups.csv`` (its two
+        education groups).
+    """
+    # formula-safe, as every CSV the project writes; lazy: render sits above inputs in the data flow
+    from geo.render.export import safe_frame
+
+    d = generate(SEED if seed is None else seed)
+    out = Path(out_dir)
+    write_text(out / "district.osm", d.osm_xml)
+    write_text(out / "schools.csv", safe_frame(d.schools).to_csv(index=False, lineterminator="\n"))
+    write_text(out / "compounds.geojson", d.compounds.to_json(drop_id=True, ensure_ascii=False, indent=None) + "\n")
+    write_text(out / "groups.csv", groups_csv(d))
+    return out
 
 
 def _projector():

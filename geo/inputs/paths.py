@@ -18,7 +18,14 @@ ENV = "XUEQU_DATA_ROOT"
 
 
 def data_roots() -> tuple[Path, ...]:
-    """The folders paths typed in the page must lie in, resolved (read from the environment at each call)."""
+    """The folders paths typed in the page must lie in.
+
+    Returns
+    -------
+    tuple of Path
+        ``$XUEQU_DATA_ROOT``'s folders, else the working folder and ``../shared/data``; resolved, each once
+        (read from the environment at each call).
+    """
     raw = os.environ.get(ENV, "")
     given = [p for p in raw.split(os.pathsep) if p.strip()]
     roots = [Path(p.strip()).expanduser() for p in given] or [Path.cwd(), Path.cwd().parent / "shared" / "data"]
@@ -26,8 +33,25 @@ def data_roots() -> tuple[Path, ...]:
 
 
 def check_under_roots(path: str | Path, roots: tuple[Path, ...] | None = None) -> Path:
-    """``path`` resolved (symbolic links and ``..`` followed; relative to the working folder), if it lies in
-    one of ``roots`` (default :func:`data_roots`); otherwise an InputError naming the path and the roots."""
+    """A typed path, resolved, if it lies in one of the data roots.
+
+    Parameters
+    ----------
+    path : str or Path
+        The path as typed (``~`` expanded; relative to the working folder).
+    roots : tuple of Path, optional
+        The allowed folders; default :func:`data_roots`.
+
+    Returns
+    -------
+    Path
+        ``path`` with symbolic links and ``..`` followed.
+
+    Raises
+    ------
+    InputError
+        ``err.outside_roots`` naming the path and the roots, also for a path that cannot be resolved.
+    """
     roots = data_roots() if roots is None else tuple(Path(r).resolve() for r in roots)
     try:
         resolved = Path(path).expanduser().resolve()

@@ -45,9 +45,19 @@ _NOT_COMPULSORY = ("大学", "学院", "幼儿园", "培训", "职业", "技校"
 
 
 def classify_level(name: str) -> str | None:
-    """Level from a Chinese school name; ``None`` when the name does not say (中学, 学校).
+    """The level a Chinese school name says.
 
     九年一贯制 / 九年制 -> nine_year; 小学 -> primary; 初中 / 初级中学 -> junior.
+
+    Parameters
+    ----------
+    name : str
+        The school's name.
+
+    Returns
+    -------
+    str or None
+        ``"primary"``, ``"junior"`` or ``"nine_year"``; ``None`` when the name does not say (中学, 学校).
     """
     name = str(name or "")
     if "九年一贯" in name or "九年制" in name:
@@ -60,12 +70,36 @@ def classify_level(name: str) -> str | None:
 
 
 def is_compulsory_candidate(name: str) -> bool:
-    """False for names that are plainly universities, kindergartens, training or senior schools."""
+    """Whether a school name may be a compulsory-education school.
+
+    Parameters
+    ----------
+    name : str
+        The school's name.
+
+    Returns
+    -------
+    bool
+        False for blank names and names that are plainly universities, kindergartens, training or senior
+        schools (大学, 幼儿园, 培训, 高中...).
+    """
     name = str(name or "")
     return bool(name) and not any(w in name for w in _NOT_COMPULSORY)
 
 
 def parse_level(value: object) -> str | None:
+    """A level as written in a table's level column (``primary``, 小学, 初中, 九年一贯制, ``both``...).
+
+    Parameters
+    ----------
+    value : object
+        The cell.
+
+    Returns
+    -------
+    str or None
+        ``"primary"``, ``"junior"`` or ``"nine_year"``; ``None`` for anything else.
+    """
     v = str(value).strip().lower()
     for level, words in _LEVEL_WORDS.items():
         if v in words:
@@ -74,9 +108,31 @@ def parse_level(value: object) -> str | None:
 
 
 def normalise_schools(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
-    """Check a user's schools table and return it in the normalised form (WGS-84 points).
+    """Check a user's schools table and return it in the normalised form.
 
-    Raises :class:`InputError` naming the file, row and field of the first problem.
+    Columns are found by their aliases (:data:`ID_ALIASES`, :data:`NAME_ALIASES`, :data:`LEVEL_ALIASES`,
+    :data:`CAPACITY_ALIASES`); missing ids are numbered ``S1, S2...``, missing seats take the level's
+    :data:`DEFAULT_CAPACITY` (``capacity_estimated``). Other columns are kept.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The table as read (see :func:`geo.inputs.tables.read_table`).
+    file : str
+        The file name, for messages.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``school_id`` (text), ``name``, ``level``, ``capacity``, ``capacity_estimated``, the other columns, and
+        a point per school, WGS-84.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and field of the first problem: an empty table, a missing name or level column,
+        an unknown level, a blank or repeated id, seats that are not a whole number or over
+        :data:`MAX_SEATS`, a missing geometry or coordinates that are not longitudes/latitudes.
     """
     if len(gdf) == 0:
         raise InputError("err.empty", file=file, kind="@kind.schools")
@@ -120,9 +176,22 @@ def normalise_schools(gdf: gpd.GeoDataFrame, file: str) -> gpd.GeoDataFrame:
 
 
 def estimated_capacity_warning(schools: gpd.GeoDataFrame, file: str) -> tuple[str, dict] | None:
-    """``("warn.capacity_estimated_rows", params)`` naming the rows of a user's table whose seats were
-    estimated (no capacity given, and no ``capacity_<level>`` for each level the school admits); else
-    ``None``."""
+    """A warning naming the rows of a user's table whose seats were estimated.
+
+    A row is named when it gives no capacity, and no ``capacity_<level>`` for each level the school admits.
+
+    Parameters
+    ----------
+    schools : GeoDataFrame
+        As :func:`normalise_schools` returns them.
+    file : str
+        The file name, for the message.
+
+    Returns
+    -------
+    tuple or None
+        ``("warn.capacity_estimated_rows", params)`` (the first 20 rows shown), else ``None``.
+    """
     if "capacity_estimated" not in schools or len(schools) == 0:
         return None
     need = schools["capacity_estimated"].to_numpy(dtype=bool).copy()
@@ -143,8 +212,20 @@ def estimated_capacity_warning(schools: gpd.GeoDataFrame, file: str) -> tuple[st
 def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
     """Schools from OSM ``amenity=school`` features, with the level read from the name.
 
-    Returns the normalised table and warnings as ``(translation key, params)``: names whose level is
-    unclear (中学, 学校) are reported and left out, never guessed.
+    Names whose level is unclear (中学, 学校) are reported and left out, never guessed; universities,
+    kindergartens and the like are left out silently (:func:`is_compulsory_candidate`).
+
+    Parameters
+    ----------
+    features : GeoDataFrame
+        OSM features (see :func:`geo.inputs.osm.read_osm_features`).
+
+    Returns
+    -------
+    schools : GeoDataFrame
+        As :func:`normalise_schools` returns them (ids ``osm-<type>-<id>``), a point per school.
+    warnings : list of (key, params)
+        Ambiguous names, implausible ``capacity`` tags, estimated seats.
     """
     warnings: list[tuple[str, dict]] = []
     if len(features) == 0 or "name" not in features:
@@ -189,10 +270,27 @@ def _empty_schools() -> gpd.GeoDataFrame:
 
 
 def schools_for_level(schools: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    """The schools that admit ``level`` (nine-year schools admit both), with their ``seats`` for it.
+    """The schools that admit a level (nine-year schools admit both), with their ``seats`` for it.
 
     Seats come from ``capacity_<level>`` where given, else ``capacity`` (a nine-year school's capacity
     is split 6:3 between primary and junior years).
+
+    Parameters
+    ----------
+    schools : GeoDataFrame
+        As :func:`normalise_schools` returns them.
+    level : str
+        ``"primary"`` or ``"junior"``.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with a ``seats`` column (int64), reindexed from 0.
+
+    Raises
+    ------
+    ValueError
+        For another ``level``.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")

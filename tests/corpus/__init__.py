@@ -3,14 +3,15 @@
 ``CASES`` lists every case of ``manifest.csv`` (written with the files by ``make_corpus.py``):
 
 - ``file``: the file's name in ``files/`` (or one the test makes, see :func:`materialise`);
-- ``loader``: ``schools`` / ``compounds`` (:func:`geo.inputs.io.load_schools` / ``load_compounds``), ``network``
-  (:func:`geo.inputs.io.load_network_checked`, with its warnings), ``inputs`` (:func:`geo.inputs.io.load_inputs` with the demo network and the demo's
-  other table) or ``zoning`` (``inputs``, then a primary nearest-school zoning); ``store``
-  (:class:`geo.plans.store.Store` on the data folder :func:`materialise` makes of the file, then its scenarios
-  listed: a ``.sqlite`` file is copied in as the folder's ``scenarios.sqlite``, read-only if its name says
-  ``readonly``; any other file is itself given as the data folder); ``zonelist`` (an official zone list read
-  by :func:`geo.official.zonetext.load_zone_source`, as the CLI and the page's path box read it; its warnings are the
-  reasons of its issues, ``zone.reason.<code>``);
+- ``loader``: ``schools`` / ``compounds`` (:func:`geo.inputs.load.load_schools` / ``load_compounds``),
+  ``network`` (:func:`geo.inputs.osm.load_network_checked`, with its warnings), ``inputs``
+  (:func:`geo.inputs.load.load_inputs` with the demo network and the demo's other table) or ``zoning``
+  (``inputs``, then a primary nearest-school zoning); ``store`` (:class:`geo.plans.store.Store` on the data
+  folder :func:`materialise` makes of the file, then its scenarios listed: a ``.sqlite`` file is copied in as
+  the folder's ``scenarios.sqlite``, read-only if its name says ``readonly``; any other file is itself given as
+  the data folder); ``zonelist`` (an official zone list read by :func:`geo.official.parse.load_zone_source`,
+  as the CLI and the page's path box read it; its warnings are the reasons of its issues,
+  ``zone.reason.<code>``);
 - ``coords``: the coordinate system the file is loaded as (``wgs84`` / ``gcj02`` / ``bd09``);
 - ``expect``: ``error`` (an :class:`~geo.errors.InputError` with ``key``, whose English message names the
   file, and ``row N`` when ``row`` is given), ``ok-with-warning`` (loads, and ``key`` is among the warnings)
@@ -74,7 +75,7 @@ def materialise(case: Case, tmp: Path) -> Path:
         return _store_folder(case, Path(tmp))
     if case.file not in GENERATED:
         return case.path
-    from geo.inputs.io import MAX_UPLOAD_BYTES
+    from geo.inputs.tables import MAX_UPLOAD_BYTES
 
     path = Path(tmp) / case.file
     if case.loader == "zonelist":
@@ -113,28 +114,28 @@ def run_case(case: Case, path: Path | None = None):
 
     Raises whatever the library raises (an :class:`~geo.errors.InputError` for bad input).
     """
-    from geo.inputs import io
+    from geo.inputs import load_compounds, load_inputs, load_network_checked, load_schools
 
     path = Path(path or case.path)
     if case.loader == "schools":
-        return io.load_schools(path, coords=case.coords)
+        return load_schools(path, coords=case.coords)
     if case.loader == "store":  # ``path``: the data folder materialise made
         from geo.plans.store import FILE_NAME, Store
 
         return Store(path / FILE_NAME).list(), []
     if case.loader == "compounds":
-        return io.load_compounds(path, coords=case.coords)
+        return load_compounds(path, coords=case.coords)
     if case.loader == "zonelist":
-        from geo.official.zonetext import load_zone_source
+        from geo.official.parse import load_zone_source
 
         zone = load_zone_source(path)
         return zone, [(f"zone.reason.{r}", {}) for r in dict.fromkeys(zone.issues["reason"])]
     if case.loader == "network":
-        return io.load_network_checked(path, use_cache=False)
+        return load_network_checked(path, use_cache=False)
     if case.loader in ("inputs", "zoning"):
         schools_file = path if _is_schools(path) else DEMO / "schools.csv"
         compounds_file = DEMO / "compounds.geojson" if _is_schools(path) else path
-        inputs = io.load_inputs(DEMO / "district.osm", schools_file, compounds_file, coords=case.coords)
+        inputs = load_inputs(DEMO / "district.osm", schools_file, compounds_file, coords=case.coords)
         if case.loader == "inputs":
             return inputs, list(inputs.warnings)
         from geo.zoning.scenario import Scenario, run_scenario

@@ -1,0 +1,225 @@
+"""All inputs at once: schools and compounds from an OSM file or a user's table, and :class:`Inputs` from files
+(:func:`load_inputs`) or a place downloaded from OpenStreetMap (:func:`inputs_from_place`).
+
+Loading imports what reading needs only: not the zoning solvers, not the demo district.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.errors import InputError
+from geo.inputs import coords as _coords
+from geo.inputs import schools as _schools
+from geo.inputs.demand import DemandParams, compounds_from_osm, normalise_compounds
+from geo.inputs.model import Inputs
+from geo.inputs.osm import is_osm_file, load_network_checked, network_from_place, place_features, read_osm_features
+from geo.inputs.schools import normalise_schools, schools_from_osm
+from geo.inputs.tables import read_table_checked
+from geo.network.graph import WALK, Network
+
+
+def load_schools(source: str | Path, *, name: str | None = None, data: bytes | None = None,
+                 coords: str = "wgs84", mapping: dict | None = None):
+    """Schools from an OSM file (``amenity=school``) or a user's table, normalised and checked.
+
+    Parameters
+    ----------
+    source : str or Path
+        An OSM file, or a table (see :func:`geo.inputs.tables.read_table`).
+    name : str, optional
+        The file name, for messages and the format, when ``data`` is given.
+    data : bytes, optional
+        The table's bytes (an upload; never an OSM file).
+    coords : str
+        The table's coordinate system: ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` (an OSM file is always WGS-84).
+    mapping : dict, optional
+        The table's column for each field (see :func:`geo.inputs.mapping.propose_mapping`).
+
+    Returns
+    -------
+    table : GeoDataFrame
+        One row per school (:func:`geo.inputs.schools.normalise_schools`), WGS-84.
+    warnings : list of (key, params)
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read or a table that fails a check, naming the row.
+    """
+    label = name or Path(source).name
+    if data is None and is_osm_file(source):
+        found: list[tuple[str, dict]] = []
+        table, warns = schools_from_osm(read_osm_features(source, {"amenity": "school"}, found))
+        return table, found + warns
+    gdf, warns = read_table_checked(source, name=name, data=data, coords=coords, mapping=mapping)
+    table = normalise_schools(gdf, label)
+    estimated = _schools.estimated_capacity_warning(table, label)
+    return table, warns + ([estimated] if estimated else [])
+
+
+def load_compounds(source: str | Path, params=None, *, name: str | None = None, data: bytes | None = None,
+                   coords: str = "wgs84", mapping: dict | None = None):
+    """Compounds from an OSM file (``landuse=residential``) or a user's table, normalised and checked.
+
+    Parameters
+    ----------
+    source : str or Path
+        An OSM file, or a table (see :func:`geo.inputs.tables.read_table`).
+    params : DemandParams, optional
+        How children are estimated from OSM areas (default :class:`geo.inputs.demand.DemandParams`).
+    name, data, coords, mapping
+        As for :func:`load_schools`.
+
+    Returns
+    -------
+    table : GeoDataFrame
+        One row per compound (:func:`geo.inputs.demand.normalise_compounds`), WGS-84.
+    warnings : list of (key, params)
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read or a table that fails a check, naming the row.
+    """
+    label = name or Path(source).name
+    if data is None and is_osm_file(source):
+        found: list[tuple[str, dict]] = []
+        table, warns = compounds_from_osm(read_osm_features(source, {"landuse": "residential"}, found),
+                                          params or DemandParams())
+        return table, found + warns
+    gdf, warns = read_table_checked(source, name=name, data=data, coords=coords, mapping=mapping)
+    return normalise_compounds(gdf, label), warns
+
+
+def gcj_offset_warning(points: gpd.GeoDataFrame | gpd.GeoSeries, network: Network, *, file: str = "",
+                       kind: str = "@kind.schools") -> tuple[str, dict] | None:
+    """A warning when points loaded as WGS-84 sit off the streets by the typical GCJ-02 offset.
+
+    That is, converting them from GCJ-02 brings them markedly closer to the streets (median distance to the
+    nearest street; see :func:`geo.inputs.coords.gcj_offset_check`).
+
+    Parameters
+    ----------
+    points : GeoDataFrame or GeoSeries
+        The schools or compounds, as loaded.
+    network : Network
+        The streets.
+    file : str
+        The file name, for the message.
+    kind : str
+        What the points are, as a translation reference (``"@kind.schools"``).
+
+    Returns
+    -------
+    tuple or None
+        ``("warn.gcj_offset", params)``, else ``None``.
+    """
+    geom = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+    geom = geom[~(geom.isna() | geom.is_empty)].to_crs("EPSG:4326")
+    if len(geom) == 0:
+        return None
+    pts = geom.where(geom.geom_type == "Point", geom.representative_point())
+    found = _coords.gcj_offset_check(pts.x.to_numpy(), pts.y.to_numpy(), network)
+    if found is None:
+        return None
+    return "warn.gcj_offset", {"kind": kind, "file": file, "given": found["given_m"],
+                               "converted": found["converted_m"]}
+
+
+def load_inputs(network: str | Path, schools: str | Path | None = None, demand: str | Path | None = None,
+                mode: str = WALK, params=None, *, name: str = "", coords: str = "wgs84",
+                schools_coords: str | None = None, compounds_coords: str | None = None,
+                schools_mapping: dict | None = None, compounds_mapping: dict | None = None) -> Inputs:
+    """Network, schools and compounds from files; schools and compounds default to the OSM file's own.
+
+    Tables read as WGS-84 that sit off the streets by the GCJ-02 offset get a warning
+    (:func:`gcj_offset_warning`); a warning found in several files of the same OSM file is given once.
+
+    Parameters
+    ----------
+    network : str or Path
+        An OSM file (XML, bz2 or PBF).
+    schools, demand : str or Path, optional
+        The schools and the compounds: an OSM file or a table; default ``network``.
+    mode : str
+        ``"walk"`` or ``"drive"``.
+    params : DemandParams, optional
+        How children are estimated from OSM areas.
+    name : str
+        The data set's name; default the network file's name.
+    coords : str
+        The coordinate system of the schools and compounds tables: ``"wgs84"``, ``"gcj02"`` or ``"bd09"``.
+    schools_coords, compounds_coords : str, optional
+        One table's coordinate system, apart from ``coords``.
+    schools_mapping, compounds_mapping : dict, optional
+        Each table's column for each field (see :func:`geo.inputs.mapping.propose_mapping`).
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read or fails a check, or no schools or no compounds at all (``err.empty``).
+    ValueError
+        For an unknown ``mode`` or coordinate system.
+    """
+    net, wn = load_network_checked(network, mode)
+    schools = schools or network
+    demand = demand or network
+    systems = {"s": _coords.check_system(schools_coords or coords), "c": _coords.check_system(compounds_coords or coords)}
+    s, ws = load_schools(schools, coords=systems["s"], mapping=schools_mapping)
+    c, wc = load_compounds(demand, params, coords=systems["c"], mapping=compounds_mapping)
+    if len(s) == 0:
+        raise InputError("err.empty", file=Path(schools).name, kind="@kind.schools")
+    if len(c) == 0:
+        raise InputError("err.empty", file=Path(demand).name, kind="@kind.compounds")
+    offsets = []
+    for src, table, kind, system in ((schools, s, "@kind.schools", systems["s"]),
+                                     (demand, c, "@kind.compounds", systems["c"])):
+        if system == _coords.WGS84 and not is_osm_file(src):
+            w = gcj_offset_warning(table, net, file=Path(src).name, kind=kind)
+            offsets += [w] if w else []
+    unique: dict[str, tuple[str, dict]] = {}
+    for w in wn + ws + wc + offsets:  # an OSM file read for the network, schools and compounds warns once
+        unique.setdefault(repr(w), w)
+    return Inputs(net, s, c, name=name or Path(network).name,
+                  sources={"schools": Path(schools).name, "compounds": Path(demand).name},
+                  warnings=tuple(unique.values()))
+
+
+def inputs_from_place(place: str, mode: str = WALK, params=None) -> Inputs:
+    """Network, schools and compounds of a named place, downloaded from OpenStreetMap (needs the internet).
+
+    Parameters
+    ----------
+    place : str
+        A name the geocoder knows (``"成都市锦江区"``).
+    mode : str
+        ``"walk"`` or ``"drive"``.
+    params : DemandParams, optional
+        How children are estimated from OSM areas.
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputError
+        For a place the geocoder does not know, or one with no streets, schools or compounds.
+    OfflineError
+        When OpenStreetMap cannot be reached.
+    """
+    net = network_from_place(place, mode)
+    s, ws = schools_from_osm(place_features(place, {"amenity": "school"}))
+    c, wc = compounds_from_osm(place_features(place, {"landuse": "residential"}), params or DemandParams())
+    if len(s) == 0:
+        raise InputError("err.empty", file=place, kind="@kind.schools")
+    if len(c) == 0:
+        raise InputError("err.empty", file=place, kind="@kind.compounds")
+    return Inputs(net, s, c, name=place, sources={"schools": place, "compounds": place}, warnings=tuple(ws + wc))

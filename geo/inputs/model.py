@@ -1,0 +1,96 @@
+"""What a zoning runs on: :class:`Inputs` (the network, the schools and the compounds), with the structures
+derived from them computed once, on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geo.network.distances import snap
+from geo.network.graph import Network
+
+if TYPE_CHECKING:  # annotations only: see the note in Inputs on why zoning is imported lazily
+    from geo.zoning.contiguity import UnitGraph
+
+Warning_ = tuple[str, dict]
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """The data a zoning runs on. Tables are in WGS-84; work happens in the network's projected CRS.
+
+    Built by :func:`geo.inputs.load.load_inputs` (files) or :func:`geo.inputs.load.inputs_from_place`
+    (a download); equal only to itself, so it can key a cache by identity.
+
+    Parameters
+    ----------
+    network : Network
+        The street network.
+    schools : GeoDataFrame
+        The schools, normalised (:func:`geo.inputs.schools.normalise_schools`).
+    compounds : GeoDataFrame
+        The compounds, normalised (:func:`geo.inputs.demand.normalise_compounds`).
+    name : str
+        The data set's name, for titles.
+    sources : dict
+        Where schools and compounds came from (``{"schools": file, "compounds": file}``), for messages.
+    warnings : tuple of (key, params)
+        What loading found (repaired geometries, a guessed encoding...).
+
+    Notes
+    -----
+    The unit graph, tiles and study area are zoning's structures: their functions are imported inside the
+    properties, because inputs sit below zoning in the data flow and never import it at module level (reading
+    a file must not load the solver stack).
+    """
+
+    network: Network
+    schools: gpd.GeoDataFrame
+    compounds: gpd.GeoDataFrame
+    name: str = ""
+    sources: dict = field(default_factory=dict)
+    warnings: tuple[Warning_, ...] = ()
+
+    @cached_property
+    def compounds_projected(self) -> gpd.GeoSeries:
+        """The compounds' geometries in the network's projected CRS."""
+        return self.compounds.geometry.to_crs(self.network.crs)
+
+    @cached_property
+    def compound_xy(self) -> np.ndarray:
+        """Each compound's representative point, projected: an ``(n, 2)`` array."""
+        return shapely.get_coordinates(self.compounds_projected.representative_point().to_numpy())
+
+    @cached_property
+    def compound_snap(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each compound's street node and its distance to it (see :func:`geo.network.distances.snap`)."""
+        return snap(self.network, self.compound_xy)
+
+    @cached_property
+    def unit_graph(self) -> UnitGraph:
+        """Which compounds neighbour which on the street network (see :mod:`geo.zoning.contiguity`)."""
+        from geo.zoning.contiguity import unit_graph  # lazy: inputs never import zoning at module level
+
+        return unit_graph(self.network, *self.compound_snap)
+
+    @cached_property
+    def tiles(self) -> np.ndarray:
+        """Each compound's tile of the study area (see :func:`geo.zoning.result.compound_tiles`); catchments are
+        unions of tiles."""
+        from geo.zoning.result import compound_tiles  # lazy: inputs never import zoning at module level
+
+        return compound_tiles(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
+
+    @cached_property
+    def area(self):
+        """Where the schools and compounds are (see :func:`geo.zoning.catchments.study_area`)."""
+        from geo.zoning.catchments import study_area  # lazy: inputs never import zoning at module level
+
+        pts = [shapely.get_coordinates(self.compounds_projected.to_numpy()),
+               shapely.get_coordinates(self.schools.geometry.to_crs(self.network.crs).to_numpy())]
+        return study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
