@@ -346,8 +346,8 @@ def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "",
     base = base.strip(_TRAILING_PUNCT)
     parts = range_parts(base) if not groups else None
     if parts:  # 玉林1-10巷, 泊木一至三街, 抚琴南1—4巷
-        pre, a, b, suf = parts
-        a, b = _numeral_value(a), _numeral_value(b)
+        pre, a_text, b_text, suf = parts
+        a, b = _numeral_value(a_text), _numeral_value(b_text)
         if a and b and a < b <= 30:
             ctx["budget"].spend(b - a, ctx["line"])  # up to 30 entries from one piece: each counts
             for k in range(a, b + 1):
@@ -448,8 +448,9 @@ def _qualify(entry: dict, qual: str, houses: str) -> None:
     house = "、".join(h for h in found if h) or houses
     entry["parity"] = parity
     entry["house_number"] = house
-    if side or side_word:
-        entry["side"] = (side or side_word).group(1)
+    side_match = side or side_word
+    if side_match:
+        entry["side"] = side_match.group(1)
     if segment:
         entry["kind"], entry["from_street"], entry["to_street"] = SEGMENT, *segment
     elif entry["side"]:

@@ -174,8 +174,10 @@ def _strip_gloss(s: str) -> str:
     """``s`` without an English gloss at its end (``东城根南街 - Dongchenggen Street South``): what
     ``re.sub(r"\\s*[-–—]\\s*[A-Za-z][A-Za-z0-9 .,'-]*$", "", s)`` gives, in linear time. The gloss lies in
     the run of gloss characters that ends the name, after at most the blanks and dash before that run."""
-    tail = _GLOSS_TAIL_RE.search(s).start()
-    lead = _GLOSS_LEAD_RE.search(s, 0, tail).start()
+    tail_m = _GLOSS_TAIL_RE.search(s)
+    tail = tail_m.start() if tail_m else len(s)
+    lead_m = _GLOSS_LEAD_RE.search(s, 0, tail)
+    lead = lead_m.start() if lead_m else tail
     m = _ENGLISH_GLOSS_RE.search(s, lead)
     return s[:m.start()] + s[m.end():] if m else s
 
@@ -469,10 +471,10 @@ def match_schools(names: Iterable[object], table_names: Sequence[object]) -> pd.
         :func:`match_names` for schools, plus ``index``: the row of the table (its first row of that name),
         -1 when unmatched or ambiguous.
     """
-    table_names = [str(n) for n in table_names]
-    df = match_names(names, table_names, kind="school")
-    first = {}
-    for i, n in enumerate(table_names):
+    table = [str(n) for n in table_names]
+    df = match_names(names, table, kind="school")
+    first: dict[str, int] = {}
+    for i, n in enumerate(table):
         first.setdefault(n, i)
     df["index"] = [first[m[0]] if len(m) == 1 else -1 for m in df["names"]]
     return df

@@ -340,9 +340,10 @@ def load_zone_source(path: str | Path) -> ZoneText:
         files = read_zone_dir(p)
         if not files:
             raise InputError("err.format", file=p.name, formats=".md / .csv / .txt")
-        out = None
-        for z in files.values():
-            out = z if out is None else out + z
+        parts = list(files.values())
+        out = parts[0]
+        for z in parts[1:]:
+            out = out + z
         return out
     if not p.is_file():
         raise InputError("err.file_missing", file=str(path))

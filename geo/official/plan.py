@@ -201,17 +201,17 @@ def _zones(links: pd.DataFrame, table_ids: np.ndarray, table_names: list[str]
     """The zones of the listed schools: one per table school linked to, then one per listed school found
     nowhere, each in order of listing. Returns each listed school's zone, each zone's table row (-1: none),
     name and id (``zone-N`` where the school is not in the table, unlike any table id)."""
-    keys = [("t", int(i)) if i >= 0 else ("n", name) for name, i in zip(links["name"], links["index"], strict=True)]
+    keys: list[tuple[str, int | str]] = [("t", int(i)) if i >= 0 else ("n", str(name)) for name, i in zip(links["name"], links["index"], strict=True)]
     zones = list(dict.fromkeys(k for k in keys if k[0] == "t")) + list(dict.fromkeys(k for k in keys if k[0] == "n"))
     zone_of = {k: z for z, k in enumerate(zones)}
     zone_of_listed = np.array([zone_of[k] for k in keys], np.int64)
-    zone_table = np.array([i if kind == "t" else -1 for kind, i in zones], np.int64)
-    zone_name = [table_names[i] if kind == "t" else i for kind, i in zones]
+    zone_table = np.array([int(i) if kind == "t" else -1 for kind, i in zones], np.int64)
+    zone_name = [table_names[int(i)] if kind == "t" else str(i) for kind, i in zones]
     taken = set(table_ids)
     zone_id = []
     for z, (kind, i) in enumerate(zones):
         if kind == "t":
-            zone_id.append(str(table_ids[i]))
+            zone_id.append(str(table_ids[int(i)]))
             continue
         sid, n = f"zone-{z + 1}", 1
         while sid in taken:

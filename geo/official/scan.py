@@ -14,6 +14,7 @@ step per bracket; 2 MB of brackets took seconds); short texts, the usual case, a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -236,6 +237,7 @@ def number_run_start(s: str, end: int) -> int | None:
     if end <= 0:
         return None
     c = s[end - 1]
+    same: Callable[[str], bool]
     if c.isdecimal():
         same = str.isdecimal
     elif c in NUMERALS:

@@ -105,7 +105,7 @@ def write_zone_text(network: Network, edge_school: np.ndarray, schools: list[str
 
     written = np.full(rep.size, -1, np.int64)
     items: dict[int, list[str]] = {s: [] for s in range(len(schools))}
-    unwritten = []
+    unwritten: list = []
     order = np.argsort(pkc, kind="stable")
     bounds = np.searchsorted(pkc[order], np.arange(key_codes.size + 1))
     for c in range(key_codes.size):
