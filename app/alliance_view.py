@@ -22,8 +22,9 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset, dataset_key
-from geo.equity.audit import BY_KEY, INDICATOR_KEYS, lottery
-from geo.equity.audit import alliances as al
+from geo.equity import alliances as al
+from geo.equity import lottery
+from geo.equity.audit import BY_KEY, INDICATOR_KEYS
 from geo.errors import XuequError
 from geo.inputs.schools import LEVELS
 from geo.network.distances import distance_matrix, snap

@@ -6,59 +6,63 @@
     xuequ zonetext write --network FILE --schools FILE --demand FILE --level primary --method network \
         --format text|markdown|csv --out FILE
     xuequ scenarios [--fresh-store]
+
+The choices of every option (levels, methods, solvers, travel modes, languages, coordinate systems, zone list
+formats) are geo's own constants, so what the library accepts is what the command offers.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from geo.render.i18n import t
+from geo.errors import XuequError
+from geo.inputs.coords import SYSTEMS, WGS84
+from geo.inputs.demo import write_demo
+from geo.inputs.files import write_bytes, write_text
+from geo.inputs.load import load_inputs
+from geo.inputs.schools import LEVELS, PRIMARY
+from geo.network.graph import MODES, WALK
+from geo.official import WRITE_FORMATS, load_zone_source, official_plan, plan_zone_text, report_csv
+from geo.plans.store import Store, StoreError
+from geo.render import export
+from geo.render.i18n import LANGS, t
+from geo.zoning.assignment import METHODS, NETWORK
+from geo.zoning.scenario import FAST, SOLVERS, Scenario, run_scenario
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="学区 Xuequ: school catchments from a street network.")
 
 
-class Level(str, Enum):
-    primary = "primary"
-    junior = "junior"
+def choices(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """An option's choices, made from geo's own constants, so a level or method added in geo shows here.
+
+    Parameters
+    ----------
+    name : str
+        The enum's name.
+    values : tuple of str
+        The accepted values, e.g. :data:`geo.inputs.schools.LEVELS`.
+
+    Returns
+    -------
+    type of Enum
+        A ``str`` enum with one member per value, named and valued as the value.
+    """
+    return Enum(name, [(v, v) for v in values], type=str)
 
 
-class Method(str, Enum):
-    network = "network"
-    straight = "straight"
-    optimal = "optimal"
-
-
-class Solver(str, Enum):
-    fast = "fast"
-    exact = "exact"
-
-
-class Mode(str, Enum):
-    walk = "walk"
-    drive = "drive"
-
-
-class Lang(str, Enum):
-    zh = "zh"
-    en = "en"
-
-
-class Coords(str, Enum):
-    wgs84 = "wgs84"
-    gcj02 = "gcj02"
-    bd09 = "bd09"
-
-
-class TextFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
-    csv = "csv"
-
+Level = choices("Level", LEVELS)
+Method = choices("Method", METHODS)
+Solver = choices("Solver", SOLVERS)
+Mode = choices("Mode", MODES)
+Lang = choices("Lang", LANGS)
+Coords = choices("Coords", SYSTEMS)
+TextFormat = choices("TextFormat", WRITE_FORMATS)
 
 zonetext = typer.Typer(no_args_is_help=True, help="Official zone lists (划片范围): read one against a network, "
                                                   "or write a plan as one.")
@@ -66,8 +70,6 @@ cli.add_typer(zonetext, name="zonetext")
 
 
 def _fail(err: Exception, lang: str) -> None:
-    from geo.errors import XuequError
-
     msg = err.message(lang) if isinstance(err, XuequError) else f"{type(err).__name__}: {err}"
     typer.echo(msg, err=True)
     raise typer.Exit(code=2)
@@ -78,28 +80,24 @@ def zones(
     network: Path = typer.Option(..., help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf"),
     schools: Path = typer.Option(None, help="Schools: GeoJSON / GeoPackage / CSV with lon,lat, or the OSM file"),
     demand: Path = typer.Option(None, help="Compounds: GeoJSON / GeoPackage / CSV with lon,lat, or the OSM file"),
-    level: Level = typer.Option(Level.primary, help="School level"),
-    method: Method = typer.Option(Method.network, help="network: nearest by walk; straight: Voronoi; "
+    level: Level = typer.Option(Level(PRIMARY), help="School level"),
+    method: Method = typer.Option(Method(NETWORK), help="network: nearest by walk; straight: Voronoi; "
                                                        "optimal: capacity-optimal"),
-    solver: Solver = typer.Option(Solver.fast, help="optimal: fast heuristic or exact MIP (HiGHS)"),
+    solver: Solver = typer.Option(Solver(FAST), help="optimal: fast heuristic or exact MIP (HiGHS)"),
     tolerance: float = typer.Option(0.0, help="optimal: fill seats up to (1 + tolerance), e.g. 0.05"),
     max_walk: float = typer.Option(0.0, help="optimal: longest walk allowed in metres (0: none)"),
     stability: float = typer.Option(0.0, help="optimal: metres of walk a moved child is worth"),
     contiguous: bool = typer.Option(True, help="optimal: repair islands"),
     time_limit: float = typer.Option(60.0, help="optimal, exact: time limit in seconds"),
-    mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
+    mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
     out: Path = typer.Option(Path("out"), help="Folder for catchments.geojson, assignments.geojson, schools.csv"),
-    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
-    coords: Coords = typer.Option(Coords.wgs84, help="Coordinate system of the schools and compounds tables: "
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
+    coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables: "
                                                      "wgs84 (GPS, OSM), gcj02 (AMap, Tencent) or bd09 (Baidu)"),
 ) -> None:
     """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv."""
-    from geo.inputs import io
-    from geo.render import export
-    from geo.zoning.scenario import Scenario, run_scenario
-
     try:
-        inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
+        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
         result = run_scenario(inputs, Scenario(level.value, method.value, solver=solver.value, tolerance=tolerance,
                                                max_walk_m=max_walk, stability=stability, contiguous=contiguous,
                                                time_limit_s=time_limit))
@@ -110,8 +108,8 @@ def zones(
         typer.echo(t(key, lang.value, **params), err=True)
     for name, data in (("catchments.geojson", export.catchments_geojson(result)),
                        ("assignments.geojson", export.assignments_geojson(result))):
-        typer.echo(t("cli.wrote", lang.value, path=io.write_text(out / name, data)))
-    typer.echo(t("cli.wrote", lang.value, path=io.write_bytes(out / "schools.csv", export.table_csv(result.table))))
+        typer.echo(t("cli.wrote", lang.value, path=write_text(out / name, data)))
+    typer.echo(t("cli.wrote", lang.value, path=write_bytes(out / "schools.csv", export.table_csv(result.table))))
     s = result.summary
     typer.echo(t("app.summary", lang.value, schools=s["schools"], compounds=s["compounds"],
                  children=int(s["children"]), within=s["within_radius"]))
@@ -120,11 +118,9 @@ def zones(
 @cli.command()
 def demo(out: Path = typer.Option(Path("data/demo"), help="Folder to write the demo district into"),
          seed: int = typer.Option(None, help="Random seed (default: the bundled demo's)"),
-         lang: Lang = typer.Option(Lang.zh)) -> None:
+         lang: Lang = typer.Option(Lang("zh"))) -> None:
     """Regenerate the (fictional) demo district: district.osm, schools.csv, compounds.geojson."""
-    from geo.inputs import io
-
-    typer.echo(t("cli.demo", lang.value, path=io.write_demo(out, seed)))
+    typer.echo(t("cli.demo", lang.value, path=write_demo(out, seed)))
 
 
 @zonetext.command("read")
@@ -133,21 +129,17 @@ def zonetext_read(
     zones: Path = typer.Option(..., help="Zone list: .md / .csv / .txt, or a folder of them"),
     schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
     demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
-    level: Level = typer.Option(Level.primary, help="School level of the list"),
-    mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
-    coords: Coords = typer.Option(Coords.wgs84, help="Coordinate system of the schools and compounds tables"),
+    level: Level = typer.Option(Level(PRIMARY), help="School level of the list"),
+    mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
     out: Path = typer.Option(Path("out"), help="Folder for the reports and the official zones"),
-    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
 ) -> None:
     """Read a zone list against a network: writes street-matches.csv, school-matches.csv, issues.csv,
     official-catchments.geojson, official-assignments.geojson and comparison.csv (official vs nearest)."""
-    from geo.inputs import io
-    from geo.official.zonetext import load_zone_source, official_plan, report_csv
-    from geo.render import export
-
     try:
         zone = load_zone_source(zones)
-        inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
+        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
         result, report = official_plan(inputs, zone, level.value)
     except Exception as err:
         _fail(err, lang.value)
@@ -164,7 +156,7 @@ def zonetext_read(
                   "official-assignments.geojson": export.assignments_geojson(result).encode("utf-8"),
                   "comparison.csv": report_csv(report.comparison)}
     for name, data in files.items():
-        typer.echo(t("cli.wrote", lang.value, path=io.write_bytes(out / name, data)))
+        typer.echo(t("cli.wrote", lang.value, path=write_bytes(out / name, data)))
     s = report.summary
     typer.echo(t("cli.zonetext.matches", lang.value, streets=s["streets"], matched=s["streets_matched"],
                  loose=s["streets_loose"], unmatched=s["streets_unmatched"], issues=s["issues"]))
@@ -180,28 +172,24 @@ def zonetext_write(
     network: Path = typer.Option(..., help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf"),
     schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
     demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
-    level: Level = typer.Option(Level.primary, help="School level"),
-    method: Method = typer.Option(Method.network, help="Plan to write: network, straight or optimal (fast)"),
-    mode: Mode = typer.Option(Mode.walk, help="Travel mode of the network"),
-    coords: Coords = typer.Option(Coords.wgs84, help="Coordinate system of the schools and compounds tables"),
-    format: TextFormat = typer.Option(TextFormat.text, "--format", help="text, markdown or csv"),
+    level: Level = typer.Option(Level(PRIMARY), help="School level"),
+    method: Method = typer.Option(Method(NETWORK), help="Plan to write: network, straight or optimal (fast)"),
+    mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
+    format: TextFormat = typer.Option(TextFormat("text"), "--format", help="Layout of the zone list"),
     out: Path = typer.Option(Path("zones.txt"), help="File to write the zone list to"),
-    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
 ) -> None:
     """Write a plan as a zone list in the bureau's style (each school's streets, split streets as
     ``街道(A口至B口)``), which reads back to the same streets."""
-    from geo.inputs import io
-    from geo.official.zonetext import plan_zone_text
-    from geo.zoning.scenario import Scenario, run_scenario
-
     try:
-        inputs = io.load_inputs(network, schools, demand, mode.value, coords=coords.value)
+        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
         result = run_scenario(inputs, Scenario(level.value, method.value))
         written = plan_zone_text(inputs.network, result, format.value)
     except Exception as err:
         _fail(err, lang.value)
         return
-    typer.echo(t("cli.wrote", lang.value, path=io.write_text(out, written.text)))
+    typer.echo(t("cli.wrote", lang.value, path=write_text(out, written.text)))
     if len(written.unwritten):
         typer.echo(t("cli.zonetext.unwritten", lang.value, count=len(written.unwritten)), err=True)
 
@@ -212,14 +200,10 @@ def scenarios(
                                      help="If the store cannot be used (damaged, read-only, or its folder is a "
                                           "file), start a fresh one, keeping the bad file aside (renamed "
                                           "scenarios.sqlite.bad-<time>, never deleted)"),
-    lang: Lang = typer.Option(Lang.zh, help="Language of messages"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
 ) -> None:
     """List the stored what-if scenarios (id, name, level, dataset, last change) of the store in
     $XUEQU_DATA_DIR (else the user data folder)."""
-    from datetime import datetime
-
-    from geo.plans.store import Store, StoreError
-
     try:
         try:
             store = Store()
@@ -249,6 +233,7 @@ def scenarios(
 
 
 def main() -> None:
+    """Run the ``xuequ`` command (the ``[project.scripts]`` entry point)."""
     cli(prog_name="xuequ")
 
 

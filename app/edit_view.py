@@ -34,7 +34,7 @@ from app.common import (
 from app.state import Dataset, dataset_key
 from app.zoning_view import school_table
 from geo.errors import XuequError
-from geo.inputs import io
+from geo.inputs import read_plain_table
 from geo.inputs.schools import LEVELS, MAX_SEATS, SCHOOL_LEVELS
 from geo.plans.edits import (
     ADD_SCHOOL,
@@ -144,7 +144,7 @@ def scenario_bar(db: Store, dkey: str, label: str, level: str, sid: int, lang: s
 
 def read_unit_table(data: bytes, name: str) -> pd.DataFrame:
     """A unit-to-school CSV in any of the encodings Chinese files come in, every cell as text."""
-    return io.read_plain_table(name, name=name, data=data).astype(str)
+    return read_plain_table(name, name=name, data=data).astype(str)
 
 
 def _guard(fn) -> None:

@@ -1,8 +1,9 @@
 """The balanced-development view (优质均衡): the 2017 audit, coefficients of variation, Gini / Theil / Lorenz,
 class sizes, education groups and teacher exchange, on the dataset's schools and the user's own statistics.
 
-Every figure comes from :mod:`geo.equity.audit` and :mod:`geo.equity.exchange`; this module wires widgets to them, caches,
-and keeps the user's statistics, education groups and teacher moves in ``st.session_state`` per dataset.
+Every figure and rule comes from :mod:`geo.equity` (:mod:`~geo.equity.audit`, :mod:`~geo.equity.stats`,
+:mod:`~geo.equity.groups`, :mod:`~geo.equity.exchange`); this module wires widgets to them, caches, and keeps the
+user's statistics, education groups and teacher moves in ``st.session_state`` per dataset.
 """
 
 from __future__ import annotations
@@ -18,11 +19,25 @@ from streamlit_folium import st_folium
 
 from app.common import dataset_digest, inert_t, leaflet_assets, load_dataset, page_header, show_error, zoning
 from app.state import DEMO, Dataset, dataset_key
-from geo.equity.audit import audit as equity
-from geo.equity.audit import exchange
+from geo.equity import audit as equity
+from geo.equity import exchange
+from geo.equity.exchange import MOVE_COLUMNS, TEACHER_KEYS, moved_schools, typed_moves
+from geo.equity.groups import (
+    ROLES,
+    STRENGTH_BY,
+    check_groups,
+    default_threshold,
+    empty_groups,
+    group_shares,
+    groups_table,
+    school_groups,
+    strength_columns,
+    strength_values,
+    strong_leads,
+)
+from geo.equity.stats import has_audit_columns, join_statistics
 from geo.errors import XuequError
-from geo.inputs import io
-from geo.inputs.columns import find_column
+from geo.inputs import tables as input_tables
 from geo.inputs.schools import LEVELS
 from geo.render.i18n import t
 from geo.render.maps import base_map, groups_layer, groups_legend
@@ -30,12 +45,10 @@ from geo.zoning.assignment import NETWORK
 from geo.zoning.scenario import Scenario
 
 TABS = ("audit", "cv", "inequality", "classes", "groups", "exchange")
-MOVE_COLUMNS = ("from_school", "to_school", "category", "teachers", "level")
 GROUP_COL = "_education_group"  # the education group of each school, added for the Theil decomposition
 FORMAT = {"qualified_per100": "%.2f", "backbone_per100": "%.2f", "pe_art_per100": "%.2f",
           "floor_area_per_student": "%.2f", "sports_ground_per_student": "%.2f", "equipment_per_student": "%.0f",
           "multimedia_per100": "%.2f"}
-TEACHER_KEYS = tuple(exchange.INDICATOR_OF.values())
 # Background colours of an indicator cell: meets the standard / reaches 85 % of it / below 85 %.
 MET, NEAR, BELOW = "#e3f2e1", "#fff3cd", "#f8d7da"
 BAND_COLOUR = {"standard": "", "above_standard": "#fff8e1", "large": "#ffe0b2", "super_large": "#f8d7da"}
@@ -87,8 +100,8 @@ def _effect(_schools: pd.DataFrame, key: str, moves: str) -> exchange.ExchangeEf
 # --- reading the user's tables --------------------------------------------------------------------------
 
 def read_plain_table(name: str, data: bytes) -> pd.DataFrame:
-    """A user's CSV / XLSX table read by geo.inputs.io (encodings, XLSX); coordinates are not needed here."""
-    return io.read_plain_table(name, name=name, data=data)
+    """A user's CSV / XLSX table read by geo.inputs.tables (encodings, XLSX); coordinates are not needed here."""
+    return input_tables.read_plain_table(name, name=name, data=data)
 
 
 # --- state kept per dataset -------------------------------------------------------------------------------
@@ -98,7 +111,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     state, seen_key, err_key = f"eq_stats_{dkey}", f"eq_stats_seen_{dkey}", f"eq_stats_err_{dkey}"
     stored = st.session_state.get(state)
-    with st.expander(T("equity.stats.title"), expanded=stored is None and not _has_audit_columns(inputs.schools)):
+    with st.expander(T("equity.stats.title"), expanded=stored is None and not has_audit_columns(inputs.schools)):
         st.caption(T("equity.stats.help"))
         up = st.file_uploader(T("equity.stats.upload"), type=["csv", "xlsx"], key=f"eq_stats_up_{dkey}")
         if up is not None:
@@ -109,7 +122,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
                 st.session_state.pop(err_key, None)
                 try:
                     table = read_plain_table(up.name, data)
-                    equity.join_statistics(inputs.schools, table, up.name)
+                    join_statistics(inputs.schools, table, up.name)
                     st.session_state[state] = {"file": up.name, "table": table, "digest": h}
                 except XuequError as err:
                     st.session_state[err_key] = err
@@ -126,7 +139,7 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
     if stored is None:
         return inputs.schools, "-"
     try:
-        schools, missing = equity.join_statistics(inputs.schools, stored["table"], stored["file"])
+        schools, missing = join_statistics(inputs.schools, stored["table"], stored["file"])
     except XuequError as err:  # the dataset changed under the statistics
         show_error(err, lang)
         return inputs.schools, "-"
@@ -135,22 +148,14 @@ def statistics_panel(inputs, dkey: str, lang: str) -> tuple[pd.DataFrame, str]:
     return schools, stored["digest"]
 
 
-def _has_audit_columns(schools: pd.DataFrame) -> bool:
-    return all(find_column(schools, equity.RAW_ALIASES[c]) for c in equity.AUDIT_COLUMNS)
-
-
-def _empty_groups() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in equity.GROUP_COLUMNS})
-
-
 def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Load, upload or edit the education groups; returns the last valid groups (possibly none)."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     base_key, ver_key, ok_key = f"eq_groups_base_{dkey}", f"eq_groups_ver_{dkey}", f"eq_groups_ok_{dkey}"
     if base_key not in st.session_state:
-        base = _empty_groups()
+        base = empty_groups()
         if ds.kind == "demo" and (DEMO / "groups.csv").is_file():
-            base = equity.groups_table(pd.read_csv(DEMO / "groups.csv", dtype=str), "groups.csv")
+            base = groups_table(pd.read_csv(DEMO / "groups.csv", dtype=str), "groups.csv")
         st.session_state[base_key] = base
     if ds.kind == "demo":
         st.caption(T("equity.groups.demo"))
@@ -162,7 +167,7 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
         if st.session_state.get(f"eq_groups_seen_{dkey}") != h:
             st.session_state[f"eq_groups_seen_{dkey}"] = h
             try:
-                st.session_state[base_key] = equity.groups_table(read_plain_table(up.name, data), up.name)
+                st.session_state[base_key] = groups_table(read_plain_table(up.name, data), up.name)
                 st.session_state[ver_key] = st.session_state.get(ver_key, 0) + 1
             except XuequError as err:
                 show_error(err, lang)
@@ -179,26 +184,18 @@ def groups_panel(ds: Dataset, dkey: str, schools: pd.DataFrame, lang: str) -> pd
             "school_id": st.column_config.SelectboxColumn(
                 T("col.school_id"), options=options, required=True,
                 format_func=lambda s: f"{s} {names.get(s, '?')}"),
-            "role": st.column_config.SelectboxColumn(T("equity.groups.col.role"), options=list(equity.ROLES),
+            "role": st.column_config.SelectboxColumn(T("equity.groups.col.role"), options=list(ROLES),
                                                      format_func=lambda r: T(f"equity.role.{r}"), required=True),
         })
-    groups, problems = equity.check_groups(edited, schools)
+    groups, problems = check_groups(edited, schools)
     problems = [inert_t(key, lang, **params) for key, params in problems]
     if problems:
         for p in problems:
             st.error(p, icon=":material/warning:")
         st.caption(T("equity.groups.using_last"))
-        return st.session_state.get(ok_key, _empty_groups())
+        return st.session_state.get(ok_key, empty_groups())
     st.session_state[ok_key] = groups
     return groups
-
-
-def _moves_frame(df: pd.DataFrame) -> pd.DataFrame:
-    m = pd.DataFrame(df).reindex(columns=list(MOVE_COLUMNS))
-    keep = ~m.map(equity.blank).all(axis=1)
-    m = m[keep].reset_index(drop=True).astype(object)
-    m["level"] = m["level"].map(lambda v: None if equity.blank(v) else str(v))
-    return m
 
 
 # --- formatting -------------------------------------------------------------------------------------------
@@ -335,7 +332,7 @@ def cv_tab(schools, skey: str, level: str, lang: str) -> None:
     right.altair_chart(cv_chart(b.table, level, lang), width="stretch")
     st.caption(T("equity.cv.note2012"))
     st.subheader(T("equity.cv.top"))
-    worst = b.table["cv"].div(b.table["limit_2017"]).idxmax()
+    worst = b.worst
     pick = st.selectbox(T("opt.figure"), list(b.table.index), index=list(b.table.index).index(worst),
                         format_func=lambda k: T(f"equity.ind.{k}"), key="eq_cv_pick")
     top = b.top(pick, 5)
@@ -350,18 +347,6 @@ def cv_tab(schools, skey: str, level: str, lang: str) -> None:
                                                  max_value=100, help=T("equity.cv.share.help")),
         "above_mean": st.column_config.CheckboxColumn(T("equity.cv.above_mean")),
     })
-
-
-def _categorical_columns(schools: pd.DataFrame) -> list[str]:
-    skip = {"school_id", "name", "level", "geometry", GROUP_COL}
-    out = []
-    for c in schools.columns:
-        if c in skip or pd.api.types.is_numeric_dtype(schools[c]) or pd.api.types.is_bool_dtype(schools[c]):
-            continue
-        n = schools[c].nunique(dropna=True)
-        if 2 <= n < len(schools):
-            out.append(str(c))
-    return out
 
 
 def lorenz_chart(lz: pd.DataFrame, lang: str) -> alt.LayerChart:
@@ -383,7 +368,7 @@ def inequality_tab(schools, skey: str, groups: pd.DataFrame, level: str, lang: s
     c1, c2 = st.columns(2)
     resource = c1.selectbox(T("equity.ineq.resource"), list(equity.INDICATOR_KEYS),
                             format_func=lambda k: T(f"equity.ind.{k}"), key="eq_ineq_resource")
-    options: list = [None] + ([GROUP_COL] if len(groups) else []) + ["school_level"] + _categorical_columns(schools)
+    options: list = [None] + ([GROUP_COL] if len(groups) else []) + ["school_level"] + equity.group_columns(schools, (GROUP_COL,))
     labels = {None: T("equity.ineq.none"), GROUP_COL: T("equity.ineq.group"),
               "school_level": T("equity.col.school_type")}
     if st.session_state.get("eq_ineq_group", None) not in options:
@@ -393,7 +378,7 @@ def inequality_tab(schools, skey: str, groups: pd.DataFrame, level: str, lang: s
     data, key = schools, skey
     if group == GROUP_COL:
         data = schools.copy()
-        data[GROUP_COL] = data["school_id"].astype(str).map(dict(zip(groups["school_id"], groups["group_name"])))
+        data[GROUP_COL] = school_groups(schools, groups)
         key = f"{skey}:{_frame_digest(groups)}"
     inq = _inequality(data, key, resource, level, group)
     th = inq.theil
@@ -471,31 +456,20 @@ def classes_tab(schools, skey: str, level: str, lang: str) -> None:
 
 
 def _strength(schools, a: pd.DataFrame, groups: pd.DataFrame, level: str, lang: str) -> pd.Series:
-    """Whether each group's lead is "strong": it passes the audit, or a chosen column is above a threshold."""
+    """Whether each group's lead is "strong" (geo.equity.groups): it passes the audit, or a chosen figure reaches a
+    threshold."""
     T = lambda k, **kw: t(k, lang, **kw)  # noqa: E731
-    how = st.radio(T("equity.groups.strong"), ("audit", "column"), format_func=lambda k: T(f"equity.strong.{k}"),
+    how = st.radio(T("equity.groups.strong"), STRENGTH_BY, format_func=lambda k: T(f"equity.strong.{k}"),
                    horizontal=True, key="eq_strong_how")
-    leads = groups[groups["role"] == "lead"].set_index("group_id")["school_id"]
     if how == "audit":
-        passes = a.groupby("school_id")["passes"].all()
-        return leads.map(passes).fillna(False).astype(bool)
-    # the lead's own level part where it has one, else its first part
-    own = a[a["level"] == level].drop_duplicates("school_id").set_index("school_id")
-    first = a.drop_duplicates("school_id").set_index("school_id")
-    numeric = [str(c) for c in schools.columns if c not in ("geometry", "capacity_estimated")
-               and pd.api.types.is_numeric_dtype(schools[c]) and not pd.api.types.is_bool_dtype(schools[c])]
-    choices = list(equity.INDICATOR_KEYS) + numeric
+        return strong_leads(groups, a)
     c1, c2 = st.columns(2)
-    col = c1.selectbox(T("equity.strong.which"), choices, key="eq_strong_col",
+    col = c1.selectbox(T("equity.strong.which"), strength_columns(schools), key="eq_strong_col",
                        format_func=lambda c: T(f"equity.ind.{c}") if c in equity.BY_KEY else c)
-    if col in equity.BY_KEY:
-        values = pd.Series({s: (own if s in own.index else first).at[s, col] for s in first.index}, dtype=float)
-    else:
-        values = pd.to_numeric(schools.set_index(schools["school_id"].astype(str))[col], errors="coerce")
-    default = float(np.nanmedian(values.to_numpy(dtype=float))) if values.notna().any() else 0.0
-    threshold = c2.number_input(T("equity.strong.threshold"), value=round(default, 2), key=f"eq_strong_at_{col}",
-                                help=T("equity.strong.threshold.help"))
-    return leads.map(values).ge(threshold).fillna(False).astype(bool)
+    values = strength_values(schools, a, col, level)
+    threshold = c2.number_input(T("equity.strong.threshold"), value=round(default_threshold(values), 2),
+                                key=f"eq_strong_at_{col}", help=T("equity.strong.threshold.help"))
+    return strong_leads(groups, a, values, threshold)
 
 
 def groups_tab(inputs, digest: str, schools, skey: str, groups: pd.DataFrame, level: str, lang: str) -> None:
@@ -525,24 +499,13 @@ def groups_tab(inputs, digest: str, schools, skey: str, groups: pd.DataFrame, le
     except Exception as err:  # noqa: BLE001 - shown in the page
         show_error(err, lang)
         return
-    children = result.table.set_index("school_id")["children"]
-    total = float(children.sum())
-    names = dict(zip(schools["school_id"].astype(str), schools["name"].astype(str)))
-    passes = a.groupby("school_id")["passes"].all()
-    rows = []
-    for gid, g in groups.groupby("group_id", sort=False):
-        lead = g.loc[g["role"] == "lead", "school_id"].iloc[0]
-        kids = float(children.reindex(g["school_id"]).fillna(0).sum())
-        rows.append({"group_id": gid, "group_name": g["group_name"].iloc[0], "lead": names.get(lead, lead),
-                     "lead_passes": bool(passes.get(lead, False)), "strong": bool(strong.get(gid, False)),
-                     "schools": len(g), "members": "、".join(names.get(s, s) for s in g["school_id"] if s != lead),
-                     "children": kids, "share": kids / total * 100 if total else 0.0})
-    tab = pd.DataFrame(rows)
-    covered = tab.loc[tab["strong"], "children"].sum()
+    shares = group_shares(groups, schools, a, result.table.set_index("school_id")["children"], strong)
+    tab = shares.table
     c1, c2 = st.columns(2)
-    c1.metric(T("equity.groups.strong_share", level=T(f"level.{level}")), f"{covered / total:.1%}" if total else "–",
+    c1.metric(T("equity.groups.strong_share", level=T(f"level.{level}")),
+              "–" if shares.strong_share is None else f"{shares.strong_share:.1%}",
               help=T("equity.groups.strong_share.help"))
-    c2.metric(T("equity.groups.grouped_share"), f"{tab['children'].sum() / total:.1%}" if total else "–")
+    c2.metric(T("equity.groups.grouped_share"), "–" if shares.grouped_share is None else f"{shares.grouped_share:.1%}")
     st.dataframe(tab, hide_index=True, width="stretch", key="eq_groups_table", column_config={
         "group_id": st.column_config.TextColumn(T("equity.groups.col.group_id")),
         "group_name": st.column_config.TextColumn(T("equity.groups.col.group_name")),
@@ -592,7 +555,7 @@ def exchange_tab(schools, skey: str, dkey: str, groups: pd.DataFrame, level: str
                                                       format_func=lambda v: T(f"level.{v}"),
                                                       help=T("equity.exchange.level.help")),
         })
-    moves = _moves_frame(edited)
+    moves = typed_moves(edited)
     payload = json.dumps(moves.astype(object).where(moves.notna(), None).to_dict("records"), ensure_ascii=False,
                          default=str)
     try:
@@ -619,11 +582,7 @@ def exchange_tab(schools, skey: str, dkey: str, groups: pd.DataFrame, level: str
     if len(moves):
         before = _audit(schools, skey)
         after = _audit(effect.schools, f"{skey}:{_digest(payload)}")
-        both = before.merge(after, on=["school_id", "level"], suffixes=("", "_after"))
-        changed = np.zeros(len(both), dtype=bool)
-        for k in TEACHER_KEYS:
-            changed |= ~np.isclose(both[k], both[f"{k}_after"])
-        both = both[changed].reset_index(drop=True)
+        both = moved_schools(before, after)
         both["level"] = both["level"].map(lambda v: _level_word(v, lang))
         cols = ["school_id", "name", "level"] + [c for k in TEACHER_KEYS for c in (k, f"{k}_after")] + [
             "met", "met_after", "passes", "passes_after"]

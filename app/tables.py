@@ -1,7 +1,7 @@
 """The sidebar's widgets for a schools or compounds table: its coordinate system and its column mapping.
 
-The mapping starts from the one remembered for the file's header (``geo.inputs.io.recall_mapping``), else the
-proposal read from the header (``geo.inputs.io.propose_mapping``); a choice that differs from that start is
+The mapping starts from the one remembered for the file's header (``geo.inputs.mapping.recall_mapping``), else the
+proposal read from the header (``geo.inputs.mapping.propose_mapping``); a choice that differs from that start is
 remembered for the next file with the same header.
 """
 
@@ -12,7 +12,15 @@ from pathlib import Path
 import streamlit as st
 
 from app.common import inert_t
-from geo.inputs import io
+from geo.inputs import (
+    is_osm_file,
+    layout_key,
+    mapping_fields,
+    propose_mapping,
+    recall_mapping,
+    remember_mapping,
+    table_columns,
+)
 from geo.inputs.coords import SYSTEMS, WGS84
 from geo.render.i18n import t
 
@@ -22,7 +30,7 @@ POINT_TABLES = (".csv", ".xlsx")
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _columns(path: str, name: str, stamp: str) -> list[str]:
-    return io.table_columns(path, name=name)
+    return table_columns(path, name=name)
 
 
 def _stamp(path: str) -> str:
@@ -39,7 +47,7 @@ def table_options(container, kind: str, path: str, name: str, lang: str, key: st
     ``(field, column)`` pairs. A file whose header cannot be read gets no mapping: loading it says why.
     """
     T = lambda k, **kw: t(k, lang, **kw)  # noqa: E731
-    if not path or io.is_osm_file(path):
+    if not path or is_osm_file(path):
         return WGS84, ()
     coords = container.selectbox(T(f"app.{kind}_coords"), SYSTEMS, index=SYSTEMS.index(WGS84),
                                  format_func=lambda k: T(f"coords.{k}"), key=f"{key}_coords")
@@ -51,11 +59,11 @@ def table_options(container, kind: str, path: str, name: str, lang: str, key: st
         return coords, ()
     if not columns:
         return coords, ()
-    fields = [f for f in io.mapping_fields(kind)
+    fields = [f for f in mapping_fields(kind)
               if f not in POSITION_FIELDS or name.lower().endswith(POINT_TABLES)]
-    layout = io.layout_key(columns)
-    proposed = {f: c for f, c in io.propose_mapping(columns, kind).items() if f in fields}
-    recalled = io.recall_mapping(layout)
+    layout = layout_key(columns)
+    proposed = {f: c for f, c in propose_mapping(columns, kind).items() if f in fields}
+    recalled = recall_mapping(layout)
     start = {f: c for f, c in (recalled or proposed).items() if f in fields and c in columns}
     options = [""] + list(columns)
     chosen: dict[str, str | None] = {}
@@ -67,7 +75,7 @@ def table_options(container, kind: str, path: str, name: str, lang: str, key: st
                                  key=f"{key}_map_{layout}_{f}")
             chosen[f] = value or None
     if {f: c for f, c in chosen.items() if c} != {f: c for f, c in start.items() if c}:
-        io.remember_mapping(layout, chosen, kind=kind)
+        remember_mapping(layout, chosen, kind=kind)
     return coords, tuple(sorted((f, c) for f, c in chosen.items() if c))
 
 # What the upload widgets accept for a schools or compounds table.

@@ -88,12 +88,12 @@ def test_bad_path_is_shown_in_the_page_not_as_a_traceback(tmp_path):
 def test_place_name_offline_is_explained_in_the_page(monkeypatch):
     import requests
 
-    from geo.inputs import io
+    from geo.inputs import osm
 
     def offline(*args, **kwargs):
         raise requests.ConnectionError("no route to host")
 
-    monkeypatch.setattr(io.ox, "graph_from_place", offline)
+    monkeypatch.setattr(osm.ox, "graph_from_place", offline)
     at = _app().run()
     at.sidebar.radio(key="dataset").set_value("place").run()
     at.sidebar.text_input(key="place").input("成都市锦江区").run()

@@ -181,10 +181,10 @@ def test_html_names_are_escaped_in_the_page():
 
 
 def test_an_upload_over_the_limit_is_refused_with_its_name(monkeypatch):
-    """save_upload refuses data over geo.inputs.io.MAX_UPLOAD_BYTES (the app's maxUploadSize) before keeping it."""
-    from geo.inputs import io
+    """save_upload refuses data over geo.inputs.tables.MAX_UPLOAD_BYTES (the app's maxUploadSize) before keeping it."""
+    from geo.inputs import tables
 
-    monkeypatch.setattr(io, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(tables, "MAX_UPLOAD_BYTES", 1000)
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.sidebar.radio(key="dataset").set_value("upload").run()
     at.file_uploader(key="osm_upload").set_value(

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from app.equity_view import state_key
 from app.state import demo_dataset
-from geo.equity.audit import audit as equity
-from geo.equity.audit import exchange
-from geo.inputs import io
+from geo.equity import audit as equity
+from geo.equity import exchange
+from geo.inputs import load_schools
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -26,7 +26,7 @@ DKEY = state_key(demo_dataset())
 
 @pytest.fixture(scope="module")
 def schools():
-    return io.load_schools(DEMO / "schools.csv")[0]
+    return load_schools(DEMO / "schools.csv")[0]
 
 
 def _equity(level: str = "primary") -> AppTest:

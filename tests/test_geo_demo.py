@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.inputs import io
-from geo.inputs.demo import generate
+from geo.inputs import load_compounds, load_inputs
+from geo.inputs.demo import generate, write_demo
 from geo.inputs.schools import schools_for_level
 from geo.zoning.scenario import Scenario, run_scenario
 
@@ -16,7 +16,7 @@ FILES = ("district.osm", "schools.csv", "compounds.geojson")
 
 
 def test_write_demo_reproduces_the_bundled_files(tmp_path):
-    io.write_demo(tmp_path)
+    write_demo(tmp_path)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
 
@@ -44,8 +44,8 @@ def test_demo_size(demo_inputs):
 
 def test_demo_loads_from_the_osm_file_alone():
     """The OSM file carries the same schools and compounds (as amenity=school / landuse=residential)."""
-    inputs = io.load_inputs(DEMO / "district.osm")
-    assert len(inputs.compounds) == len(io.load_compounds(DEMO / "compounds.geojson")[0])
+    inputs = load_inputs(DEMO / "district.osm")
+    assert len(inputs.compounds) == len(load_compounds(DEMO / "compounds.geojson")[0])
     assert len(inputs.schools) == 26
     assert sorted(inputs.schools["level"].value_counts().items()) == [("junior", 6), ("nine_year", 2),
                                                                       ("primary", 18)]

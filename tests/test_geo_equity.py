@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.equity.audit import audit as equity
+from geo.equity import audit as equity
 from geo.errors import InputError
-from geo.inputs import io
+from geo.inputs import load_schools
 from geo.inputs.demo import GROUPS_FILE, SEED, generate, groups_csv
 from geo.render.i18n import TEXT
 
@@ -282,7 +282,7 @@ def test_no_classes_is_an_error():
 
 @pytest.fixture(scope="module")
 def demo_schools():
-    return io.load_schools(DEMO / "schools.csv")[0]
+    return load_schools(DEMO / "schools.csv")[0]
 
 
 def test_demo_audit(demo_schools):
@@ -317,3 +317,118 @@ def test_demo_groups_file(demo_schools):
     assert set(groups["school_id"]) <= set(demo_schools["school_id"])
     assert not groups["school_id"].duplicated().any()
     assert (DEMO / GROUPS_FILE).read_text(encoding="utf-8") == groups_csv(generate(SEED))
+
+
+# --- the page's rules, in geo: statistics, education groups, teacher moves -----------------------------------------
+
+def _three_schools() -> pd.DataFrame:
+    """A primary school exactly at standard, a weak one (half the teachers) and a nine-year school."""
+    return pd.DataFrame([school("A"), school("B", qualified_teachers=21, backbone_teachers=2, pe_art_teachers=4),
+                         school("N", level="nine_year", students=900, students_primary=600, backbone_teachers=30,
+                                backbone_teachers_primary=6, backbone_teachers_junior=24)])
+
+
+def _groups() -> pd.DataFrame:
+    from geo.equity.groups import check_groups
+
+    rows = pd.DataFrame({"group_id": ["G1", "G1", "G2"], "group_name": ["一集团", None, "二集团"],
+                         "school_id": ["A", "B", "N"], "role": ["牵头", "", "lead"]})
+    groups, problems = check_groups(rows, _three_schools())
+    assert problems == []
+    return groups
+
+
+def test_groups_are_tidied_and_checked():
+    from geo.equity.groups import check_groups, empty_groups
+
+    g = _groups()
+    assert list(g["role"]) == ["lead", "member", "lead"] and list(g["group_name"]) == ["一集团", "G1", "二集团"]
+    bad = pd.DataFrame({"group_id": ["G", "G", None], "group_name": ["x"] * 3, "school_id": ["A", "Z", "B"],
+                        "role": ["member", "boss", "member"]})
+    _, problems = check_groups(bad, _three_schools())
+    assert [k for k, _ in problems] == ["equity.groups.incomplete", "equity.groups.bad_role", "equity.groups.unknown",
+                                        "equity.groups.lead_count"]
+    assert all(k in TEXT for k, _ in problems)
+    assert list(empty_groups().columns) == ["group_id", "group_name", "school_id", "role"] and len(empty_groups()) == 0
+
+
+def test_a_lead_is_strong_when_it_passes_the_audit_or_its_figure_reaches_the_threshold():
+    from geo.equity.groups import default_threshold, strength_columns, strength_values, strong_leads
+
+    schools, groups = _three_schools(), _groups()
+    a = equity.audit_schools(schools)
+    # every part must pass: A does; N's junior part, at primary figures, fails the junior standards
+    assert strong_leads(groups, a).to_dict() == {"G1": True, "G2": False}
+    # an indicator is the lead's own level part where it has one: N's primary part has 1 backbone teacher per 100
+    values = strength_values(schools, a, "backbone_per100", "primary")
+    assert values["A"] == pytest.approx(1.0) and values["N"] == pytest.approx(1.0)
+    assert strength_values(schools, a, "backbone_per100", "junior")["N"] == pytest.approx(8.0)
+    assert strength_values(schools, a, "backbone_per100", "junior")["A"] == pytest.approx(1.0)  # its only part
+    assert strong_leads(groups, a, values, 1.0).to_dict() == {"G1": True, "G2": True}
+    junior = strength_values(schools, a, "backbone_per100", "junior")
+    assert strong_leads(groups, a, junior, 5.0).to_dict() == {"G1": False, "G2": True}
+    # ... or any numeric column, as it is; an unknown figure is never strong
+    assert strong_leads(groups, a, strength_values(schools, a, "students", "primary"), 950).to_dict() == {
+        "G1": True, "G2": False}
+    assert strong_leads(groups, a, pd.Series({"A": np.nan, "N": 3.0}), 1.0).to_dict() == {"G1": False, "G2": True}
+    assert default_threshold(values) == pytest.approx(1.0) and default_threshold(pd.Series([np.nan])) == 0.0
+    cols = strength_columns(schools.assign(flag=True, capacity_estimated=1))
+    assert cols[:7] == list(equity.INDICATOR_KEYS) and "students" in cols and "flag" not in cols
+    assert "capacity_estimated" not in cols and "name" not in cols
+
+
+def test_group_shares_count_the_children_of_each_group():
+    from geo.equity.groups import group_shares, school_groups
+
+    schools, groups = _three_schools(), _groups()
+    a = equity.audit_schools(schools)
+    children = pd.Series({"A": 300.0, "B": 100.0, "N": 500.0, "X": 100.0})  # X: a school in no group
+    shares = group_shares(groups, schools, a, children, pd.Series({"G1": False, "G2": True}))
+    t = shares.table.set_index("group_id")
+    assert t.loc["G1", "children"] == 400 and t.loc["G1", "share"] == pytest.approx(40.0)
+    assert t.loc["G1", "lead"] == "学校A" and t.loc["G1", "members"] == "学校B" and t.loc["G1", "schools"] == 2
+    assert bool(t.loc["G1", "lead_passes"]) and not t.loc["G1", "strong"] and t.loc["G2", "strong"]
+    assert shares.strong_share == pytest.approx(0.5) and shares.grouped_share == pytest.approx(0.9)
+    none = group_shares(groups, schools, a, pd.Series({"A": 0.0}), pd.Series({"G1": True}))
+    assert none.strong_share is None and none.grouped_share is None and (none.table["share"] == 0).all()
+    assert school_groups(schools.assign(school_id=["A", "B", "Q"]), groups).tolist()[:2] == ["一集团", "G1"]
+    assert school_groups(schools.assign(school_id=["A", "B", "Q"]), groups).isna().tolist() == [False, False, True]
+
+
+def test_statistics_join_and_the_audit_columns():
+    from geo.equity.stats import blank, has_audit_columns, join_statistics
+
+    schools = _three_schools()
+    assert has_audit_columns(schools) and not has_audit_columns(schools.drop(columns="multimedia_rooms"))
+    assert has_audit_columns(schools.rename(columns={"students": "在校生数"}))
+    stats = pd.DataFrame({"学校编号": ["A", "B"], "骨干教师数": [3, 4], "district": ["东", "西"]})
+    joined, missing = join_statistics(schools, stats, "stats.csv")
+    assert joined["backbone_teachers"].tolist()[:2] == [3, 4] and missing == ["学校N"]
+    assert joined["district"].tolist()[:2] == ["东", "西"]
+    with pytest.raises(InputError) as info:
+        join_statistics(schools, stats.assign(学校编号=["A", "Z"]), "stats.csv")
+    assert info.value.key == "equity.stats.unknown" and "Z" in str(info.value) and "1 row matches" in str(info.value)
+    assert all(blank(v) for v in (None, np.nan, pd.NA, "  ", "nan", "None")) and not blank(0)
+
+
+def test_balance_names_its_worst_indicator_and_group_columns_are_text_with_a_few_values():
+    schools = pd.DataFrame([school("A"), school("B", floor_area_m2=1000), school("C")]).assign(
+        district=["东", "西", "东"], kind=["x", "y", "z"], one=["同", "同", "同"], n=[1, 2, 3])
+    b = equity.balance(schools, "primary")
+    assert b.worst == "floor_area_per_student"
+    assert equity.group_columns(schools) == ["district"]
+    assert equity.group_columns(schools, ("district",)) == []
+
+
+def test_typed_moves_and_the_schools_they_change():
+    from geo.equity.exchange import MOVE_COLUMNS, exchange_effect, moved_schools, typed_moves
+
+    typed = pd.DataFrame({"from_school": ["A", None, ""], "to_school": ["B", None, " "], "category": ["backbone", None, None],
+                          "teachers": [2, None, np.nan], "level": [np.nan, None, None], "extra": [1, 2, 3]})
+    moves = typed_moves(typed)
+    assert list(moves.columns) == list(MOVE_COLUMNS) and len(moves) == 1 and moves.at[0, "level"] is None
+    schools = pd.DataFrame([school("A", backbone_teachers=12), school("B"), school("C")])
+    effect = exchange_effect(schools, moves.to_dict("records"))
+    changed = moved_schools(equity.audit_schools(schools), equity.audit_schools(effect.schools))
+    assert changed["school_id"].tolist() == ["A", "B"]
+    assert changed["backbone_per100"].tolist() == [1.2, 1.0] and changed["backbone_per100_after"].tolist() == [1.0, 1.2]

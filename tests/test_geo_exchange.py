@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.equity.audit import audit as equity
-from geo.equity.audit import exchange
+from geo.equity import audit as equity
+from geo.equity import exchange
 from geo.errors import InputError
-from geo.inputs import io
+from geo.inputs import load_schools
 from geo.render.i18n import TEXT
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
@@ -94,7 +94,7 @@ def test_bad_moves_are_explained():
 
 
 def test_exchange_effect_recomputes_the_coefficients():
-    df = io.load_schools(DEMO / "schools.csv")[0]
+    df = load_schools(DEMO / "schools.csv")[0]
     moves = [{"from_school": "P08", "to_school": "P03", "category": "backbone", "teachers": 3}]
     effect = exchange.exchange_effect(df, moves)
     row = effect.table.set_index(["level", "indicator"]).loc[("primary", "backbone_per100")]
@@ -123,7 +123,7 @@ def check_suggestion(df, sug, level):
 
 
 def test_demo_suggestions_bring_the_coefficients_under(tmp_path):
-    df = io.load_schools(DEMO / "schools.csv")[0]
+    df = load_schools(DEMO / "schools.csv")[0]
     groups = pd.read_csv(DEMO / "groups.csv").set_index("school_id")["group_id"]
     for level in ("primary", "junior"):
         before = equity.balance(df, level).table.loc["backbone_per100", "cv"]

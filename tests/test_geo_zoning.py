@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.inputs import io
+from geo.inputs import load_inputs
 from geo.inputs.demand import children_column
+from geo.inputs.demo import write_demo
 from geo.inputs.schools import schools_for_level
 from geo.zoning.scenario import Scenario, run_scenario
 
@@ -19,8 +20,8 @@ METHODS = ("network", "straight")
 
 @pytest.fixture(scope="module", params=SEEDS, ids=lambda s: f"seed{s}")
 def district(request, tmp_path_factory):
-    out = io.write_demo(tmp_path_factory.mktemp(f"demo-{request.param}"), seed=request.param)
-    inputs = io.load_inputs(out / "district.osm", out / "schools.csv", out / "compounds.geojson")
+    out = write_demo(tmp_path_factory.mktemp(f"demo-{request.param}"), seed=request.param)
+    inputs = load_inputs(out / "district.osm", out / "schools.csv", out / "compounds.geojson")
     return inputs, {(lv, m): run_scenario(inputs, Scenario(lv, m)) for lv in LEVELS for m in METHODS}
 
 

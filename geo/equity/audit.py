@@ -48,6 +48,7 @@ split 6:3).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -322,6 +323,17 @@ class Balance:
         out["above_mean"] = out["value"] > out["mean"]
         return out.reset_index(drop=True)
 
+    @property
+    def worst(self) -> str:
+        """The indicator whose coefficient is farthest above (or least below) its 2017 limit.
+
+        Returns
+        -------
+        str
+            An indicator key.
+        """
+        return str(self.table["cv"].div(self.table["limit_2017"]).idxmax())
+
 
 def balance(schools: pd.DataFrame, level: str, *, file: str = "schools") -> Balance:
     """Coefficients of variation of the seven indicators across the ``level`` schools (nine-year parts in)."""
@@ -480,6 +492,31 @@ def resource_inequality(schools: pd.DataFrame, resource: str, *, level: str | No
     return Inequality(resource, gini(x, p), theil(x, p, g), lorenz(x, p))
 
 
+def group_columns(schools: pd.DataFrame, skip: Iterable[str] = ()) -> list[str]:
+    """The columns that can group schools for the Theil decomposition (a district, a type of school, ...).
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The schools table.
+    skip : iterable of str
+        Columns not to offer, besides the id, name, level and geometry.
+
+    Returns
+    -------
+    list of str
+        The text columns with at least two distinct values and fewer values than schools, in table order.
+    """
+    skip = {"school_id", "name", "level", "geometry", *skip}
+    out = []
+    for c in schools.columns:
+        if c in skip or pd.api.types.is_numeric_dtype(schools[c]) or pd.api.types.is_bool_dtype(schools[c]):
+            continue
+        if 2 <= schools[c].nunique(dropna=True) < len(schools):
+            out.append(str(c))
+    return out
+
+
 # --- class and school sizes ------------------------------------------------------------------------------
 
 BANDS = ("standard", "above_standard", "large", "super_large")
@@ -516,121 +553,3 @@ def class_sizes(schools: pd.DataFrame, *, file: str = "schools") -> pd.DataFrame
     out["school_size_limit"] = parts["school_level"].map(MAX_SCHOOL_STUDENTS).to_numpy()
     out["oversized_school"] = out["school_students"] > out["school_size_limit"]
     return out
-
-
-# --- the user's own tables: school statistics and education groups --------------------------------------------
-
-GROUP_COLUMNS = ("group_id", "group_name", "school_id", "role")
-ROLES = ("lead", "member")
-
-
-def blank(v) -> bool:
-    """An empty cell: None, NaN, NA or only spaces (or the text 'nan' / 'None' a spreadsheet left)."""
-    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or str(v).strip() in ("", "nan", "None")
-
-
-def join_statistics(schools: pd.DataFrame, stats: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list]:
-    """The schools with the user's statistics joined by school id (else by name).
-
-    Raises :class:`InputError` naming every row that matches no school (nothing is joined then), a key
-    given twice, or a negative / non-numeric value of an audit column. Returns the joined table and the
-    names of the schools the file does not cover.
-    """
-    from geo.inputs import io
-
-    stats = stats.reset_index(drop=True)
-    id_col = find_column(stats, ("school_id",) + ID_ALIASES)
-    name_col = find_column(stats, NAME_ALIASES)
-    if id_col is None and name_col is None:
-        raise InputError("equity.stats.no_key", file=file, aliases=", ".join(("school_id",) + ID_ALIASES
-                                                                           + NAME_ALIASES))
-    by_id = id_col is not None
-    keys = stats[id_col if by_id else name_col].map(lambda v: "" if blank(v) else str(v).strip())
-    target = schools["school_id" if by_id else "name"].astype(str).str.strip()
-    lookup = dict(zip(target, schools["school_id"]))
-    unknown = [(i + 1, k) for i, k in enumerate(keys) if k not in lookup]
-    if unknown:
-        items = [("equity.stats.row_item", {"row": r, "key": k}) for r, k in unknown[:12]]
-        raise InputError("equity.stats.unknown", file=file, count=len(unknown), items=items,
-                         by=f"@equity.stats.by_{'id' if by_id else 'name'}")
-    dup = keys.duplicated().to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise InputError("err.duplicate_id", file=file, row=i + 1, value=keys.iloc[i])
-    skip = {id_col, name_col, find_column(stats, LEVEL_ALIASES), find_column(stats, io.LON_ALIASES),
-            find_column(stats, io.LAT_ALIASES), "geometry"}
-    values = [c for c in stats.columns if c not in skip]
-    if not values:
-        raise InputError("equity.stats.no_values", file=file)
-    canonical = {}
-    for c in values:  # a Chinese alias of an audit column replaces the dataset's column of that meaning
-        canon = next((k for k, aliases in RAW_ALIASES.items()
-                      if str(c).strip().lower() in (a.lower() for a in aliases)), None)
-        canonical[c] = canon or c
-        if canon is not None:
-            num = pd.to_numeric(stats[c], errors="coerce")
-            bad = stats[c].notna().to_numpy() & ~(num.to_numpy(dtype=float) >= 0)
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise InputError("err.bad_value", file=file, row=i + 1, field=c, value=stats[c].iloc[i],
-                                 hint="@equity.hint.nonneg")
-    ids = keys.map(lookup)
-    out = schools.copy()
-    row_of = pd.Series(np.arange(len(stats)), index=ids.to_numpy())
-    pos = out["school_id"].map(row_of)
-    has = pos.notna().to_numpy()
-    for c in values:
-        col = canonical[c]
-        given = stats[c].to_numpy(dtype=object)[pos.fillna(0).astype(int).to_numpy()]
-        if col in RAW_ALIASES:
-            given = pd.to_numeric(pd.Series(given), errors="coerce").to_numpy(dtype=float)
-            old = (pd.to_numeric(out[find_column(out, RAW_ALIASES[col])], errors="coerce").to_numpy(float)
-                   if find_column(out, RAW_ALIASES[col]) else np.full(len(out), np.nan))
-            found = find_column(out, RAW_ALIASES[col]) or col
-            out[found] = np.where(has, given, old)
-        else:
-            old = out[col].to_numpy(dtype=object) if col in out else np.full(len(out), None, dtype=object)
-            out[col] = np.where(has, given, old)
-    missing = out.loc[~has, "name"].astype(str).tolist()
-    return out, missing
-
-
-def groups_table(df: pd.DataFrame, file: str) -> pd.DataFrame:
-    """A groups file (``group_id``, ``group_name``, ``school_id``, ``role``) as text cells, blanks as None."""
-    cols = {c: find_column(df, (c,)) for c in GROUP_COLUMNS}
-    for c, found in cols.items():
-        if found is None:
-            raise InputError("err.missing_column", file=file, field=c, aliases=", ".join(GROUP_COLUMNS))
-    out = pd.DataFrame({c: df[found].map(lambda v: None if blank(v) else str(v).strip())
-                        for c, found in cols.items()})
-    return out.astype(object)
-
-
-def check_groups(df: pd.DataFrame, schools: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, dict]]]:
-    """Education groups as entered, tidied, and what is wrong with them: each problem a translation key and
-    its parameters (incomplete rows, unknown roles or schools, a school in two groups, not one lead)."""
-    g = pd.DataFrame(df).reindex(columns=list(GROUP_COLUMNS)).astype(object)
-    g = g.map(lambda v: None if blank(v) else str(v).strip())
-    g = g[g.notna().any(axis=1)].reset_index(drop=True)
-    problems = []
-    incomplete = g["group_id"].isna() | g["school_id"].isna()
-    if incomplete.any():
-        problems.append(("equity.groups.incomplete", dict(rows=", ".join(str(i + 1) for i in np.flatnonzero(incomplete)))))
-    g = g[~incomplete].reset_index(drop=True)
-    g["role"] = g["role"].map(lambda r: (r or "member").lower())
-    g["role"] = g["role"].replace({"牵头": "lead", "龙头": "lead", "核心": "lead", "成员": "member"})
-    g["group_name"] = g["group_name"].fillna(g["group_id"])
-    bad_role = ~g["role"].isin(ROLES)
-    if bad_role.any():
-        problems.append(("equity.groups.bad_role", dict(values=", ".join(sorted(set(g.loc[bad_role, "role"]))))))
-    unknown = sorted(set(g["school_id"]) - set(schools["school_id"].astype(str)))
-    if unknown:
-        problems.append(("equity.groups.unknown", dict(ids=", ".join(unknown))))
-    dup = g["school_id"].duplicated(keep=False)
-    if dup.any():
-        problems.append(("equity.groups.duplicate", dict(ids=", ".join(sorted(set(g.loc[dup, "school_id"]))))))
-    for gid, rows in g.groupby("group_id", sort=False):
-        n = int((rows["role"] == "lead").sum())
-        if n != 1:
-            problems.append(("equity.groups.lead_count", dict(group=rows["group_name"].iloc[0], count=n)))
-    return g, problems
