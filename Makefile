@@ -27,8 +27,9 @@ chromium:
 	@[ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-microhei; }
 
-# The whole test suite: unit, property, AppTest and browser tests.
+# The whole test suite: type checks of the library (mypy), then unit, property, AppTest and browser tests.
 test: $(VENV)/.test chromium
+	$(PY) -m mypy geo
 	$(PY) -m pytest -q
 
 # Benchmarks: print figures and ratios against baselines measured in the same run.

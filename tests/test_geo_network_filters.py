@@ -19,8 +19,8 @@ import pytest
 from conftest import CHENGDU_OSM, require_shared
 
 from geo.inputs import load_network, read_osm_graph
-from geo.network.graph import DRIVE, MODES, WALK
 from geo.network import graph as network
+from geo.network.graph import DRIVE, MODES, WALK
 
 # One Overpass tag clause: ["key"], ["key"~"regex"] or ["key"!~"regex"].
 CLAUSE = re.compile(r'\["([^"\]]+)"(?:(!~|~)"([^"]*)")?\]')

@@ -253,15 +253,15 @@ def audit_schools(schools: pd.DataFrame, *, file: str = "schools") -> pd.DataFra
     vals = indicator_values(parts)
     out = parts[["school_id", "name", "level", "school_level", "students"]].copy()
     primary = (parts["level"] == PRIMARY).to_numpy()
-    ratios = []
+    ratio_list = []
     for i in INDICATORS:
         std = np.where(primary, i.standard[PRIMARY], i.standard[JUNIOR])
         ratio = vals[i.key].to_numpy() / std
         out[i.key] = vals[i.key].to_numpy()
         out[f"{i.key}_ratio"] = ratio
         out[f"{i.key}_ok"] = ratio >= 1 - _EPS
-        ratios.append(ratio)
-    ratios = np.column_stack(ratios)
+        ratio_list.append(ratio)
+    ratios = np.column_stack(ratio_list)
     out["met"] = (ratios >= 1 - _EPS).sum(axis=1)
     out["lowest_ratio"] = ratios.min(axis=1)
     out["passes"] = (out["met"].to_numpy() >= MIN_MET) & (out["lowest_ratio"].to_numpy() >= FLOOR_SHARE - _EPS)

@@ -84,7 +84,7 @@ def check_groups(df: pd.DataFrame, schools: pd.DataFrame) -> tuple[pd.DataFrame,
     g = pd.DataFrame(df).reindex(columns=list(GROUP_COLUMNS)).astype(object)
     g = g.map(lambda v: None if blank(v) else str(v).strip())
     g = g[g.notna().any(axis=1)].reset_index(drop=True)
-    problems = []
+    problems: list[tuple[str, dict]] = []
     incomplete = g["group_id"].isna() | g["school_id"].isna()
     if incomplete.any():
         problems.append(("equity.groups.incomplete", dict(rows=", ".join(str(i + 1) for i in np.flatnonzero(incomplete)))))

@@ -24,6 +24,7 @@ import re
 import string
 import tomllib
 from importlib.resources import files
+from typing import TypeGuard
 
 LANGS = ("zh", "en")
 STRICT_ENV = "XUEQU_STRICT_TEXT"  # set (to anything but "" or "0"): a missing key raises KeyError
@@ -100,7 +101,8 @@ def t(key: str, lang: str = "zh", /, **params: object) -> str:
         return text
     sep = "、" if lang == "zh" else ", "
     params = {k: word(v, lang) if isinstance(v, str) and v.startswith("@")
-              else sep.join(t(key, lang, **p) for key, p in v) if _phrases(v) else v for k, v in params.items()}
+              else sep.join(t(key, lang, **p) for key, p in v) if _phrases(v) else v
+              for k, v in params.items()}
     if "|" in text:
         return _PLURAL.vformat(text, (), params)
     return text.format(**params)
@@ -163,5 +165,5 @@ def _missing(key: str) -> str:
     return key
 
 
-def _phrases(v: object) -> bool:
+def _phrases(v: object) -> TypeGuard[list[tuple[str, dict]]]:
     return isinstance(v, list) and all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str) for x in v)
