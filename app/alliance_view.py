@@ -1,6 +1,6 @@
 """The alliances and multi-school zones view (学区制 / 多校划片): strong and weak schools, alliances suggested by
-geo.equity.alliances or drawn by hand, and what the lottery of geo.equity.lottery gives every compound against single-school
-zoning. The page only wires widgets to geo/ and caches the heavy steps."""
+geo.equity.alliance_mip or drawn by hand, and what the lottery of geo.equity.lottery gives every compound against
+single-school zoning (geo.equity.access). The page only wires widgets to geo/ and caches the heavy steps."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset, dataset_key
-from geo.equity import alliances as al
-from geo.equity import lottery
+from geo.equity import access, lottery
+from geo.equity import alliance_plan as al
+from geo.equity.alliances import AllianceRules
 from geo.equity.audit import BY_KEY, INDICATOR_KEYS
+from geo.equity.strength import DEFAULT_MEASURE, known_strength, strong_schools
 from geo.errors import XuequError
 from geo.inputs.schools import LEVELS
 from geo.network.distances import distance_matrix, snap
@@ -47,7 +49,7 @@ _SKIP_COLUMNS = {"geometry", "capacity_estimated", "lon", "lat"}
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _strength(_result, key: str, measure: str) -> np.ndarray:
-    return lottery.known_strength(_result.schools, _result.scenario.level, measure)
+    return known_strength(_result.schools, _result.scenario.level, measure)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -57,7 +59,7 @@ def _context(_inputs, _result, key: str, measure: str, threshold, top_k, neighbo
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _suggest(_inputs, _result, _ctx, key: str, rules: al.AllianceRules):
+def _suggest(_inputs, _result, _ctx, key: str, rules: AllianceRules):
     """The suggested plan, or the reason there is none (kept too, so an infeasible MIP is not solved again)."""
     try:
         return al.suggest_plan(_inputs, _result, _ctx, rules), None
@@ -107,7 +109,7 @@ def strength_panel(result, key: str, lang: str) -> tuple[dict, np.ndarray, np.nd
                and pd.api.types.is_numeric_dtype(schools[c]) and not pd.api.types.is_bool_dtype(schools[c])]
     choices = list(INDICATOR_KEYS) + numeric
     c1, c2, c3 = st.columns([2, 2, 1])
-    default = choices.index(lottery.DEFAULT_MEASURE) if lottery.DEFAULT_MEASURE in choices else 0
+    default = choices.index(DEFAULT_MEASURE) if DEFAULT_MEASURE in choices else 0
     measure = c1.selectbox(T("alliance.measure"), choices, index=default, key="al_measure",
                            help=T("alliance.measure.help"),
                            format_func=lambda c: T(f"equity.ind.{c}") if c in BY_KEY else c)
@@ -122,7 +124,7 @@ def strength_panel(result, key: str, lang: str) -> tuple[dict, np.ndarray, np.nd
     elif rule == "threshold":
         default = round(float(np.median(known)), 2) if known.size else 0.0
         threshold = float(c3.number_input(T("alliance.threshold"), value=default, key=f"al_threshold_{measure}"))
-    strong = lottery.strong_schools(strength, threshold=threshold, top_k=top_k)
+    strong = strong_schools(strength, threshold=threshold, top_k=top_k)
     if not known.size:
         st.warning(T("alliance.no_strength"), icon=":material/warning:")
     elif not np.isfinite(strength).all():
@@ -145,7 +147,7 @@ def strength_panel(result, key: str, lang: str) -> tuple[dict, np.ndarray, np.nd
 
 # --- 2. alliances -------------------------------------------------------------------------------------------------
 
-def rules_panel(n_schools: int, lang: str) -> tuple[al.AllianceRules, str, float]:
+def rules_panel(n_schools: int, lang: str) -> tuple[AllianceRules, str, float]:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     with st.expander(T("alliance.rules"), expanded=False):
         c1, c2, c3, c4 = st.columns(4)
@@ -162,8 +164,8 @@ def rules_panel(n_schools: int, lang: str) -> tuple[al.AllianceRules, str, float
                               key="al_neighbours", help=T("alliance.neighbours.help"))
         radius = float(d4.number_input(T("alliance.radius"), 100, 20_000, 1500, step=100, key="al_radius",
                                        disabled=neighbours != "distance"))
-    rules = al.AllianceRules(min_size=lo, max_size=max(hi, lo), n_alliances=n or None,
-                             max_distance_m=far if far > 0 else np.inf, min_strong=min_strong, min_weak=min_weak)
+    rules = AllianceRules(min_size=lo, max_size=max(hi, lo), n_alliances=n or None,
+                          max_distance_m=far if far > 0 else np.inf, min_strong=min_strong, min_weak=min_weak)
     return rules, neighbours, radius
 
 
@@ -293,11 +295,11 @@ def lottery_panel(inputs, result, key: str, plan, lang: str) -> None:
     index = {s: j for j, s in enumerate(school_ids)}
     label = np.array([index.get(s, -1) for s in a["school_id"].astype(str)], np.int64)
     single = lottery.single_school(label, len(school_ids))
-    before = lottery.access_table(single, dist, plan.strong, ids, children)
-    after = lottery.access_table(prob, dist, plan.strong, ids, children)
-    diff = lottery.compare(before, after)
-    summary = lottery.compare_summary(diff)
-    lost_before, lost_after = lottery.unplaced_children(single, children), lottery.unplaced_children(prob, children)
+    before = access.access_table(single, dist, plan.strong, ids, children)
+    after = access.access_table(prob, dist, plan.strong, ids, children)
+    diff = access.compare(before, after)
+    summary = access.compare_summary(diff)
+    lost_before, lost_after = access.unplaced_children(single, children), access.unplaced_children(prob, children)
 
     for key_, params in prob.warnings:
         st.warning(inert_t(key_, lang, **params), icon=":material/warning:")

@@ -35,6 +35,7 @@ from geo.equity.groups import (
     strength_values,
     strong_leads,
 )
+from geo.equity.inequality import Inequality, group_columns, resource_inequality
 from geo.equity.stats import has_audit_columns, join_statistics
 from geo.errors import XuequError
 from geo.inputs import tables as input_tables
@@ -88,8 +89,8 @@ def _class_sizes(_schools: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _inequality(_schools: pd.DataFrame, key: str, resource: str, level: str, group: str | None) -> equity.Inequality:
-    return equity.resource_inequality(_schools, resource, level=level, group=group)
+def _inequality(_schools: pd.DataFrame, key: str, resource: str, level: str, group: str | None) -> Inequality:
+    return resource_inequality(_schools, resource, level=level, group=group)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -368,7 +369,7 @@ def inequality_tab(schools, skey: str, groups: pd.DataFrame, level: str, lang: s
     c1, c2 = st.columns(2)
     resource = c1.selectbox(T("equity.ineq.resource"), list(equity.INDICATOR_KEYS),
                             format_func=lambda k: T(f"equity.ind.{k}"), key="eq_ineq_resource")
-    options: list = [None] + ([GROUP_COL] if len(groups) else []) + ["school_level"] + equity.group_columns(schools, (GROUP_COL,))
+    options: list = [None] + ([GROUP_COL] if len(groups) else []) + ["school_level"] + group_columns(schools, (GROUP_COL,))
     labels = {None: T("equity.ineq.none"), GROUP_COL: T("equity.ineq.group"),
               "school_level": T("equity.col.school_type")}
     if st.session_state.get("eq_ineq_group", None) not in options:

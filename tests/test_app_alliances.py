@@ -12,9 +12,13 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from geo.equity.alliances import AllianceRules, alliance_issues, plan_alliances
-from geo.equity.lottery import access_table, compare, compare_summary, probabilities, single_school
+from geo.equity.access import access_table, compare, compare_summary
+from geo.equity.alliance_plan import plan_alliances
+from geo.equity.alliances import AllianceRules, alliance_issues
+from geo.equity.lottery import probabilities, single_school
 from geo.network.distances import distance_matrix, snap
+from geo.plans.edits import ADD_SCHOOL, REASSIGN, Edit
+from geo.plans.store import Store
 from geo.zoning.scenario import Scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +79,7 @@ def test_view_runs_and_the_suggestion_mixes_strong_and_weak(data_dir, direct):
     assert len(alliances) >= 2
     assert (alliances["strong"] >= 1).all() and (alliances["weak"] >= 1).all()
     assert alliances["n_schools"].sum() == 20
-    # The same alliances as geo.equity.alliances.plan_alliances with the default rules.
+    # The same alliances as geo.equity.alliance_plan.plan_alliances with the default rules.
     plan = direct["plan"]
     assert alliances["schools"].tolist() == plan.table["schools"].tolist()
     assert not alliance_issues(plan.labels, plan.adjacency, plan.strong, plan.dist, AllianceRules(), check_size=True)
@@ -199,9 +203,6 @@ def test_junior_level_and_english(data_dir):
 
 
 def test_starts_from_a_stored_scenario_with_a_new_school(data_dir):
-    from geo.plans.edits import ADD_SCHOOL, REASSIGN, Edit
-    from geo.plans.store import Store
-
     db = Store(data_dir / "scenarios.sqlite")
     sid = db.create("新校方案", "demo", "primary", "demo")
     db.push(sid, Edit(ADD_SCHOOL, school="NEW01", name="新开小学", school_level="primary", capacity=1080,

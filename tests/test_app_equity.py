@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from app.equity_view import state_key
 from app.state import demo_dataset
 from geo.equity import audit as equity
-from geo.equity import exchange
+from geo.equity import exchange, inequality
 from geo.inputs import load_schools
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,7 @@ def test_view_runs_on_the_demo_and_shows_the_audit_and_coefficients(schools):
                                                       "large": "大班额（56–65 人）",
                                                       "super_large": "超大班额（66 人及以上）"}).to_numpy()).all()
     # Gini of the first indicator, weighted by students
-    inq = equity.resource_inequality(schools, equity.INDICATOR_KEYS[0], level="primary")
+    inq = inequality.resource_inequality(schools, equity.INDICATOR_KEYS[0], level="primary")
     assert {m.label: m.value for m in at.metric}["基尼系数"] == f"{inq.gini:.3f}"
     # the demo's education groups, their children and the lead's audit
     groups = table(at, "group_name", "lead_passes", "children")

@@ -1,4 +1,5 @@
-"""School-district alliances (geo.equity.alliances): the MIP against brute force, validation, the demo district."""
+"""School-district alliances (geo.equity.alliances, alliance_mip, alliance_plan): the MIP against brute force,
+validation, the demo district."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from geo.equity.access import strong_access
+from geo.equity.alliance_mip import brute_force, partition_cost, suggest_alliances
+from geo.equity.alliance_plan import alliance_table, alliance_zones, plan_alliances
 from geo.equity.alliances import (
     AllianceRules,
     adjacency_from_catchments,
@@ -16,16 +20,11 @@ from geo.equity.alliances import (
     adjacency_from_units,
     alliance_issues,
     alliance_labels,
-    alliance_table,
-    alliance_zones,
-    brute_force,
-    partition_cost,
-    plan_alliances,
-    suggest_alliances,
     validate_alliances,
 )
-from geo.equity.lottery import probabilities, strong_access
+from geo.equity.lottery import probabilities
 from geo.errors import InputError
+from geo.zoning.scenario import Scenario, run_scenario
 
 
 def chain(k: int) -> sp.csr_matrix:
@@ -177,8 +176,6 @@ def test_alliance_table_and_zones():
 
 @pytest.fixture(scope="module")
 def demo_primary(demo_inputs):
-    from geo.zoning.scenario import Scenario, run_scenario
-
     return run_scenario(demo_inputs, Scenario("primary", "network"))
 
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.equity import audit as equity
+from geo.equity import inequality
 from geo.errors import InputError
 from geo.inputs import load_schools
 from geo.inputs.demo import GROUPS_FILE, SEED, generate, groups_csv
@@ -64,27 +65,27 @@ def test_cv_is_weighted_by_students():
 # --- Gini, Theil, Lorenz ---------------------------------------------------------------------------------
 
 def test_gini_by_hand():
-    assert equity.gini([1, 3], [1, 1]) == pytest.approx(0.25)
+    assert inequality.gini([1, 3], [1, 1]) == pytest.approx(0.25)
     # weighted: sum_ij p_i p_j |x_i - x_j| / (2 P^2 xbar) = 2*1*3*2 / (2*16*2.5) = 0.15
-    assert equity.gini([1, 3], [1, 3]) == pytest.approx(0.15)
-    assert equity.gini([5, 5, 5], [1, 2, 3]) == pytest.approx(0.0)
-    assert equity.gini([0, 0, 10], [1, 1, 1]) == pytest.approx(2 / 3)
+    assert inequality.gini([1, 3], [1, 3]) == pytest.approx(0.15)
+    assert inequality.gini([5, 5, 5], [1, 2, 3]) == pytest.approx(0.0)
+    assert inequality.gini([0, 0, 10], [1, 1, 1]) == pytest.approx(2 / 3)
 
 
 def test_theil_by_hand():
-    t = equity.theil([1, 3], [1, 1])
+    t = inequality.theil([1, 3], [1, 1])
     assert t.total == pytest.approx(0.25 * math.log(0.5) + 0.75 * math.log(1.5))
-    t = equity.theil([1, 3], [1, 3])  # xbar = 2.5
+    t = inequality.theil([1, 3], [1, 3])  # xbar = 2.5
     assert t.total == pytest.approx(0.25 * 0.4 * math.log(0.4) + 0.75 * 1.2 * math.log(1.2))
     assert t.between == pytest.approx(0.0) and t.within == pytest.approx(t.total)
     # two groups, each internally equal: everything is between the groups
-    t = equity.theil([1, 1, 3, 3], [1, 1, 1, 1], ["a", "a", "b", "b"])
+    t = inequality.theil([1, 1, 3, 3], [1, 1, 1, 1], ["a", "a", "b", "b"])
     assert t.within == pytest.approx(0.0)
     assert t.between == pytest.approx(t.total) and t.total > 0
     assert t.groups.loc["a", "theil"] == pytest.approx(0.0)
     assert t.groups["student_share"].sum() == pytest.approx(1.0)
     # two groups with equal means: everything is within
-    t = equity.theil([1, 3, 1, 3], [1, 1, 1, 1], ["a", "a", "b", "b"])
+    t = inequality.theil([1, 3, 1, 3], [1, 1, 1, 1], ["a", "a", "b", "b"])
     assert t.between == pytest.approx(0.0) and t.within == pytest.approx(t.total)
 
 
@@ -102,12 +103,12 @@ schools_st = st.lists(st.tuples(st.floats(0.0, 50.0), st.integers(1, 3000), st.s
 @given(schools_st)
 def test_theil_parts_sum_to_total_and_gini_matches_pairwise(rows):
     x, p, g = (list(c) for c in zip(*rows))
-    t = equity.theil(x, p, g)
+    t = inequality.theil(x, p, g)
     assert t.between + t.within == pytest.approx(t.total, abs=1e-9)
     assert t.between >= -1e-12 and t.within >= -1e-12
     assert t.total <= math.log(sum(p) / min(w for v, w, _ in rows if v > 0)) + 1e-9  # T <= ln(P / p_min)
-    assert equity.gini(x, p) == pytest.approx(_pairwise_gini(x, p), abs=1e-9)
-    lz = equity.lorenz(x, p)
+    assert inequality.gini(x, p) == pytest.approx(_pairwise_gini(x, p), abs=1e-9)
+    lz = inequality.lorenz(x, p)
     assert lz.iloc[0].tolist() == [0.0, 0.0] and lz.iloc[-1].tolist() == [1.0, 1.0]
     assert (np.diff(lz["student_share"]) >= 0).all() and (np.diff(lz["resource_share"]) >= -1e-12).all()
     assert (lz["resource_share"] <= lz["student_share"] + 1e-9).all()  # below the diagonal
@@ -117,15 +118,15 @@ def test_resource_inequality_by_group_column():
     df = pd.DataFrame([school("A", students=100, floor_area_m2=400, district="east"),
                        school("B", students=300, floor_area_m2=1800, district="east"),
                        school("C", students=200, floor_area_m2=1600, district="west")])
-    r = equity.resource_inequality(df, "floor_area_per_student", group="district")
+    r = inequality.resource_inequality(df, "floor_area_per_student", group="district")
     x, p = np.array([4.0, 6.0, 8.0]), np.array([100, 300, 200])
     assert r.gini == pytest.approx(_pairwise_gini(x, p))
-    assert r.theil.total == pytest.approx(equity.theil(x, p).total)
+    assert r.theil.total == pytest.approx(inequality.theil(x, p).total)
     assert r.theil.between + r.theil.within == pytest.approx(r.theil.total)
     assert r.theil.groups.loc["west", "mean"] == pytest.approx(8.0)
     assert len(r.lorenz) == 4
     with pytest.raises(InputError):
-        equity.resource_inequality(df, "floor_area_per_student", group="alliance")
+        inequality.resource_inequality(df, "floor_area_per_student", group="alliance")
 
 
 # --- the 2017 audit per school ------------------------------------------------------------------------------
@@ -416,8 +417,8 @@ def test_balance_names_its_worst_indicator_and_group_columns_are_text_with_a_few
         district=["东", "西", "东"], kind=["x", "y", "z"], one=["同", "同", "同"], n=[1, 2, 3])
     b = equity.balance(schools, "primary")
     assert b.worst == "floor_area_per_student"
-    assert equity.group_columns(schools) == ["district"]
-    assert equity.group_columns(schools, ("district",)) == []
+    assert inequality.group_columns(schools) == ["district"]
+    assert inequality.group_columns(schools, ("district",)) == []
 
 
 def test_typed_moves_and_the_schools_they_change():

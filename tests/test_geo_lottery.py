@@ -1,4 +1,5 @@
-"""Multi-school zones and their lottery (geo.equity.lottery): hand-computed cases, exact vs Monte Carlo, invariants."""
+"""Multi-school zones and their lottery (geo.equity.lottery), what families can expect from it (geo.equity.access)
+and school strength (geo.equity.strength): hand-computed cases, exact vs Monte Carlo, invariants."""
 
 from __future__ import annotations
 
@@ -8,23 +9,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.sparse.csgraph import connected_components
 
-from geo.equity.lottery import (
-    access_table,
-    compare,
-    compare_summary,
-    expected_distance,
-    expected_fill,
-    make_zones,
-    probabilities,
-    school_strength,
-    simulate,
-    single_school,
-    strong_access,
-    strong_schools,
-)
+from geo.equity.access import access_table, compare, compare_summary, expected_distance, strong_access
+from geo.equity.lottery import expected_fill, make_zones, probabilities, simulate, single_school
+from geo.equity.strength import school_strength, strong_schools
 from geo.errors import InputError
 from geo.render.i18n import t
 from tests.conftest import DEMO
@@ -106,8 +98,6 @@ def test_overflow_goes_nearest_zone_first_and_max_ring():
 
 
 def test_zone_adjacency_from_compounds():
-    import scipy.sparse as sp
-
     unit = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]))
     z = make_zones(["a", "a", "b", "c"], ["a", "b", "c"], unit_adjacency=unit)
     assert z.names == ("a", "b", "c")
@@ -170,8 +160,6 @@ def test_lottery_invariants(case, seed):
     assert (sim.counts.sum(axis=1) == kids * draws).all()
     assert sim.fill.sum() + sim.counts[:, -1].sum() == kids.sum() * draws
     # Everyone is placed when every connected group of zones has seats for its children.
-    from scipy.sparse.csgraph import connected_components
-
     _, comp = connected_components(z.adjacency, directed=False)
     need = np.bincount(comp[z.zone_of_compound], weights=kids, minlength=nz)
     have = np.bincount(comp[z.zone_of_school], weights=seats, minlength=nz)

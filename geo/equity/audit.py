@@ -1,8 +1,9 @@
-"""Resource equity between schools: the county audits' indicators, coefficients of variation, Gini and Theil.
+"""Resource equity between schools: the county audits' indicators and coefficients of variation, class sizes.
 
 Pure functions over a schools table (a DataFrame, e.g. the normalised table of :mod:`geo.inputs.schools` with its
 kept resource columns, or a plain CSV read with pandas). Every figure is computed from RAW columns (teachers,
-square metres, yuan, rooms, students), never from typed-in ratios.
+square metres, yuan, rooms, students), never from typed-in ratios. Gini, Theil and Lorenz of the same
+resources are in :mod:`geo.equity.inequality`.
 
 **The 2017 audit** (教育部《县域义务教育优质均衡发展督导评估办法》, 教督〔2017〕6号) judges seven
 indicators per school, per 100 students unless stated (primary / junior):
@@ -48,10 +49,10 @@ split 6:3).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo.errors import InputError
@@ -71,12 +72,24 @@ from geo.inputs.schools import (
 
 @dataclass(frozen=True)
 class Indicator:
-    """One audit indicator: ``per`` x raw ``column`` / students, and its standard per level."""
+    """One audit indicator: ``per`` x raw ``column`` / students, and its standard per level.
+
+    Attributes
+    ----------
+    key : str
+        The indicator's name, e.g. ``qualified_per100``.
+    column : str
+        The raw column (canonical name, see :data:`RAW_ALIASES`).
+    per : float
+        100 for a figure per 100 students, 1 per student.
+    standard : dict of str to float
+        Level (primary / junior) -> the 2017 standard.
+    """
 
     key: str
     column: str
     per: float
-    standard: dict
+    standard: dict[str, float]
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -133,6 +146,7 @@ def _numbers(df: pd.DataFrame, col: str, file: str, field: str) -> np.ndarray:
 
 
 def _require(df: pd.DataFrame, col: str, file: str, need: str) -> str:
+    """The name ``df`` gives raw column ``col`` (any alias); a missing one raises."""
     found = find_column(df, RAW_ALIASES[col])
     if found is None:
         raise InputError("equity.missing_column", file=file, field=col, aliases=", ".join(RAW_ALIASES[col]),
@@ -144,11 +158,28 @@ def school_parts(schools: pd.DataFrame, columns: tuple[str, ...] = AUDIT_COLUMNS
                  file: str = "schools") -> pd.DataFrame:
     """One row per school and level: primary and junior schools as they are, nine-year schools split in two.
 
-    Columns: ``school_id``, ``name``, ``level`` (primary / junior), ``school_level`` (the school's own level),
-    ``school_students`` (the whole school's), the raw ``columns`` (canonical names, floats; nine-year parts
-    split as the module docstring says) and every other column of ``schools`` as given. Parts with no students
-    are left out. A missing raw column raises :class:`InputError` (``equity.missing_column``) naming it and
-    the file; so does a negative or non-numeric value (``err.bad_value``).
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The schools table: a level column and the raw ``columns`` (any alias of :data:`RAW_ALIASES`).
+    columns : tuple of str
+        The raw columns to keep (``students`` is always kept).
+    file : str
+        The table's name, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``name``, ``level`` (primary / junior), ``school_level`` (the school's own level),
+        ``school_students`` (the whole school's), the raw ``columns`` (canonical names, floats; nine-year parts
+        split as the module docstring says) and every other column of ``schools`` as given. Parts with no
+        students are left out.
+
+    Raises
+    ------
+    InputError
+        If the level column (``err.missing_column``) or a raw column (``equity.missing_column``) is missing, or
+        a level is unknown or a raw value blank, negative or not a number (``err.bad_value``).
     """
     df = pd.DataFrame(schools).reset_index(drop=True)
     columns = tuple(dict.fromkeys(("students",) + tuple(columns)))
@@ -213,8 +244,30 @@ def _split(df: pd.DataFrame, col: str, total: np.ndarray, share: np.ndarray | No
 
 
 def part_values(schools: pd.DataFrame, column: str, level: str, *, file: str = "schools") -> np.ndarray:
-    """For every row of ``schools``: its ``level`` part of raw ``column`` (the whole value for a one-level
-    school of that level, 0 for a school of the other level). Used to write split columns explicitly."""
+    """For every row of ``schools``: its ``level`` part of a raw column. Used to write split columns explicitly.
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The schools table, with a level column.
+    column : str
+        A raw column (canonical name).
+    level : str
+        ``primary`` or ``junior``.
+    file : str
+        The table's name, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The nine-year schools' ``level`` part (split as :func:`school_parts` does), the whole value for a
+        one-level school of that level, 0 for a school of the other level.
+
+    Raises
+    ------
+    InputError
+        If ``students`` or ``column`` is missing, or a value is negative or not a number.
+    """
     df = pd.DataFrame(schools).reset_index(drop=True)
     levels = df[find_column(df, LEVEL_ALIASES)].map(parse_level).to_numpy()
     s_col = _require(df, "students", file, "@equity.need.students")
@@ -231,23 +284,60 @@ def part_values(schools: pd.DataFrame, column: str, level: str, *, file: str = "
 # --- per-school audit -----------------------------------------------------------------------------------
 
 def indicator_values(parts: pd.DataFrame) -> pd.DataFrame:
-    """The seven indicators of every school part (from :func:`school_parts`), one column per key."""
+    """The seven indicators of every school part.
+
+    Parameters
+    ----------
+    parts : pandas.DataFrame
+        :func:`school_parts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per indicator key, aligned with ``parts``.
+    """
     students = parts["students"].to_numpy(dtype=float)
     return pd.DataFrame({i.key: i.per * parts[i.column].to_numpy(dtype=float) / students for i in INDICATORS},
                         index=parts.index)
 
 
 def standards(level: str) -> dict[str, float]:
-    """The 2017 standard of every indicator for ``level``."""
+    """The 2017 standard of every indicator.
+
+    Parameters
+    ----------
+    level : str
+        ``primary`` or ``junior``.
+
+    Returns
+    -------
+    dict of str to float
+        Indicator key -> standard.
+    """
     return {i.key: i.standard[level] for i in INDICATORS}
 
 
 def audit_schools(schools: pd.DataFrame, *, file: str = "schools") -> pd.DataFrame:
     """The 2017 audit of every school part.
 
-    Columns: ``school_id``, ``name``, ``level``, ``school_level``, ``students``; per indicator its value
-    (column named by the key), ``<key>_ratio`` (value / standard) and ``<key>_ok`` (meets the standard);
-    ``met`` (how many of 7 meet), ``lowest_ratio`` and ``passes`` (>= 6 met and every ratio >= 0.85).
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The schools table with the raw audit columns (:data:`AUDIT_COLUMNS`).
+    file : str
+        The table's name, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``name``, ``level``, ``school_level``, ``students``; per indicator its value (column
+        named by the key), ``<key>_ratio`` (value / standard) and ``<key>_ok`` (meets the standard); ``met``
+        (how many of 7 meet), ``lowest_ratio`` and ``passes`` (>= 6 met and every ratio >= 0.85).
+
+    Raises
+    ------
+    InputError
+        As :func:`school_parts`.
     """
     parts = school_parts(schools, file=file)
     vals = indicator_values(parts)
@@ -270,10 +360,20 @@ def audit_schools(schools: pd.DataFrame, *, file: str = "schools") -> pd.DataFra
 
 # --- coefficient of variation -------------------------------------------------------------------------
 
-def weighted_cv(values, weights) -> float:
+def weighted_cv(values: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     """Student-weighted coefficient of variation: sqrt(sum p (x - xbar)^2 / P) / xbar, xbar = sum p x / P.
 
-    NaN when there are no students or the mean is 0.
+    Parameters
+    ----------
+    values : array-like of float
+        Each school's figure x.
+    weights : array-like of float
+        Each school's students p.
+
+    Returns
+    -------
+    float
+        The coefficient; NaN when there are no students or the mean is 0.
     """
     x, p = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
     total = p.sum()
@@ -285,9 +385,22 @@ def weighted_cv(values, weights) -> float:
     return float(np.sqrt((p * (x - mean) ** 2).sum() / total) / mean)
 
 
-def cv_shares(values, weights) -> np.ndarray:
-    """Each school's share of the weighted squared deviation sum p_i (x_i - xbar)^2 (sums to 1, or all 0):
-    the schools that pull the coefficient up most have the largest shares."""
+def cv_shares(values: npt.ArrayLike, weights: npt.ArrayLike) -> np.ndarray:
+    """Each school's share of the weighted squared deviation sum p_i (x_i - xbar)^2.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Each school's figure x.
+    weights : array-like of float
+        Each school's students p.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shares summing to 1 (all 0 when there is no deviation or no students): the schools that pull the
+        coefficient up most have the largest.
+    """
     x, p = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
     if p.sum() <= 0:
         return np.zeros(len(x))
@@ -298,13 +411,22 @@ def cv_shares(values, weights) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Balance:
-    """The balance between the schools of one level.
+    """The balance between the schools of one level (:func:`balance`).
 
-    ``table``: one row per indicator (index: key) with ``mean`` (student-weighted), ``cv``, ``limit_2017``,
-    ``passes_2017``, ``limit_2012``, ``passes_2012``. ``shares``: one row per school part (``school_id``,
-    ``name``, ``students`` and the indicator values) plus ``share_<key>``, its share of the weighted squared
-    deviation. ``composite_cv`` is the mean of the coefficients (综合差异系数); ``passes_2017`` needs every
-    coefficient within its 2017 limit, ``passes_2012`` the composite within the 2012 limit.
+    Attributes
+    ----------
+    level : str
+        ``primary`` or ``junior``.
+    table : pandas.DataFrame
+        One row per indicator (index: key) with ``mean`` (student-weighted), ``cv``, ``limit_2017``,
+        ``passes_2017``, ``limit_2012``, ``passes_2012``.
+    shares : pandas.DataFrame
+        One row per school part (``school_id``, ``name``, ``students`` and the indicator values) plus
+        ``share_<key>``, its share of the weighted squared deviation (:func:`cv_shares`).
+    composite_cv : float
+        The mean of the coefficients (综合差异系数).
+    passes_2017, passes_2012 : bool
+        Every coefficient within its 2017 limit; the composite within the 2012 limit.
     """
 
     level: str
@@ -315,7 +437,21 @@ class Balance:
     passes_2012: bool
 
     def top(self, indicator: str, n: int = 3) -> pd.DataFrame:
-        """The ``n`` schools that pull ``indicator``'s coefficient up most, with value, mean and share."""
+        """The schools that pull an indicator's coefficient up most.
+
+        Parameters
+        ----------
+        indicator : str
+            An indicator key.
+        n : int
+            How many schools.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``school_id``, ``name``, ``students``, ``value``, ``share`` (of the squared deviation), ``mean`` (of
+            the level) and ``above_mean``, largest share first.
+        """
         s = self.shares.sort_values(f"share_{indicator}", ascending=False, kind="stable").head(n)
         out = s[["school_id", "name", "students", indicator, f"share_{indicator}"]].rename(
             columns={indicator: "value", f"share_{indicator}": "share"})
@@ -336,7 +472,28 @@ class Balance:
 
 
 def balance(schools: pd.DataFrame, level: str, *, file: str = "schools") -> Balance:
-    """Coefficients of variation of the seven indicators across the ``level`` schools (nine-year parts in)."""
+    """Coefficients of variation of the seven indicators across the schools of one level (nine-year parts in).
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The schools table with the raw audit columns (:data:`AUDIT_COLUMNS`).
+    level : str
+        ``primary`` or ``junior``.
+    file : str
+        The table's name, for messages.
+
+    Returns
+    -------
+    Balance
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not ``primary`` or ``junior``.
+    InputError
+        If no school has a part of that level, or as :func:`school_parts`.
+    """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")
     parts = school_parts(schools, file=file)
@@ -361,162 +518,6 @@ def balance(schools: pd.DataFrame, level: str, *, file: str = "schools") -> Bala
                    bool(composite <= CV_LIMITS["2012"][level] * (1 + _EPS)))
 
 
-# --- Gini, Theil, Lorenz --------------------------------------------------------------------------------
-
-def _clean(values, weights) -> tuple[np.ndarray, np.ndarray]:
-    x, p = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    if x.shape != p.shape:
-        raise ValueError("values and weights must have the same length")
-    if (p < 0).any() or (x < 0).any():
-        raise ValueError("values and weights must be non-negative")
-    keep = p > 0
-    return x[keep], p[keep]
-
-
-def lorenz(values, weights) -> pd.DataFrame:
-    """Lorenz curve points of a per-student resource ``values`` held by ``weights`` students.
-
-    Schools sorted by their per-student value, from (0, 0) to (1, 1): ``student_share`` (cumulative share of
-    students) and ``resource_share`` (cumulative share of the resource, students x value).
-    """
-    x, p = _clean(values, weights)
-    order = np.argsort(x, kind="stable")
-    x, p = x[order], p[order]
-    r = p * x
-    cp = np.concatenate([[0.0], np.cumsum(p)]) / p.sum()
-    cr = np.concatenate([[0.0], np.cumsum(r)]) / r.sum() if r.sum() > 0 else cp
-    cp[-1], cr[-1] = 1.0, 1.0
-    return pd.DataFrame({"student_share": cp, "resource_share": cr})
-
-
-def gini(values, weights) -> float:
-    """Student-weighted Gini index of a per-student resource: sum_ij p_i p_j |x_i - x_j| / (2 P^2 xbar),
-    computed as 1 minus twice the area under the Lorenz curve (exact for grouped data)."""
-    lz = lorenz(values, weights)
-    cp, cr = lz["student_share"].to_numpy(), lz["resource_share"].to_numpy()
-    return float(1.0 - np.sum(np.diff(cp) * (cr[1:] + cr[:-1])))
-
-
-@dataclass(frozen=True)
-class Theil:
-    """Theil T index, split for a grouping into ``between`` and ``within`` (they add up to ``total``).
-
-    ``groups``: one row per group (index: group) with ``students``, ``student_share``, ``resource_share``,
-    ``mean`` (per student), ``theil`` (inside the group) and ``within_part`` (resource share x theil).
-    """
-
-    total: float
-    between: float
-    within: float
-    groups: pd.DataFrame
-
-
-def _theil_t(r_share: np.ndarray, p_share: np.ndarray) -> float:
-    """sum s_i ln(s_i / q_i) with 0 ln 0 = 0 (s: resource shares, q: student shares)."""
-    pos = r_share > 0
-    return float(np.sum(r_share[pos] * np.log(r_share[pos] / p_share[pos])))
-
-
-def theil(values, weights, groups=None) -> Theil:
-    """Student-weighted Theil T index of a per-student resource, decomposed by ``groups`` (labels per school).
-
-    T = sum_i (p_i/P)(x_i/xbar) ln(x_i/xbar); with group resource shares S_g and student shares Q_g,
-    T = sum_g S_g ln(S_g/Q_g) (between) + sum_g S_g T_g (within). Without groups everything is "within" one
-    group. NaN labels count as a group each school on its own.
-    """
-    x, p = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    labels = pd.Series(["all"] * len(x) if groups is None else list(groups), dtype=object)
-    if len(labels) != len(x):
-        raise ValueError("groups must have one label per school")
-    lone = labels.isna().to_numpy()
-    labels[lone] = [f"#{i}" for i in np.flatnonzero(lone)]
-    keep = p > 0
-    _clean(x, p)
-    x, p, labels = x[keep], p[keep], labels[keep].reset_index(drop=True)
-    r = p * x
-    if r.sum() <= 0:
-        empty = pd.DataFrame(columns=["students", "student_share", "resource_share", "mean", "theil",
-                                      "within_part"])
-        return Theil(float("nan"), float("nan"), float("nan"), empty)
-    s, q = r / r.sum(), p / p.sum()
-    total = _theil_t(s, q)
-    codes, uniq = pd.factorize(labels, sort=False)
-    S = np.bincount(codes, weights=s)
-    Q = np.bincount(codes, weights=q)
-    # within group g: resource shares s_i / S_g against student shares q_i / Q_g
-    s_in = np.divide(s, S[codes], out=np.zeros_like(s), where=S[codes] > 0)
-    q_in = q / Q[codes]
-    pos = s_in > 0
-    term = np.zeros_like(s)
-    term[pos] = s_in[pos] * np.log(s_in[pos] / q_in[pos])
-    T_g = np.bincount(codes, weights=term)
-    between = _theil_t(S, Q)
-    within = float(np.sum(S * T_g))
-    P_g = np.bincount(codes, weights=p)
-    R_g = np.bincount(codes, weights=r)
-    table = pd.DataFrame({"students": P_g, "student_share": Q, "resource_share": S, "mean": R_g / P_g,
-                          "theil": T_g, "within_part": S * T_g}, index=pd.Index(uniq, name="group"))
-    return Theil(total, between, within, table)
-
-
-@dataclass(frozen=True)
-class Inequality:
-    """Gini, Theil (with its decomposition) and Lorenz points of one per-student resource."""
-
-    resource: str
-    gini: float
-    theil: Theil
-    lorenz: pd.DataFrame
-
-
-def resource_inequality(schools: pd.DataFrame, resource: str, *, level: str | None = None,
-                        group: str | None = None, file: str = "schools") -> Inequality:
-    """Inequality of a per-student resource between school parts, weighted by students.
-
-    ``resource`` is an indicator key (e.g. ``floor_area_per_student``) or a raw column (divided by students);
-    ``level`` keeps the parts of one level; ``group`` names a column (district, alliance, education group)
-    for the Theil decomposition.
-    """
-    ind = BY_KEY.get(resource)
-    column, per = (ind.column, ind.per) if ind else (resource, 1.0)
-    if column not in RAW_ALIASES:
-        raise ValueError(f"unknown resource {resource!r}")
-    parts = school_parts(schools, ("students", column), file=file)
-    if level is not None:
-        parts = parts[parts["level"] == level]
-    if group is not None and group not in parts:
-        raise InputError("err.missing_column", file=file, field=group, aliases=group)
-    x = per * parts[column].to_numpy(dtype=float) / parts["students"].to_numpy(dtype=float)
-    p = parts["students"].to_numpy(dtype=float)
-    g = parts[group].to_numpy() if group is not None else None
-    return Inequality(resource, gini(x, p), theil(x, p, g), lorenz(x, p))
-
-
-def group_columns(schools: pd.DataFrame, skip: Iterable[str] = ()) -> list[str]:
-    """The columns that can group schools for the Theil decomposition (a district, a type of school, ...).
-
-    Parameters
-    ----------
-    schools : pandas.DataFrame
-        The schools table.
-    skip : iterable of str
-        Columns not to offer, besides the id, name, level and geometry.
-
-    Returns
-    -------
-    list of str
-        The text columns with at least two distinct values and fewer values than schools, in table order.
-    """
-    skip = {"school_id", "name", "level", "geometry", *skip}
-    out = []
-    for c in schools.columns:
-        if c in skip or pd.api.types.is_numeric_dtype(schools[c]) or pd.api.types.is_bool_dtype(schools[c]):
-            continue
-        if 2 <= schools[c].nunique(dropna=True) < len(schools):
-            out.append(str(c))
-    return out
-
-
 # --- class and school sizes ------------------------------------------------------------------------------
 
 BANDS = ("standard", "above_standard", "large", "super_large")
@@ -526,11 +527,28 @@ def class_sizes(schools: pd.DataFrame, *, file: str = "schools") -> pd.DataFrame
     """Average class size of every school part and its band, and the whole school's size.
 
     Only the number of classes and students is known, so the band is that of the smallest possible largest
-    class, ceil(students / classes): a part averaging 55.3 has at least one class of 56 (大班额). Columns:
-    ``average_class_size``, ``largest_class_at_least``, ``standard_class_size`` (45 primary / 50 junior,
-    GB 50099-2011), ``above_standard``, ``large`` (56-65, 大班额), ``super_large`` (66+, 超大班额), ``band``
-    (``standard`` / ``above_standard`` / ``large`` / ``super_large``), and ``school_students``,
-    ``school_size_limit`` (2,000; 2,500 for nine-year schools) and ``oversized_school``.
+    class, ceil(students / classes): a part averaging 55.3 has at least one class of 56 (大班额).
+
+    Parameters
+    ----------
+    schools : pandas.DataFrame
+        The schools table with ``students`` and ``classes`` (any alias of :data:`RAW_ALIASES`).
+    file : str
+        The table's name, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``name``, ``level``, ``school_level``, ``students``, ``classes``, ``average_class_size``,
+        ``largest_class_at_least``, ``standard_class_size`` (45 primary / 50 junior, GB 50099-2011),
+        ``above_standard``, ``large`` (56-65, 大班额), ``super_large`` (66+, 超大班额), ``band`` (``standard`` /
+        ``above_standard`` / ``large`` / ``super_large``), ``school_students``, ``school_size_limit`` (2,000;
+        2,500 for nine-year schools) and ``oversized_school``.
+
+    Raises
+    ------
+    InputError
+        If a part has no classes (``equity.no_classes``), or as :func:`school_parts`.
     """
     parts = school_parts(schools, ("students", "classes"), file=file)
     students, classes = parts["students"].to_numpy(dtype=float), parts["classes"].to_numpy(dtype=float)

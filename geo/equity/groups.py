@@ -24,11 +24,12 @@ STRENGTH_BY = ("audit", "column")  # a lead is strong if it passes the audit, or
 
 
 def empty_groups() -> pd.DataFrame:
-    """No groups: the columns of :data:`GROUP_COLUMNS`, no rows.
+    """No groups.
 
     Returns
     -------
     pandas.DataFrame
+        The columns of :data:`GROUP_COLUMNS`, no rows.
     """
     return pd.DataFrame({c: pd.Series(dtype=object) for c in GROUP_COLUMNS})
 
@@ -164,6 +165,11 @@ def strength_values(schools: pd.DataFrame, audit: pd.DataFrame, column: str, lev
     -------
     pandas.Series
         School id -> figure (float, NaN where unknown).
+
+    Raises
+    ------
+    KeyError
+        If ``column`` is neither an indicator key nor a column of ``schools``.
     """
     if column in BY_KEY:
         own = audit[audit["level"] == level].drop_duplicates("school_id").set_index("school_id")
@@ -183,6 +189,7 @@ def default_threshold(values: pd.Series) -> float:
     Returns
     -------
     float
+        The threshold.
     """
     return float(np.nanmedian(values.to_numpy(dtype=float))) if values.notna().any() else 0.0
 
@@ -234,13 +241,25 @@ class GroupShares:
 
     @property
     def strong_share(self) -> float | None:
-        """The share of the children zoned to a school of a group with a strong lead (None: no children)."""
+        """The share of the children zoned to a school of a group with a strong lead.
+
+        Returns
+        -------
+        float or None
+            A fraction of 1; None when the level has no children.
+        """
         return float(self.table.loc[self.table["strong"], "children"].sum()) / self.children if self.children \
             else None
 
     @property
     def grouped_share(self) -> float | None:
-        """The share of the children zoned to a school of any group (None: no children)."""
+        """The share of the children zoned to a school of any group.
+
+        Returns
+        -------
+        float or None
+            A fraction of 1; None when the level has no children.
+        """
         return float(self.table["children"].sum()) / self.children if self.children else None
 
 
@@ -264,6 +283,7 @@ def group_shares(groups: pd.DataFrame, schools: pd.DataFrame, audit: pd.DataFram
     Returns
     -------
     GroupShares
+        One row per group, and the level's children.
     """
     total = float(children.sum())
     names = dict(zip(schools["school_id"].astype(str), schools["name"].astype(str)))

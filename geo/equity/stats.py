@@ -42,11 +42,12 @@ def blank(v: object) -> bool:
     Returns
     -------
     bool
+        True for an empty cell.
     """
     return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or str(v).strip() in ("", "nan", "None")
 
 
-def join_statistics(schools: pd.DataFrame, stats: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list]:
+def join_statistics(schools: pd.DataFrame, stats: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[str]]:
     """The schools with the user's statistics joined by school id (else by name).
 
     A column named as an audit column (in English or Chinese, see :data:`~geo.equity.audit.RAW_ALIASES`)

@@ -535,7 +535,7 @@ def access_layer(result: ZoningResult, p_strong: npt.ArrayLike, expected_m: npt.
     result
         The zoning.
     p_strong, expected_m
-        Per compound of ``result.assignments`` (:func:`geo.equity.lottery.access_table`).
+        Per compound of ``result.assignments`` (:func:`geo.equity.access.access_table`).
     lang
         "zh" or "en".
 
