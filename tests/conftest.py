@@ -86,3 +86,27 @@ def downloads(monkeypatch):
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
     monkeypatch.setattr(MediaFileManager, "add_deferred", deferred)
     return captured
+
+
+def same_result(a, b, polygons: bool = True) -> None:
+    """Two results of the same plan agree on every figure and, with ``polygons``, every catchment (up to float
+    noise): the editor, a scenario and an imported official plan all end in one result builder."""
+    import numpy as np
+    import shapely
+
+    x, y = a.assignments, b.assignments
+    assert x["compound_id"].tolist() == y["compound_id"].tolist()
+    assert x["school_id"].tolist() == y["school_id"].tolist()
+    np.testing.assert_allclose(x["distance_m"], y["distance_m"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(x["straight_m"], y["straight_m"], rtol=1e-9, atol=1e-6)
+    cols = ["school_id", "children", "seats", "compounds", "over_capacity"]
+    assert a.table[cols].values.tolist() == b.table[cols].values.tolist()
+    np.testing.assert_allclose(a.table[["mean_m", "p90_m"]], b.table[["mean_m", "p90_m"]], rtol=1e-9, atol=1e-6)
+    for key in ("children", "mean_m", "within_radius", "over_capacity", "islands"):
+        assert a.summary[key] == pytest.approx(b.summary[key], rel=1e-9), key
+    if not polygons:
+        return
+    np.testing.assert_allclose(a.table["compactness"], b.table["compactness"], rtol=1e-9, atol=1e-6)
+    pa, pb = a.catchments.geometry.to_numpy(), b.catchments.geometry.to_numpy()
+    total = shapely.area(pa).sum()
+    assert shapely.area(shapely.symmetric_difference(pa, pb)).sum() <= 1e-9 * total

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import same_result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -179,26 +180,6 @@ def test_edit_undo_redo_round_trips(editor, data):
     assert state(Editor(editor.inputs, "primary").result(history.active)) == state(editor.result(history.active))
 
 
-def _same_result(a, b, polygons=True):
-    """Two results of the same plan agree on every figure and every catchment (up to float noise)."""
-    x, y = a.assignments, b.assignments
-    assert x["compound_id"].tolist() == y["compound_id"].tolist()
-    assert x["school_id"].tolist() == y["school_id"].tolist()
-    np.testing.assert_allclose(x["distance_m"], y["distance_m"], rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(x["straight_m"], y["straight_m"], rtol=1e-9, atol=1e-6)
-    cols = ["school_id", "children", "seats", "compounds", "over_capacity"]
-    assert a.table[cols].values.tolist() == b.table[cols].values.tolist()
-    np.testing.assert_allclose(a.table[["mean_m", "p90_m"]], b.table[["mean_m", "p90_m"]], rtol=1e-9, atol=1e-6)
-    for key in ("children", "mean_m", "within_radius", "over_capacity", "islands"):
-        assert a.summary[key] == pytest.approx(b.summary[key], rel=1e-9), key
-    if not polygons:
-        return
-    np.testing.assert_allclose(a.table["compactness"], b.table["compactness"], rtol=1e-9, atol=1e-6)
-    pa, pb = a.catchments.geometry.to_numpy(), b.catchments.geometry.to_numpy()
-    total = shapely.area(pa).sum()
-    assert shapely.area(shapely.symmetric_difference(pa, pb)).sum() <= 1e-9 * total
-
-
 @pytest.mark.parametrize("method", ["network", "optimal"])
 def test_the_editor_and_a_scenario_give_the_same_result_for_the_same_plan(editor, demo_inputs, method):
     """One result builder: a scenario's plan, entered in the editor as reassignments, gives the same
@@ -210,7 +191,7 @@ def test_the_editor_and_a_scenario_give_the_same_result_for_the_same_plan(editor
     plan = run_scenario(demo_inputs, Scenario("primary", method))
     a = plan.assignments
     edited = editor.result([Edit(REASSIGN, level="primary", pairs=tuple(zip(a["compound_id"], a["school_id"])))])
-    _same_result(edited, plan, polygons=method == "optimal")
+    same_result(edited, plan, polygons=method == "optimal")
     if method == "optimal":
         assert (a["school_id"] != editor.result(()).assignments["school_id"]).any()  # a plan unlike the start
         assert edited.summary["moved_children"] == plan.summary["moved_children"] > 0

@@ -12,7 +12,7 @@ from importlib import resources
 import numpy as np
 import pytest
 import shapely
-from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
+from conftest import CHENGDU_OSM, SHARED_DATA, require_shared, same_result
 
 import geo.official.entries as ze
 import geo.official.parse as zp
@@ -553,24 +553,6 @@ def test_the_city_file_loads_and_normalises_the_real_lists_as_before(chengdu_net
 
 # --- one result builder: an imported official plan and the editor agree (issue 11) -------------------------------
 
-def _same_result(a, b):
-    """Two results of the same plan agree on every figure and every catchment (as in tests/test_geo_edits.py)."""
-    x, y = a.assignments, b.assignments
-    assert x["compound_id"].tolist() == y["compound_id"].tolist()
-    assert x["school_id"].tolist() == y["school_id"].tolist()
-    np.testing.assert_allclose(x["distance_m"], y["distance_m"], rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(x["straight_m"], y["straight_m"], rtol=1e-9, atol=1e-6)
-    cols = ["school_id", "children", "seats", "compounds", "over_capacity"]
-    assert a.table[cols].values.tolist() == b.table[cols].values.tolist()
-    np.testing.assert_allclose(a.table[["mean_m", "p90_m"]], b.table[["mean_m", "p90_m"]], rtol=1e-9, atol=1e-6)
-    for key in ("children", "mean_m", "within_radius", "over_capacity", "islands"):
-        assert a.summary[key] == pytest.approx(b.summary[key], rel=1e-9), key
-    np.testing.assert_allclose(a.table["compactness"], b.table["compactness"], rtol=1e-9, atol=1e-6)
-    pa, pb = a.catchments.geometry.to_numpy(), b.catchments.geometry.to_numpy()
-    total = shapely.area(pa).sum()
-    assert shapely.area(shapely.symmetric_difference(pa, pb)).sum() <= 1e-9 * total
-
-
 def test_an_imported_official_plan_and_the_editor_give_the_same_result_for_the_same_labels(demo_inputs):
     """The demo's nearest-school plan written as a zone list and imported: its compounds' schools, entered in the
     editor as reassignments, give the same assignments, school table, figures and catchments, since both are
@@ -582,6 +564,6 @@ def test_an_imported_official_plan_and_the_editor_give_the_same_result_for_the_s
     assert (a["school_id"] != nearest.assignments["school_id"]).any()  # not simply the nearest plan again
     edited = Editor(demo_inputs, "primary").result(
         [Edit(REASSIGN, level="primary", pairs=tuple(zip(a["compound_id"], a["school_id"], strict=True)))])
-    _same_result(official, edited)
+    same_result(official, edited)
     listed, _ = node_labels_from_edges(demo_inputs.network, report.edges.edge_school)
     np.testing.assert_array_equal(official.node_label, listed)
