@@ -147,13 +147,37 @@ def read_unit_table(data: bytes, name: str) -> pd.DataFrame:
     return read_plain_table(name, name=name, data=data).astype(str)
 
 
+def _say(name: str, message) -> None:
+    """Keep a message for the page (``name`` in the session), to be shown until the scenario changes."""
+    st.session_state[name] = message
+    st.session_state.pop(f"{name}_at", None)
+
+
+def _unsay(name: str) -> None:
+    st.session_state.pop(name, None)
+    st.session_state.pop(f"{name}_at", None)
+
+
+def _said(name: str, at: tuple):
+    """The message kept under ``name``, while the page shows what it was said about: ``at`` (scenario id and
+    version) when it was first shown. The map sends values back and reruns the page a moment after a click, so a
+    message shown only once would vanish before it is read; it goes when the scenario changes instead."""
+    message = st.session_state.get(name)
+    if message is None:
+        return None
+    if st.session_state.setdefault(f"{name}_at", at) != at:
+        _unsay(name)
+        return None
+    return message
+
+
 def _guard(fn) -> None:
     """Run a callback; a user's mistake becomes a message on the page and changes nothing."""
     try:
         fn()
-        st.session_state.pop("_edit_error", None)
+        _unsay("_edit_error")
     except XuequError as err:
-        st.session_state["_edit_error"] = (err.key, err.params)
+        _say("_edit_error", (err.key, err.params))
 
 
 def seen_scenario(stored):
@@ -169,7 +193,7 @@ def seen_scenario(stored):
 
 def _refused(err: XuequError) -> None:
     """Nothing was stored: say why at the top of the page, which shows the history as stored now."""
-    st.session_state["_edit_error"] = (err.key, err.params)
+    _say("_edit_error", (err.key, err.params))
     st.rerun()
 
 
@@ -186,7 +210,7 @@ def push(db: Store, sid: int, history, edit: Edit, lang: str) -> bool:
         st.session_state["_shown"] = db.push(sid, edit, seen.history.cursor, version=seen.version)
     except XuequError as err:
         _refused(err)
-    st.session_state.pop("_edit_error", None)
+    _unsay("_edit_error")
     return True
 
 
@@ -199,7 +223,7 @@ def move(db: Store, sid: int, step: int) -> None:
         st.session_state["_shown"] = db.set_cursor(sid, seen.history.cursor + step, version=seen.version)
     except XuequError as err:
         _refused(err)
-    st.session_state.pop("_edit_error", None)
+    _unsay("_edit_error")
     st.rerun()
 
 
@@ -212,9 +236,10 @@ def store_problem(err: StoreError, lang: str) -> None:
 def _start_fresh(path: str) -> None:
     try:
         _, moved = Store.start_fresh(path)
-        st.session_state["_store_moved"] = [str(p) for p in moved]
+        _say("_store_moved", [str(p) for p in moved])
+        _unsay("_edit_error")
     except XuequError as err:
-        st.session_state["_edit_error"] = (err.key, err.params)
+        _say("_edit_error", (err.key, err.params))
 
 
 # --- the map and its clicks ----------------------------------------------------------------------------------
@@ -298,9 +323,6 @@ def render(lang: str, ds: Dataset | None) -> None:
         show_error(err, lang)
         return
     ed, lock = st.session_state["_editor"]
-    moved = st.session_state.pop("_store_moved", None)
-    if moved is not None:
-        st.info(inert_t("edit.store_fresh_done", lang, files=", ".join(moved) or "-"), icon=":material/info:")
     try:  # a damaged, read-only or misplaced store is named in the page, with the offer of a fresh one
         db = store()
         dkey = dataset_key(ds)
@@ -310,11 +332,14 @@ def render(lang: str, ds: Dataset | None) -> None:
         stored = db.get(sid)
     except StoreError as err:
         if "_edit_error" in st.session_state:
-            key_, params = st.session_state.pop("_edit_error")
+            key_, params = st.session_state["_edit_error"]
             st.error(inert_t(key_, lang, **params), icon=":material/warning:")
         store_problem(err, lang)
         return
     seen_scenario(stored)
+    moved = _said("_store_moved", (sid, stored.version))
+    if moved is not None:
+        st.info(inert_t("edit.store_fresh_done", lang, files=", ".join(moved) or "-"), icon=":material/info:")
     history = stored.history
 
     t0 = time.perf_counter()
@@ -336,8 +361,9 @@ def render(lang: str, ds: Dataset | None) -> None:
     cols[2].metric(T("col.mean_m"), f"{s['mean_m']:,.0f}")
     cols[3].metric(T("col.within_radius"), f"{s['within_radius']:.1%}")
     cols[4].metric(T("opt.row.islands"), f"{s['islands']:,}")
-    if "_edit_error" in st.session_state:
-        key_, params = st.session_state.pop("_edit_error")
+    said = _said("_edit_error", (sid, stored.version))
+    if said is not None:
+        key_, params = said
         st.error(inert_t(key_, lang, **params), icon=":material/warning:")
     for key_, params in result.warnings:  # a half-finished plan is allowed: warn, never block
         st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
