@@ -10,8 +10,14 @@ Entries (:data:`ENTRY_COLUMNS`) have a qualifier ``kind``:
 - ``side`` (``西侧``): the whole street, flagged;
 - ``address`` (``文家路155号``): no house numbers in OSM: the whole street (or nothing, on request), flagged.
 
+A long street given by one of its named parts and a side (``蜀都大道（少城路北侧）``) is a ``side`` entry of
+蜀都大道 with the alias 蜀都大道少城路 (how OSM names that part), or a ``segment`` when the bracket also gives
+two junctions (``蜀都大道（少城路北侧东城根街至西御街）``).
+
 Nothing is silently dropped: every piece of text that is not a street entry is an *issue*
-(:data:`ISSUE_COLUMNS`) with a reason code (``R_*``) and its file and line. A piece between separators longer
+(:data:`ISSUE_COLUMNS`) with a reason code (``R_*``) and its file and line: a note to the reader (页面未列出具体划片范围,
+详见…, 以…为准: ``note``), a compound (names without a street type in a clause that is mostly compounds are
+compounds too: 花洲绿汀、诺丁山), an area and so on. A piece between separators longer
 than :data:`MAX_ITEM_CHARS`, or a clause with more than :data:`MAX_LABELS` labels (``包括：``), is an issue,
 not an entry; a list of more than :data:`MAX_ZONE_PIECES` lines and pieces is refused (:class:`Budget`).
 """
@@ -44,6 +50,7 @@ R_FORMAT = "format"                # a table or CSV without a school or range co
 R_TOO_LONG = "too_long"            # a piece longer than MAX_ITEM_CHARS: not a street entry
 R_TOO_MANY_LABELS = "too_many_labels"  # more than MAX_LABELS labels (包括：) in one clause: the rest not read
 R_ENCODING = "encoding_guessed"    # the file's encoding was guessed (line 0: the whole file)
+R_NOTE = "note"                    # a note, not a street: 页面未列出具体划片范围, 详见…, 以…为准
 
 # Limits that keep one list from holding the server (see the module docstring).
 MAX_ITEM_CHARS = 500             # the longest real piece is 97 characters (a street with a list of compounds)
@@ -122,6 +129,14 @@ _NOT_STREET_RE = re.compile(r"宿舍|小区|社区|楼盘|户籍|区域|集体�
 _COMPOUND_RE = re.compile(r"期$|[苑园府庭城居郡阁]$|新居|公馆|花园|别墅|广场|大厦|公寓|小镇|公司|研究所|宾馆|医院|"
                           r"学校|大学|学院")
 _REGION_RE = re.compile(r"以[东西南北]|以上$|之间|区域|界$")
+# A note to the reader, not a street (checked on the text outside brackets, before anything else).
+_NOTE_RE = re.compile(r"未列出|未公布|未公开|暂未|尚未|详见|参见|见附件|见附表|请咨询|咨询电话|联系电话|另行(?:公布|通知|公告)|"
+                      r"以(?:[^,，、;；]{0,30}?)为准|残疾|不划片|无划片|待定|暂无")
+# 蜀都大道（少城路北侧…）: a named part of the street and a side.
+_PART_SIDE_RE = re.compile(r"^(?P<part>[\u4e00-\u9fff]{2,8}?(?:大道|大街|路|街))(?P<side>[东西南北])侧(?P<rest>.*)$")
+_PART_HEADS = ("大道", "大街")
+_ETC_RE = re.compile(r"等(?:地址|门牌|路段|街道|街巷)$")   # 武兴四路等地址
+_STREET_END = ("路", "街", "巷", "道", "里", "段")
 # A street named only by what differs from the one before: 南街 after 高升桥北街, 二 in 万福东一、二、三街.
 _FRAGMENT_RE = re.compile(r"^(?P<head>[一二三四五六七八九十东西南北中正上下横])"
                           r"(?P<suffix>街|路|巷|段)?(?P<tail>[东西南北内外]侧|单号|双号)?$")
@@ -177,8 +192,17 @@ def parse_range(text: str, school: str = "", source: str = "<text>", line: int =
     entries: list[dict] = []
     issues: list[dict] = []
     for clause in split_top(_clean(text), ";。"):
+        if _is_note(clause) and not any(_base_of(p).strip(_TRAILING_PUNCT).endswith(_STREET_END) and not _is_note(p)
+                                        for p in split_top(clause, "、,")):
+            issues.append(make_issue(source, line, school, clause, R_NOTE))  # 武侯区户籍智力残疾儿童、少年
+            continue
         _parse_clause(clause, ctx, entries, issues, note="")
     return entries, issues
+
+
+def _is_note(text: str) -> bool:
+    """Whether a clause or piece is a note to the reader (页面未列出具体划片范围, 详见公告, 以…为准)."""
+    return bool(_NOTE_RE.search(_BRACKETED_RE.sub("", text)))
 
 
 def _parse_clause(clause: str, ctx: dict, entries: list, issues: list, note: str) -> None:
@@ -227,8 +251,23 @@ def _parse_items(clause: str, ctx: dict, entries: list, issues: list, note: str)
             merged[-1].append(p)  # joined once below: "+=" on a growing string would copy it every time
         else:
             merged.append([p])
+    first_entry = len(entries)
+    n_streets = n_compounds = 0
     for item in _complete_fragments(["、".join(m) for m in merged]):
+        ne, ni = len(entries), len(issues)
         _add_item(item, ctx, entries, issues, note=note)
+        n_streets += len(entries) > ne
+        n_compounds += any(i["reason"] == R_NOT_STREET for i in issues[ni:])
+    # A clause of compounds (潮音小区、团结小区、花洲绿汀、诺丁山、榕苑…): its names without a street type are
+    # compounds too, not streets.
+    if n_compounds >= 2 and n_compounds >= n_streets:
+        kept = []
+        for e in entries[first_entry:]:
+            if e["street"].endswith(_STREET_END):
+                kept.append(e)
+            else:
+                issues.append(make_issue(ctx["source"], ctx["line"], ctx["school"], e["text"], R_NOT_STREET))
+        entries[first_entry:] = kept
 
 
 def _list_pieces(s: str, ctx: dict) -> list[str]:
@@ -340,6 +379,10 @@ def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "",
     if len(item) > MAX_ITEM_CHARS:
         issues.append(make_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_TOO_LONG))
         return
+    if _is_note(item):
+        issues.append(make_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_NOTE))
+        return
+    item = _ETC_RE.sub("", item) or item
     base, groups, problems = _brackets(item)
     for p in problems:
         issues.append(make_issue(ctx["source"], ctx["line"], ctx["school"], raw, p))
@@ -381,12 +424,28 @@ def _add_item(item: str, ctx: dict, entries: list, issues: list, note: str = "",
     if cjk < 2 or len(name) > 14 or cjk < len(name):
         issues.append(make_issue(ctx["source"], ctx["line"], ctx["school"], raw, R_BAD_NAME))
         return
+    quals = [_part_side(name, g, aliases) for g in quals]
     qual = "，".join([tail] + quals + [extra]).strip("，")
     entry = {"school": ctx["school"], "street": name, "kind": ALL, "from_street": "", "to_street": "",
              "side": "", "house_number": "", "parity": "", "aliases": "|".join(aliases),
              "note": note, "text": text or raw, "source": ctx["source"], "line": ctx["line"]}
     _qualify(entry, qual, houses)
     entries.append(entry)
+
+
+def _part_side(name: str, g: str, aliases: list[str]) -> str:
+    """A bracket that gives a named part of a long street and a side (蜀都大道（少城路北侧…）): the part's
+    name as OSM writes it (蜀都大道少城路) joins the aliases, and the qualifier is rewritten so that the part
+    is not read as a junction (``…东城根街至西御街，少城路段北侧``). Any other bracket is returned as it is."""
+    m = _PART_SIDE_RE.match(g)
+    if not m or not name.endswith(_PART_HEADS) or re.match(r"^(?:至|到|[-—–~])", m.group("rest")):
+        return g
+    alias = name + m.group("part")
+    if alias not in aliases:
+        aliases.append(alias)
+    side = f"{m.group('part')}段{m.group('side')}侧"
+    rest = m.group("rest").strip(_TRAILING_PUNCT + "…")
+    return f"{rest}，{side}" if rest else side
 
 
 def _numeral_value(s: str) -> int:

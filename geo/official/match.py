@@ -9,10 +9,20 @@ import numpy as np
 import pandas as pd
 
 from geo.network.graph import Network
-from geo.official.names import LOOSE, MATCHED, UNMATCHED, City, NameIndex, match_schools, unique_labels
+from geo.official.names import (
+    LOOSE,
+    MATCHED,
+    SCHOOL_LINK_MIN,
+    UNMATCHED,
+    City,
+    NameIndex,
+    match_schools,
+    unique_labels,
+)
 
-SCHOOL_LINK_MIN = 90.0  # a school name matched only by a fuzzy score below this is not linked to the table
-MATCH_COLUMNS = ["status", "names", "score", "candidates"]
+__all__ = ["MATCH_COLUMNS", "SCHOOL_LINK_MIN", "link_schools", "match_entries", "match_report", "street_index"]
+
+MATCH_COLUMNS = ["status", "names", "score", "candidates", "reason"]
 
 
 def street_index(network: Network, city: City | None = None) -> NameIndex:
@@ -48,13 +58,15 @@ def match_entries(entries: pd.DataFrame, index: NameIndex | Network) -> pd.DataF
     -------
     DataFrame
         The entries with ``status`` (matched / loose / unmatched), ``names`` (the network names, a tuple),
-        ``score`` and ``candidates``.
+        ``score``, ``candidates`` and ``reason`` (why a loose match is one:
+        :data:`~geo.official.names.LOOSE_REASONS`; "" otherwise).
     """
     if isinstance(index, Network):
         index = street_index(index)
     if not len(entries):
         return entries.assign(status=pd.Series(dtype=object), names=pd.Series(dtype=object),
-                              score=pd.Series(dtype=float), candidates=pd.Series(dtype=object))
+                              score=pd.Series(dtype=float), candidates=pd.Series(dtype=object),
+                              reason=pd.Series(dtype=object))
     rank = {MATCHED: 0, LOOSE: 1, UNMATCHED: 2}
     cache: dict[str, dict] = {}
 
@@ -86,14 +98,16 @@ def match_report(entries: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``street``, ``status``, ``names`` (network names), ``score``, ``candidates`` (the nearest ones) and
-        ``entries`` (how many entries use it).
+        ``street``, ``status``, ``names`` (network names), ``score``, ``candidates`` (the nearest ones),
+        ``entries`` (how many entries use it) and ``reason`` (why a loose match is one).
     """
     if not len(entries):
-        return pd.DataFrame(columns=["street", "status", "names", "score", "candidates", "entries"])
+        return pd.DataFrame(columns=["street", "status", "names", "score", "candidates", "entries", "reason"])
+    if "reason" not in entries.columns:
+        entries = entries.assign(reason="")
     g = entries.groupby("street", sort=False)
     out = g.agg(status=("status", "first"), names=("names", "first"), score=("score", "first"),
-                candidates=("candidates", "first"), entries=("kind", "size")).reset_index()
+                candidates=("candidates", "first"), entries=("kind", "size"), reason=("reason", "first")).reset_index()
     return out
 
 
@@ -101,8 +115,9 @@ def link_schools(listed: list[str], table_names: list[str]) -> pd.DataFrame:
     """Each listed school's row in a schools table.
 
     The name as :func:`geo.official.write.write_zone_text` writes it (``泡桐树小学(2)``) first, then
-    :func:`~geo.official.names.match_schools` (exact, or fuzzy with a score of at least
-    :data:`SCHOOL_LINK_MIN`).
+    :func:`~geo.official.names.match_schools` (exact; a campus qualifier dropped, 实验 or 附属 variants, each
+    when unique; or fuzzy with a score of at least :data:`SCHOOL_LINK_MIN`; never two listed names to one
+    table school unless they are campuses of it).
 
     Parameters
     ----------
@@ -115,22 +130,22 @@ def link_schools(listed: list[str], table_names: list[str]) -> pd.DataFrame:
     -------
     DataFrame
         One row per listed school: ``name``, ``status``, ``table_name`` ("" when not linked), ``score``,
-        ``candidates`` and ``index`` (the table row, -1 when not linked).
+        ``candidates``, ``index`` (the table row, -1 when not linked) and ``reason`` (why a loose link is one,
+        or why a loose match is not linked: :data:`~geo.official.names.LOOSE_REASONS`; "" otherwise).
     """
+    cols = ["name", "status", "table_name", "score", "candidates", "index", "reason"]
+    if not listed:
+        return pd.DataFrame(columns=cols)
+    if not table_names:
+        return pd.DataFrame([{"name": n, "status": UNMATCHED, "table_name": "", "score": 0.0, "candidates": "",
+                              "index": -1, "reason": ""} for n in listed], columns=cols)
     labels = {lab: i for i, lab in enumerate(unique_labels(table_names))}
+    fixed = {n: labels[n] for n in listed if n in labels}
+    m = match_schools(listed, table_names, fixed=fixed).set_index("name")
     rows = []
-    m = match_schools(listed, table_names).set_index("name") if listed and table_names else None
     for name in listed:
-        if name in labels:
-            rows.append({"name": name, "status": MATCHED, "table_name": table_names[labels[name]], "score": 100.0,
-                         "candidates": "", "index": labels[name]})
-            continue
-        if m is None:
-            rows.append({"name": name, "status": UNMATCHED, "table_name": "", "score": 0.0, "candidates": "",
-                         "index": -1})
-            continue
         r = m.loc[name]
-        ok = int(r["index"]) >= 0 and (r["status"] == MATCHED or (r["status"] == LOOSE and r["score"] >= SCHOOL_LINK_MIN))
-        rows.append({"name": name, "status": r["status"], "table_name": table_names[int(r["index"])] if ok else "",
-                     "score": float(r["score"]), "candidates": r["candidates"], "index": int(r["index"]) if ok else -1})
-    return pd.DataFrame(rows, columns=["name", "status", "table_name", "score", "candidates", "index"])
+        i = int(r["index"])
+        rows.append({"name": name, "status": r["status"], "table_name": table_names[i] if i >= 0 else "",
+                     "score": float(r["score"]), "candidates": r["candidates"], "index": i, "reason": r["reason"]})
+    return pd.DataFrame(rows, columns=cols)
