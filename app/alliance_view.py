@@ -32,7 +32,7 @@ from geo.inputs.schools import LEVELS
 from geo.network.distances import distance_matrix, snap
 from geo.render.i18n import t
 from geo.render.maps import access_layer, access_legend, alliance_layers, alliance_legend, base_map
-from geo.zoning.assignment import NETWORK
+from geo.zoning.assignment import nearest_method
 from geo.zoning.scenario import Scenario
 
 RULES = ("median", "top_k", "threshold")
@@ -90,7 +90,7 @@ def base_plan(inputs, digest: str, ds: Dataset, level: str, lang: str):
     pick = st.selectbox(T("alliance.base"), list(names), format_func=names.get, key="al_base",
                         help=T("alliance.base.help"))
     if not pick or pick not in names:
-        return zoning(inputs, digest, Scenario(level, NETWORK)), f"{digest}-{level}-nearest"
+        return zoning(inputs, digest, Scenario(level, nearest_method(inputs.network))), f"{digest}-{level}-nearest"
     history = store().get(pick).history
     ed, lock = editor(inputs, digest, level)
     with lock:

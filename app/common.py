@@ -27,8 +27,8 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
     """The inputs of a dataset, shared read-only by every session (``digest`` keys file contents)."""
     if ds.kind == "place":
         return inputs_from_place(ds.place, ds.mode)
-    name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network).name
-    return load_inputs(ds.network, ds.schools or None, ds.compounds or None, ds.mode, name=name,
+    name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network or ds.compounds).name
+    return load_inputs(ds.network or None, ds.schools or None, ds.compounds or None, ds.mode, name=name,
                        schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
                        schools_mapping=dict(ds.schools_mapping) or None,
                        compounds_mapping=dict(ds.compounds_mapping) or None)

@@ -42,7 +42,7 @@ from geo.inputs import tables as input_tables
 from geo.inputs.schools import LEVELS
 from geo.render.i18n import t
 from geo.render.maps import base_map, groups_layer, groups_legend
-from geo.zoning.assignment import NETWORK
+from geo.zoning.assignment import nearest_method
 from geo.zoning.scenario import Scenario
 
 TABS = ("audit", "cv", "inequality", "classes", "groups", "exchange")
@@ -496,7 +496,7 @@ def groups_tab(inputs, digest: str, schools, skey: str, groups: pd.DataFrame, le
         return
     strong = _strength(schools, a, groups, level, lang)
     try:
-        result = zoning(inputs, digest, Scenario(level, NETWORK))
+        result = zoning(inputs, digest, Scenario(level, nearest_method(inputs.network)))
     except Exception as err:  # noqa: BLE001 - shown in the page
         show_error(err, lang)
         return

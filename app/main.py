@@ -95,7 +95,8 @@ def sidebar() -> tuple[str, str, Dataset | None]:
         s_coords, s_map = table_options(sb, "schools", schools or "", Path(schools or "").name, lang, "s_path")
         compounds = typed_path(T("app.demand_file"), "compounds_path", lang)
         c_coords, c_map = table_options(sb, "compounds", compounds or "", Path(compounds or "").name, lang, "c_path")
-        if net and schools is not None and compounds is not None:  # a refused path loads nothing
+        # a refused path loads nothing; without an OSM file both tables are needed (straight-line distances)
+        if (net or (schools and compounds)) and net is not None and schools is not None and compounds is not None:
             ds = Dataset("path", net, schools, compounds, mode=mode, schools_coords=s_coords,
                          compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
     elif kind == "upload":
@@ -109,7 +110,7 @@ def sidebar() -> tuple[str, str, Dataset | None]:
             net = schools = compounds = ""
         s_coords, s_map = table_options(sb, "schools", schools, s_up.name if s_up else "", lang, "s_up")
         c_coords, c_map = table_options(sb, "compounds", compounds, c_up.name if c_up else "", lang, "c_up")
-        if net:
+        if net or (schools and compounds):  # no OSM file: the two tables, on straight-line distances
             ds = Dataset("upload", net, schools, compounds, mode=mode, schools_coords=s_coords,
                          compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
     else:

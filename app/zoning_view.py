@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -25,14 +27,15 @@ from app.state import Dataset, scenario_from_state
 from geo.inputs.schools import LEVELS
 from geo.render.i18n import t
 from geo.render.maps import zoning_map
-from geo.zoning.assignment import NETWORK, OPTIMAL
+from geo.zoning.assignment import NETWORK, OPTIMAL, STRAIGHT, nearest_method
 from geo.zoning.metrics import RADIUS_M
+from geo.zoning.result import radius_phrase
 from geo.zoning.scenario import Scenario, ZoningResult
 
 
 def distance_chart(result: ZoningResult, lang: str) -> alt.LayerChart:
     a = result.assignments
-    radius = RADIUS_M[result.scenario.level]
+    radius = float(result.summary.get("radius_m", RADIUS_M[result.scenario.level]))
     top = max(float(a["distance_m"].max()), radius) + 100
     bins = np.arange(0, top + 100, 100)
     counts, edges = np.histogram(a["distance_m"], bins=bins, weights=a["children"])
@@ -95,7 +98,7 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
             ("opt.row.compactness", "compactness", "{:.2f}"), ("opt.row.islands", "islands", "{:,.0f}")]
     df = pd.DataFrame({
         t("opt.figure", lang): [t(k, lang) for k, _, _ in rows],
-        t("method.network", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f in rows],
+        t(f"method.{nearest.scenario.method}", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f in rows],
         t("method.optimal", lang): [f.format(plan.summary.get(c, 0)) for _, c, f in rows],
     })
     left, right = st.columns([1, 1])
@@ -128,8 +131,10 @@ def render(lang: str, ds: Dataset | None) -> None:
         with st.status(T("app.loading_network"), expanded=False) as status:
             inputs = load_dataset(ds, digest)
             status.update(label=T("app.computing"))
-            nearest = zoning(inputs, digest, Scenario(level, NETWORK))
+            nearest = zoning(inputs, digest, Scenario(level, nearest_method(inputs.network)))
             scenario = scenario_from_state(st.session_state, locked_pairs(nearest))
+            if scenario.method == NETWORK and inputs.network.straight_line:  # no streets: as the crow flies
+                scenario = dataclasses.replace(scenario, method=STRAIGHT)
             result = nearest
             solve_key = f"{digest}-{hash(scenario)}"
             if scenario.method == OPTIMAL and st.session_state.get("cancelled") == solve_key:
@@ -154,7 +159,9 @@ def render(lang: str, ds: Dataset | None) -> None:
 
     s = result.summary
     st.markdown(T("app.summary", schools=s["schools"], compounds=s["compounds"], children=int(s["children"]),
-                  within=s["within_radius"]))
+                  within=s["within_radius"]) + " · " + T("app.summary_radius", radius=radius_phrase(s)))
+    if inputs.network.straight_line:
+        st.info(T("warn.straight_line"), icon=":material/straighten:")
 
     js, css = leaflet_assets()
     m = zoning_map(result, lang=lang, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,

@@ -89,17 +89,19 @@ def test_the_choices_are_geo_s_own_constants():
     from geo.inputs.coords import SYSTEMS
     from geo.inputs.schools import LEVELS
     from geo.network.graph import MODES
+    from geo.official.plan import STARTS
     from geo.official.write import WRITE_FORMATS
     from geo.render.i18n import LANGS
     from geo.zoning.assignment import METHODS
     from geo.zoning.scenario import SOLVERS
 
     expected = {"level": LEVELS, "method": METHODS, "solver": SOLVERS, "mode": MODES, "lang": LANGS,
-                "coords": SYSTEMS, "format": WRITE_FORMATS}
+                "coords": SYSTEMS, "format": WRITE_FORMATS, "start": STARTS}
     seen: dict[tuple[str, str], tuple] = {}
     for group in (cli, zonetext):
         for command in group.registered_commands:
-            defaults = {p.name: p.default.default for p in inspect.signature(command.callback).parameters.values()}
+            defaults = {p.name: p.default.default for p in inspect.signature(command.callback).parameters.values()
+                        if p.name != "ctx"}
             for name, hint in typing.get_type_hints(command.callback).items():
                 if isinstance(hint, type) and issubclass(hint, enum.Enum):
                     seen[(command.callback.__name__, name)] = tuple(m.value for m in hint)

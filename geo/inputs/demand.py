@@ -21,8 +21,11 @@ from geo.errors import InputError
 from geo.inputs.columns import check_lonlat, find_column, require_column, unique_ids, whole_numbers
 from geo.inputs.schools import LEVELS, YEARS
 
-# The 10-character forms (compound_i, children_p, children_j) are what a Shapefile .dbf keeps of the names.
-ID_ALIASES = ("compound_id", "id", "小区编号", "编号", "osmid", "compound_i")
+# The 10-character forms (compound_i, children_p, children_j) are what a Shapefile .dbf keeps of the names. Census
+# units from elsewhere keep their own codes: US blocks and tracts (GEOID20, GEOID), UK output areas (OA21CD); they
+# come before a bare "id" (a GeoJSON written by geopandas numbers its features so).
+ID_ALIASES = ("compound_id", "geoid20", "geoid", "geoid10", "geoid_20", "oa21cd", "oa11cd", "lsoa21cd", "id",
+              "小区编号", "编号", "osmid", "compound_i")
 NAME_ALIASES = ("name", "compound_name", "小区名称", "小区", "名称")
 CHILD_ALIASES = {
     "primary": ("children_primary", "primary", "小学生数", "小学适龄儿童", "children_p"),

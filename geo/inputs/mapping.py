@@ -144,7 +144,8 @@ def apply_mapping(df: pd.DataFrame, mapping: dict, file: str = "") -> pd.DataFra
     chosen = {f: c for f, c in mapping.items() if c not in (None, "")}
     for field, col in chosen.items():
         if col not in df.columns:
-            raise InputError("err.mapping_column", file=file, field=field, value=col)
+            raise InputError("err.mapping_column", file=file, field=field, value=col,
+                             columns=", ".join(str(c) for c in df.columns if c != geom))
     rename = {}
     for field, col in chosen.items():
         if col == field:
@@ -155,6 +156,54 @@ def apply_mapping(df: pd.DataFrame, mapping: dict, file: str = "") -> pd.DataFra
                 rename[c] = f"{c}_original"
         rename[col] = field
     return df.rename(columns=rename)
+
+
+def mappings_from_text(pairs=(), schools_pairs=(), compounds_pairs=()) -> tuple[dict[str, str], dict[str, str]]:
+    """The schools' and the compounds' column mappings from ``field=column`` texts (``xuequ zones --map``).
+
+    A field of one table only (``children_primary``, ``level``...) goes to that table; a field both have
+    (``name``, ``lon``, ``lat``) must be given for one: in ``schools_pairs`` / ``compounds_pairs``, or written
+    ``schools.name=…`` / ``compounds.name=…``.
+
+    Parameters
+    ----------
+    pairs : iterable of str
+        ``field=column`` texts, each for the table whose field it is.
+    schools_pairs, compounds_pairs : iterable of str
+        ``field=column`` texts for that table.
+
+    Returns
+    -------
+    schools, compounds : dict
+        Field -> column, for :func:`apply_mapping` (through ``load_inputs``' ``schools_mapping`` and
+        ``compounds_mapping``).
+
+    Raises
+    ------
+    InputError
+        ``err.map_form`` for a text that is not ``field=column``, ``err.map_field`` for an unknown field (listing
+        each table's), ``err.map_ambiguous`` for a field both tables have, given for neither.
+    """
+    out: dict[str, dict[str, str]] = {"schools": {}, "compounds": {}}
+    for given, items in ((None, pairs), ("schools", schools_pairs), ("compounds", compounds_pairs)):
+        for item in items:
+            field, sep, col = str(item).partition("=")
+            field, col = field.strip(), col.strip()
+            if not (sep and field and col):
+                raise InputError("err.map_form", value=str(item))
+            table, dot, rest = field.partition(".")
+            if given is None and dot and table in FIELDS:
+                field = rest.strip()
+            else:
+                table = given or ""
+            kinds = [k for k in FIELDS if field in FIELDS[k] and table in ("", k)]
+            if not kinds:
+                raise InputError("err.map_field", field=field, schools=", ".join(FIELDS["schools"]),
+                                 compounds=", ".join(FIELDS["compounds"]))
+            if len(kinds) > 1:
+                raise InputError("err.map_ambiguous", field=field)
+            out[kinds[0]][field] = col
+    return out["schools"], out["compounds"]
 
 
 def layout_key(columns) -> str:

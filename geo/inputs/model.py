@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.network.distances import snap
 from geo.network.graph import Network
@@ -41,6 +42,12 @@ class Inputs:
         Where schools and compounds came from (``{"schools": file, "compounds": file}``), for messages.
     warnings : tuple of (key, params)
         What loading found (repaired geometries, a guessed encoding...).
+    unleveled : GeoDataFrame, optional
+        Schools of the OSM file whose name does not say their level (中学, 学校): left out of zoning, but a zone
+        list of a level that names one makes it a school of that level for that list
+        (:func:`geo.official.plan.official_plan`).
+    boundary : Polygon, optional
+        The district (network CRS) the study area is cut at (:func:`geo.inputs.boundary.clip_inputs`).
 
     Notes
     -----
@@ -55,6 +62,8 @@ class Inputs:
     name: str = ""
     sources: dict = field(default_factory=dict)
     warnings: tuple[Warning_, ...] = ()
+    unleveled: gpd.GeoDataFrame | None = None
+    boundary: BaseGeometry | None = None
 
     @cached_property
     def compounds_projected(self) -> gpd.GeoSeries:
@@ -93,4 +102,8 @@ class Inputs:
 
         pts = [shapely.get_coordinates(self.compounds_projected.to_numpy()),
                shapely.get_coordinates(self.schools.geometry.to_crs(self.network.crs).to_numpy())]
-        return study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
+        area = study_area(np.concatenate([p for p in pts if len(p)]), self.network.xy)
+        if self.boundary is not None:  # the district's edge, widened to hold its compounds' whole outlines
+            area = shapely.intersection(area, shapely.union(self.boundary, shapely.union_all(
+                self.compounds_projected.to_numpy())))
+        return area

@@ -1,4 +1,4 @@
-"""Schools: the normalised table, levels read from Chinese names, seats per level.
+"""Schools: the normalised table, levels read from Chinese (or English) names, seats per level.
 
 A schools table is a GeoDataFrame in WGS-84 with the columns ``school_id``, ``name``, ``level``
 (``primary``, ``junior`` or ``nine_year``), ``capacity`` (seats), ``capacity_estimated`` and point
@@ -7,6 +7,8 @@ other (resource) columns are kept as given.
 """
 
 from __future__ import annotations
+
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -18,18 +20,23 @@ from geo.inputs.columns import check_lonlat, find_column, point_geometry, requir
 PRIMARY = "primary"
 JUNIOR = "junior"
 NINE_YEAR = "nine_year"
+# The level of a school whose name does not say it (中学, 学校): kept apart from zoning (Inputs.unleveled), until a
+# zone list of a level names it.
+UNLEVELED = "unleveled"
 LEVELS = (PRIMARY, JUNIOR)
 SCHOOL_LEVELS = (PRIMARY, JUNIOR, NINE_YEAR)
 # Years of schooling per level (6 primary + 3 junior), used to split a nine-year school's seats.
 YEARS = {PRIMARY: 6, JUNIOR: 3}
 # Seats assumed where a school has no capacity: 36 classes of 45 (primary), 30 classes of 50 (junior),
-# the standard class sizes of GB 50099-2011.
+# the standard class sizes of GB 50099-2011. Chinese defaults: data from elsewhere sets its own
+# (load_inputs(default_seats=...), xuequ zones --default-seats; see apply_default_seats).
 DEFAULT_CAPACITY = {PRIMARY: 1620, JUNIOR: 1500, NINE_YEAR: 2700}
 # The most seats a school may have: China's largest compulsory-education schools have a few thousand
 # pupils, so more is a typo or a misplaced column (and a 1e20 would overflow). Refused, naming the row.
 MAX_SEATS = 20_000
 
-ID_ALIASES = ("school_id", "id", "学校编号", "编号", "osmid")
+# NCESSCH: the US school id (NCES); URN: the English one.
+ID_ALIASES = ("school_id", "id", "学校编号", "编号", "osmid", "ncessch", "urn")
 NAME_ALIASES = ("name", "school_name", "学校名称", "学校", "名称")
 LEVEL_ALIASES = ("level", "学段", "school_level")
 CAPACITY_ALIASES = ("capacity", "seats", "学位数", "学位", "招生规模")
@@ -39,15 +46,34 @@ _LEVEL_WORDS = {
     JUNIOR: {"junior", "初中", "初级中学", "j", "junior_secondary"},
     NINE_YEAR: {"nine_year", "九年一贯制", "九年制", "nine-year", "both"},
 }
+# A table's level cells in English (compared lower-case, spaces, hyphens and underscores as one space): US and UK
+# words for the same levels. "High" / "high school" (senior secondary) is none of them.
+_LEVEL_WORDS_EN = {
+    PRIMARY: {"elementary", "elementary school", "primary school", "grade school", "es"},
+    JUNIOR: {"middle", "middle school", "junior high", "junior high school", "intermediate", "intermediate school",
+             "lower secondary", "ms", "jhs"},
+    NINE_YEAR: {"k 8", "k8", "k 8 school", "elementary middle", "all through", "all through school"},
+}
+# Level words in English school names (whole words, any case): "Lincoln Elementary School" is a primary school,
+# "Jefferson Middle School" and "Oak Junior High" junior ones; "Central High School" is neither.
+_NAME_LEVEL_EN = (
+    (NINE_YEAR, re.compile(r"\b(k\s*-?\s*8|all[- ]through)\b", re.I)),
+    (PRIMARY, re.compile(r"\b(elementary|primary)\b", re.I)),
+    (JUNIOR, re.compile(r"\b(middle|junior high|intermediate school)\b", re.I)),
+)
+_HIGH_EN = re.compile(r"\bhigh\b", re.I)
+_JUNIOR_HIGH_EN = re.compile(r"\bjunior high\b", re.I)
 
 # Names that are clearly not compulsory-education schools: skipped without a report.
 _NOT_COMPULSORY = ("大学", "学院", "幼儿园", "培训", "职业", "技校", "中专", "高中", "高级中学", "党校", "驾校", "进修", "电大")
 
 
 def classify_level(name: str) -> str | None:
-    """The level a Chinese school name says.
+    """The level a school name says, in Chinese or English.
 
-    九年一贯制 / 九年制 -> nine_year; 小学 -> primary; 初中 / 初级中学 -> junior.
+    九年一贯制 / 九年制 -> nine_year; 小学 -> primary; 初中 / 初级中学 -> junior. In English (whole words, any
+    case): K-8 / all-through -> nine_year; Elementary / Primary (School) -> primary; Middle (School) /
+    Junior High / Intermediate School -> junior. A high school is none of them.
 
     Parameters
     ----------
@@ -66,6 +92,10 @@ def classify_level(name: str) -> str | None:
         return PRIMARY
     if "初中" in name or "初级中学" in name:
         return JUNIOR
+    if name.isascii() and not (_HIGH_EN.search(name) and not _JUNIOR_HIGH_EN.search(name)):
+        for level, rx in _NAME_LEVEL_EN:
+            if rx.search(name):
+                return level
     return None
 
 
@@ -88,7 +118,8 @@ def is_compulsory_candidate(name: str) -> bool:
 
 
 def parse_level(value: object) -> str | None:
-    """A level as written in a table's level column (``primary``, 小学, 初中, 九年一贯制, ``both``...).
+    """A level as written in a table's level column (``primary``, 小学, 初中, 九年一贯制, ``both``...), or in
+    English (``Elementary``, ``Primary School``, ``Middle School``, ``Junior High``, ``K-8``...; not ``High``).
 
     Parameters
     ----------
@@ -103,6 +134,10 @@ def parse_level(value: object) -> str | None:
     v = str(value).strip().lower()
     for level, words in _LEVEL_WORDS.items():
         if v in words:
+            return level
+    en = " ".join(re.split(r"[\s_\-/]+", v)).strip()
+    for level, words in _LEVEL_WORDS_EN.items():
+        if en in words:
             return level
     return None
 
@@ -209,16 +244,21 @@ def estimated_capacity_warning(schools: gpd.GeoDataFrame, file: str) -> tuple[st
                                             "nine_year": DEFAULT_CAPACITY[NINE_YEAR]}
 
 
-def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
+def schools_from_osm(features: gpd.GeoDataFrame, keep_unleveled: bool = False
+                     ) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
     """Schools from OSM ``amenity=school`` features, with the level read from the name.
 
-    Names whose level is unclear (中学, 学校) are reported and left out, never guessed; universities,
-    kindergartens and the like are left out silently (:func:`is_compulsory_candidate`).
+    Names whose level is unclear (中学, 学校) are reported and left out of zoning, never guessed (kept with
+    level :data:`UNLEVELED` when asked: a zone list of a level that names one says its level for that list);
+    universities, kindergartens and the like are left out silently (:func:`is_compulsory_candidate`).
 
     Parameters
     ----------
     features : GeoDataFrame
         OSM features (see :func:`geo.inputs.osm.read_osm_features`).
+    keep_unleveled : bool
+        Keep the schools whose name does not say their level, with level :data:`UNLEVELED` and no seats
+        (``capacity`` 0, estimated), for :class:`geo.inputs.model.Inputs` ``unleveled``.
 
     Returns
     -------
@@ -235,6 +275,8 @@ def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list
     level = f["name"].map(classify_level)
     for name in sorted(set(f.loc[level.isna(), "name"])):
         warnings.append(("warn.ambiguous_school", {"name": name}))
+    if keep_unleveled:
+        level = level.fillna(UNLEVELED)
     f, level = f[level.notna()], level[level.notna()]
     if len(f) == 0:
         return _empty_schools(), warnings
@@ -244,9 +286,10 @@ def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list
     for name, value in zip(f["name"].to_numpy()[odd], f["capacity"].to_numpy()[odd] if odd.any() else []):
         warnings.append(("warn.osm_capacity_implausible", {"name": str(name), "value": str(value), "limit": MAX_SEATS}))
     estimated = ~((cap > 0) & (cap <= MAX_SEATS))
-    capacity = cap.where(~estimated, level.map(DEFAULT_CAPACITY)).round().astype(np.int64)
-    if estimated.any():
-        warnings.append(("warn.capacity_estimated", {"count": int(estimated.sum()), "primary": DEFAULT_CAPACITY[PRIMARY],
+    capacity = cap.where(~estimated, level.map(DEFAULT_CAPACITY)).fillna(0).round().astype(np.int64)
+    told = estimated & (level != UNLEVELED)
+    if told.any():
+        warnings.append(("warn.capacity_estimated", {"count": int(told.sum()), "primary": DEFAULT_CAPACITY[PRIMARY],
                                                      "junior": DEFAULT_CAPACITY[JUNIOR]}))
     geom = f.geometry.where(f.geometry.geom_type == "Point", f.geometry.representative_point())
     out = gpd.GeoDataFrame(
@@ -255,6 +298,84 @@ def schools_from_osm(features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list
         geometry=geom.to_numpy(), crs=features.crs or "EPSG:4326",
     )
     return out.drop_duplicates("school_id").reset_index(drop=True), warnings
+
+
+def default_seats(seats: int | dict | None = None) -> dict[str, int]:
+    """The seats assumed per level where a school has no capacity.
+
+    Parameters
+    ----------
+    seats : int or dict, optional
+        One number for every level, or level -> seats for some; default (and for levels not given)
+        :data:`DEFAULT_CAPACITY`, China's standard class sizes.
+
+    Returns
+    -------
+    dict
+        Level (``primary``, ``junior``, ``nine_year``) -> seats.
+
+    Raises
+    ------
+    InputError
+        ``err.bad_default_seats`` for a number that is not a whole number from 1 to :data:`MAX_SEATS`, or an
+        unknown level.
+    """
+    given = {} if seats is None else dict(seats) if isinstance(seats, dict) else dict.fromkeys(SCHOOL_LEVELS, seats)
+    out = dict(DEFAULT_CAPACITY)
+    for level, value in given.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if level not in SCHOOL_LEVELS or not (np.isfinite(number) and number.is_integer() and 1 <= number <= MAX_SEATS):
+            raise InputError("err.bad_default_seats", level=str(level), value=str(value), limit=MAX_SEATS)
+        out[level] = int(number)
+    return out
+
+
+def apply_default_seats(schools: gpd.GeoDataFrame, warnings: list[tuple[str, dict]], seats: int | dict | None = None
+                        ) -> tuple[gpd.GeoDataFrame, list[tuple[str, dict]]]:
+    """Schools whose seats were estimated given the chosen default seats, and the warnings saying so.
+
+    The estimated rows (``capacity_estimated``) take the default of their level; the seat-estimate warnings
+    (``warn.capacity_estimated``, ``warn.capacity_estimated_rows``) name the numbers used, and when those are
+    China's standard class sizes (no ``seats`` given) a note ``warn.default_seats_cn`` says so: data from
+    elsewhere should set its own.
+
+    Parameters
+    ----------
+    schools : GeoDataFrame
+        As :func:`normalise_schools` or :func:`schools_from_osm` return them.
+    warnings : list of (key, params)
+        What loading them found.
+    seats : int or dict, optional
+        See :func:`default_seats`.
+
+    Returns
+    -------
+    schools : GeoDataFrame
+    warnings : list of (key, params)
+
+    Raises
+    ------
+    InputError
+        For a bad ``seats`` (:func:`default_seats`).
+    """
+    defaults = default_seats(seats)
+    estimated = (schools["capacity_estimated"].to_numpy(dtype=bool) if "capacity_estimated" in schools
+                 else np.zeros(len(schools), bool)) & schools["level"].isin(SCHOOL_LEVELS).to_numpy()
+    if not estimated.any():
+        return schools, warnings
+    if seats is not None:
+        schools = schools.copy()
+        level = schools["level"].to_numpy()
+        schools.loc[estimated, "capacity"] = [defaults[lv] for lv in level[estimated]]
+    named = {"primary": defaults[PRIMARY], "junior": defaults[JUNIOR], "nine_year": defaults[NINE_YEAR]}
+    warnings = [(k, {**p, **{f: v for f, v in named.items() if f in p}})
+                if k in ("warn.capacity_estimated", "warn.capacity_estimated_rows") else (k, p) for k, p in warnings]
+    if seats is None:
+        warnings.append(("warn.default_seats_cn", named))
+    return schools, warnings
 
 
 def _osm_index(f: gpd.GeoDataFrame) -> list[tuple[str, object]]:

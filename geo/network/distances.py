@@ -3,6 +3,9 @@
 Every function takes arrays (projected coordinates, node indices) and returns arrays.
 A school is a *source* with an entry offset (the straight-line walk from the school to its snapped
 node); the offsets enter the search through one virtual node per school, so the result is exact.
+
+On a straight-line network (``Network.straight_line``: points alone, no streets) every function measures the
+straight line from node to node instead (plus the offsets), never a route along the network's edges.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from geo.network.graph import Network
 
@@ -86,6 +90,8 @@ def nearest_source(network: Network, nodes: np.ndarray, offsets: np.ndarray | No
     if offsets is None:
         offsets = np.zeros(nodes.size)
     offsets = np.asarray(offsets, float)
+    if network.straight_line:
+        return _nearest_straight(network.xy, network.xy[nodes], offsets, limit)
     # Of the sources sharing a node only the nearest (on a tie, the first listed) can win anywhere: link
     # only that one, since Dijkstra's own tie-breaking between virtual nodes is arbitrary.
     order = np.lexsort((np.arange(nodes.size), offsets, nodes))
@@ -125,7 +131,13 @@ def source_matrix(network: Network, nodes: np.ndarray, offsets: np.ndarray | Non
         A ``sources x targets`` array of metres.
     """
     nodes = np.asarray(nodes, np.int64)
-    d = dijkstra(network.graph_to, directed=True, indices=nodes, limit=limit)
+    if network.straight_line:
+        to = network.xy if targets is None else network.xy[np.asarray(targets, np.int64)]
+        d = straight_matrix(network.xy[nodes], to)
+        d[d > limit] = np.inf
+        targets = None
+    else:
+        d = dijkstra(network.graph_to, directed=True, indices=nodes, limit=limit)
     d = np.atleast_2d(d)
     if offsets is not None:
         d = d + np.asarray(offsets, float)[:, None]
@@ -156,3 +168,53 @@ def distance_matrix(network: Network, school_nodes: np.ndarray, school_offsets: 
     """
     return source_matrix(network, school_nodes, school_offsets, targets=unit_nodes, limit=limit) + \
         np.asarray(unit_offsets, float)[None, :]
+
+
+def straight_matrix(a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
+    """Straight-line distance from each point of ``a_xy`` to each of ``b_xy``: an ``a x b`` array in metres.
+
+    Parameters
+    ----------
+    a_xy, b_xy
+        Projected points (metres), ``a x 2`` and ``b x 2``.
+
+    Returns
+    -------
+    dist
+        ``float64``, ``a x b``.
+    """
+    a = np.asarray(a_xy, float).reshape(-1, 2)
+    b = np.asarray(b_xy, float).reshape(-1, 2)
+    return np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+
+
+_NEAREST_K = 8
+_CHUNK = 1 << 20  # matrix cells per block of the exact fallback
+
+
+def _nearest_straight(xy: np.ndarray, src_xy: np.ndarray, offsets: np.ndarray, limit: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`nearest_source` as the crow flies: each point's least straight line plus offset to a source.
+
+    Exact: the ``k`` nearest sources by a k-d tree decide where no farther source can win (its line is at least
+    the k-th nearest one's, its offset at least the smallest); the other points compare every source. Ties go to
+    the source listed first.
+    """
+    k = len(src_xy)
+    kq = min(k, _NEAREST_K)
+    d, j = cKDTree(src_xy).query(xy, k=kq)
+    d, j = d.reshape(len(xy), kq), j.reshape(len(xy), kq)
+    cost = d + offsets[j]
+    pick = np.lexsort((j, cost), axis=-1)[:, 0]
+    rows = np.arange(len(xy))
+    best, src = cost[rows, pick], j[rows, pick].astype(np.int64)
+    if kq < k:
+        unsure = np.flatnonzero(best >= d[:, -1] + offsets.min())  # a tie too: the first listed must win
+        step = max(1, _CHUNK // k)
+        for lo in range(0, unsure.size, step):
+            r = unsure[lo:lo + step]
+            full = straight_matrix(xy[r], src_xy) + offsets[None, :]
+            src[r] = np.argmin(full, axis=1)  # the first of equal minima: the source listed first
+            best[r] = full[np.arange(r.size), src[r]]
+    far = best > limit
+    return np.where(far, np.inf, best), np.where(far, -1, src)

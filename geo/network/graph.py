@@ -8,7 +8,7 @@ walking networks are symmetric, driving networks keep one-way streets. All dista
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import networkx as nx
@@ -82,6 +82,10 @@ class Network:
         OSM highway class of each edge.
     mode
         "walk" or "drive".
+    straight_line
+        True for a network made from points alone (:func:`network_from_points`), when no street network is
+        given: its edges only say which points neighbour which, and every distance on it is the straight
+        line between its points (:mod:`geo.network.distances`), never a route along its edges.
     """
 
     crs: str
@@ -94,6 +98,7 @@ class Network:
     edge_name: np.ndarray
     edge_highway: np.ndarray
     mode: str = WALK
+    straight_line: bool = False
 
     @property
     def n_nodes(self) -> int:
@@ -143,9 +148,10 @@ class Network:
         Returns
         -------
         arrays
-            Field name -> array (``crs`` and ``mode`` as 0-d string arrays).
+            Field name -> array (``crs`` and ``mode`` as 0-d string arrays; ``straight_line`` only when set).
         """
-        return {
+        flag = {"straight_line": np.array(True)} if self.straight_line else {}
+        return flag | {
             "crs": np.array(self.crs),
             "mode": np.array(self.mode),
             "node_id": self.node_id,
@@ -182,6 +188,7 @@ class Network:
             edge_length=np.asarray(a["edge_length"], dtype=float),
             edge_name=np.asarray(a["edge_name"], dtype=object),
             edge_highway=np.asarray(a["edge_highway"], dtype=object),
+            straight_line=bool(a["straight_line"]) if "straight_line" in a else False,
         )
 
 
@@ -346,3 +353,45 @@ def network_from_arrays(x: npt.ArrayLike, y: npt.ArrayLike, edge_u: npt.ArrayLik
         u, v, w = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
     blank = np.full(u.size, "", dtype=object)
     return Network(crs, np.arange(x.size, dtype=np.int64), x, y, u, v, w, blank, blank.copy(), mode)
+
+
+def network_from_points(x: npt.ArrayLike, y: npt.ArrayLike, crs: str, mode: str = WALK) -> Network:
+    """A straight-line network of points (schools and compounds) when no street network is given.
+
+    Its nodes are the distinct points and its edges the Delaunay triangulation's (two points neighbour when
+    their Voronoi cells touch), so snapping, contiguity and catchment tiles work as on streets; it is flagged
+    ``straight_line``, and every distance on it is the straight line between points, never a route along the
+    edges (:mod:`geo.network.distances`).
+
+    Parameters
+    ----------
+    x, y
+        Projected coordinates in metres (local UTM: :func:`utm_crs`); repeated points become one node.
+    crs
+        The CRS of ``x``/``y``.
+    mode
+        Recorded on the network.
+
+    Returns
+    -------
+    network
+        With ``straight_line=True``; edges in both directions, their lengths the straight lines.
+    """
+    from scipy.spatial import Delaunay, QhullError
+
+    xy = np.unique(np.column_stack([np.asarray(x, float), np.asarray(y, float)]), axis=0)
+    n = len(xy)
+    if n < 2:
+        pairs = np.zeros((0, 2), np.int64)
+    elif n == 2:
+        pairs = np.array([[0, 1]])
+    else:
+        try:
+            tri = Delaunay(xy).simplices
+            pairs = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]])
+        except QhullError:  # all points on one line: each joins the next along it
+            order = np.lexsort((xy[:, 1], xy[:, 0]))
+            pairs = np.column_stack([order[:-1], order[1:]])
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    net = network_from_arrays(xy[:, 0], xy[:, 1], pairs[:, 0], pairs[:, 1], crs=crs, mode=mode)
+    return replace(net, straight_line=True)

@@ -32,7 +32,7 @@ from geo.errors import InputError
 from geo.inputs.demand import children_column
 from geo.inputs.model import Inputs
 from geo.inputs.schools import schools_for_level
-from geo.network.distances import distance_matrix, snap
+from geo.network.distances import distance_matrix, snap, straight_matrix
 from geo.plans.edits import ADD_SCHOOL, Edit, check_edits, plan_overrides, school_changes
 from geo.zoning.assignment import NETWORK
 from geo.zoning.result import ZoningResult, build_result, union_tiles
@@ -74,11 +74,13 @@ class Editor:
         nodes, offsets = snap(net, xy)
         keys = [(sid, round(float(x), 2), round(float(y), 2)) for sid, (x, y) in zip(schools["school_id"], xy)]
         missing = [i for i, k in enumerate(keys) if k not in self._rows]
-        if missing:
+        if missing and net.straight_line:  # no streets: straight lines (geo.inputs.load.load_inputs)
+            d = straight_matrix(xy[missing], self.inputs.compound_xy)
+        elif missing:
             u_node, u_off = self.inputs.compound_snap
             d = distance_matrix(net, nodes[missing], offsets[missing], u_node, u_off)
-            for r, i in enumerate(missing):
-                self._rows[keys[i]] = d[r]
+        for r, i in enumerate(missing):
+            self._rows[keys[i]] = d[r]
         rows = np.vstack([self._rows[k] for k in keys]) if keys else np.zeros((0, len(self.children)))
         return rows, nodes
 

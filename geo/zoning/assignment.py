@@ -17,6 +17,22 @@ OPTIMAL = "optimal"
 METHODS = (NETWORK, STRAIGHT, OPTIMAL)
 
 
+def nearest_method(network: Network) -> str:
+    """The nearest-school method a network allows: by walk (:data:`NETWORK`), or as the crow flies
+    (:data:`STRAIGHT`) on a straight-line network (data without streets, ``Network.straight_line``).
+
+    Parameters
+    ----------
+    network
+        The inputs' network.
+
+    Returns
+    -------
+    str
+    """
+    return STRAIGHT if network.straight_line else NETWORK
+
+
 def nearest_by_network(network: Network, school_nodes: np.ndarray, school_offsets: np.ndarray,
                        unit_nodes: np.ndarray, unit_offsets: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -47,7 +47,8 @@ def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: flo
 
 
 def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray,
-                 spacing: float = SAMPLE_SPACING_M) -> tuple[np.ndarray, np.ndarray]:
+                 spacing: float = SAMPLE_SPACING_M, edge_label: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Points along every street (nodes included) with the school each one goes to.
 
     Parameters
@@ -58,17 +59,21 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
         Each node's school (index, -1: none) and its walk to it.
     spacing
         Metres between samples along a street.
+    edge_label
+        Each directed edge's own school (-1: none): where given, the points part-way along it take it (an
+        official list's listed streets belong to their school along their whole length).
 
     Returns
     -------
     xy, label
         The samples (the nodes first, projected) and each one's school: a point part-way along a street
-        takes the school of whichever end gives the shorter walk.
+        takes the school of whichever end gives the shorter walk (or the street's own).
     """
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     a, b = np.minimum(u, v), np.maximum(u, v)
     _, first = np.unique(a * network.n_nodes + b, return_index=True)  # one sample run per street segment
     u, v, length = u[first], v[first], network.edge_length[first]
+    own = np.full(first.size, -1, np.int64) if edge_label is None else np.asarray(edge_label, np.int64)[first]
     m = np.maximum(np.ceil(length / spacing).astype(np.int64), 1)
     count = m - 1
     e = np.repeat(np.arange(u.size), count)
@@ -80,6 +85,7 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
     via_u = node_dist[ue] + frac * length[e]
     via_v = node_dist[ve] + (1 - frac) * length[e]
     label = np.where(via_u <= via_v, node_label[ue], node_label[ve])
+    label = np.where(own[e] >= 0, own[e], label)
     xy = np.concatenate([network.xy, np.column_stack([x, y])])
     return xy, np.concatenate([node_label, label])
 

@@ -1,7 +1,8 @@
 """Per-school figures: children, seats, utilisation and child-weighted walking distances.
 
 The service radii are those of GB 50180-2018 (urban residential planning): 500 m for primary schools,
-1,000 m for junior secondary schools.
+1,000 m for junior secondary schools. They are Chinese defaults: a scenario may set its own
+(``Scenario.radius_m``; ``xuequ zones --radius``), and results say which was used (``summary["radius_default"]``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from geo.inputs.model import Inputs
 from geo.network.graph import Network
 from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
 from geo.zoning.contiguity import UnitGraph, islands, node_labels
-from geo.zoning.metrics import RADIUS_M, polsby_popper, school_table, summary
+from geo.zoning.metrics import polsby_popper, school_table, summary
 
 if TYPE_CHECKING:  # geo.zoning.scenario imports this module
     from geo.zoning.scenario import Scenario
@@ -54,7 +54,9 @@ class ZoningResult:
     node_label, node_dist
         Each street node's school (index, -1: none) and walk to it.
     summary
-        District figures (children, walks, moved children, islands, ...; a solver's status and gap).
+        District figures (children, walks, moved children, islands, ...; the service radius ``radius_m`` and whether
+        it is the GB 50180 default, ``radius_default``; ``straight_line`` when the inputs have no streets; a
+        solver's status and gap).
     warnings
         ``(translation key, params)`` pairs.
     """
@@ -70,9 +72,28 @@ class ZoningResult:
     warnings: tuple[Warning_, ...]
 
 
+def radius_phrase(summary: dict[str, Any]) -> list[tuple[str, dict]]:
+    """The service radius of a result's figures as a text phrase: "500 m (GB 50180 default, a Chinese
+    standard)", or "800 m (as set)".
+
+    Parameters
+    ----------
+    summary : dict
+        A :class:`ZoningResult`'s summary (``radius_m``, ``radius_default``).
+
+    Returns
+    -------
+    list of (key, params)
+        One phrase, for a text parameter (:func:`geo.render.i18n.t`).
+    """
+    default = bool(summary.get("radius_default", True))
+    return [("radius.default" if default else "radius.set", {"m": float(summary.get("radius_m", float("nan")))})]
+
+
 def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each compound's tile (a polygon per compound, in the network's CRS): the study area split by which
-    compound's entrance is nearest over the streets, each compound's own outline included.
+    compound's entrance is nearest over the streets, each compound's own outline included (as the crow flies
+    from the outlines on a straight-line network: no streets).
 
     Small pieces of a tile that hold no compound (a strip of street cut off by another compound's outline)
     join the neighbouring tile they share the longest border with, so a union of tiles carries no slivers.
@@ -94,7 +115,10 @@ def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarra
         An object array of one (multi)polygon per compound.
     """
     m = len(compound_geoms)
-    xy, lab = edge_samples(network, graph.unit_of_node, graph.node_dist)
+    if network.straight_line:  # no streets: a tile is the part of the area nearest to the compound as the crow flies
+        xy, lab = np.zeros((0, 2)), np.zeros(0, np.int64)
+    else:
+        xy, lab = edge_samples(network, graph.unit_of_node, graph.node_dist)
     oxy, olab = outline_samples(compound_geoms, np.arange(m))
     tiles = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), m, area)
     anchors = shapely.get_coordinates(shapely.point_on_surface(np.asarray(compound_geoms, dtype=object)))
@@ -227,7 +251,7 @@ def build_result(inputs: Inputs, scenario: Scenario, schools: gpd.GeoDataFrame, 
         **(extra_columns or {}),
     }, geometry=inputs.compounds_projected.to_numpy(), crs=net.crs)
 
-    radius = RADIUS_M[scenario.level]
+    radius = scenario.radius
     table = school_table(label, dist, children, sid, names, schools["seats"].to_numpy(), radius)
     table["compactness"] = polsby_popper(polygons)
     table["parts"] = shapely.get_num_geometries(polygons)
@@ -242,6 +266,8 @@ def build_result(inputs: Inputs, scenario: Scenario, schools: gpd.GeoDataFrame, 
         "moved_children": int(np.asarray(children, np.int64)[moved].sum()), "moved_compounds": int(moved.sum()),
         "compactness": float(np.nanmean(table["compactness"])) if len(table) else float("nan"),
         "islands": int(island.sum()),
+        "radius_m": radius, "radius_default": scenario.radius_m <= 0,
+        "straight_line": bool(net.straight_line),
     } | (extra_summary or {})
     if node_label is None or node_dist is None:
         node_label, node_dist = node_labels(graph, label), graph.node_dist

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -17,11 +17,12 @@ from geo.errors import InputError
 from geo.inputs.demand import children_column
 from geo.inputs.model import Inputs
 from geo.inputs.schools import LEVELS, PRIMARY, schools_for_level
-from geo.network.distances import SNAP_WARN_M, distance_matrix, snap
+from geo.network.distances import SNAP_WARN_M, distance_matrix, snap, straight_matrix
 from geo.zoning.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
 from geo.zoning.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
 from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
 from geo.zoning.contiguity import contiguous_plan, island_targets, islands, repair
+from geo.zoning.metrics import RADIUS_M
 from geo.zoning.result import ZoningResult, build_result
 
 # A school or compound farther than this from every street is outside the network's area.
@@ -61,11 +62,14 @@ class Scenario:
         ``(compound_id, school_id)`` pairs that stay as they are.
     time_limit_s
         Seconds an exact solve may take.
+    radius_m
+        The service radius of the figures "share within the radius" (metres); 0 = the level's GB 50180-2018
+        default (:data:`geo.zoning.metrics.RADIUS_M`: 500 m primary, 1,000 m junior), a Chinese standard.
 
     Raises
     ------
     ValueError
-        If the level, method or solver is unknown.
+        If the level, method or solver is unknown, or the radius is negative or not a number.
     """
 
     level: str = PRIMARY
@@ -77,8 +81,11 @@ class Scenario:
     contiguous: bool = True
     locked: tuple[tuple[str, str], ...] = ()
     time_limit_s: float = 10.0
+    radius_m: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (np.isfinite(self.radius_m) and self.radius_m >= 0):
+            raise ValueError("radius_m must be a number of metres, 0 or more")
         if self.level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}")
         if self.method not in METHODS:
@@ -86,13 +93,19 @@ class Scenario:
         if self.solver not in SOLVERS:
             raise ValueError("solver must be 'fast' or 'exact'")
 
+    @property
+    def radius(self) -> float:
+        """The service radius in metres: :attr:`radius_m`, else the level's GB 50180 default."""
+        return float(self.radius_m) if self.radius_m > 0 else RADIUS_M[self.level]
+
 
 def _row_name(df: pd.DataFrame, i: int) -> str:
     return str(df["name"].iloc[i]) or str(df.iloc[i, 0])
 
 
 def run_scenario(inputs: Inputs, scenario: Scenario, *,
-                 should_stop: Callable[[], bool] | None = None) -> ZoningResult:
+                 should_stop: Callable[[], bool] | None = None,
+                 start: Mapping[str, str] | None = None) -> ZoningResult:
     """Zone the compounds of ``inputs`` for ``scenario`` and build catchments and figures.
 
     Parameters
@@ -104,6 +117,11 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
     should_stop
         Asked during an exact solve; True stops it with the best plan found so far (see
         :func:`geo.zoning.allocation.solve_exact`).
+    start
+        The starting plan, compound id -> school id (e.g. today's official zones,
+        :func:`geo.official.plan.official_plan`): capacity-optimal zoning starts from it and its stability
+        counts moves away from it, and every method's moved-children figures count against it. Compounds it
+        leaves out (or gives a school not of this level) start at their nearest school. Default: nearest school.
 
     Returns
     -------
@@ -112,8 +130,9 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
     Raises
     ------
     InputError
-        When no school admits the level, a school or compound lies off the street network, or a compound
-        has no school in reach.
+        When no school admits the level, a school or compound lies off the street network, a compound
+        has no school in reach, or the method is nearest-by-network on inputs without streets
+        (``err.no_network_method``).
     InfeasibleError
         When no capacity-optimal plan meets the settings.
     Cancelled
@@ -121,6 +140,10 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
     """
     net = inputs.network
     level = scenario.level
+    straight = net.straight_line  # no streets: every distance is a straight line (geo.inputs.load.load_inputs)
+    if straight and scenario.method == NETWORK:
+        raise InputError("err.no_network_method", method="@method.network", straight="@method.straight",
+                         optimal="@method.optimal")
     # Keep each school's row in the user's file: messages must name that row, not its place among the level's.
     schools = schools_for_level(inputs.schools.assign(_file_row=np.arange(1, len(inputs.schools) + 1)), level)
     school_rows = schools.pop("_file_row").to_numpy()
@@ -141,9 +164,14 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
     children = inputs.compounds[children_column(level)].to_numpy()
     plan: dict = {}
     if scenario.method == OPTIMAL:
-        label, dist, plan = _optimal(inputs, schools, scenario, s_node, s_off, children, warnings, should_stop)
+        label, dist, plan = _optimal(inputs, schools, scenario, school_xy, s_node, s_off, children, warnings,
+                                     should_stop, start)
     elif scenario.method == NETWORK:
         node_label, node_dist, label, dist = nearest_by_network(net, s_node, s_off, u_node, u_off)
+    elif straight:
+        d = straight_matrix(school_xy, inputs.compound_xy)
+        label = np.argmin(d, axis=0)  # the first of equal nearest schools, as the walk's nearest
+        dist = d[label, np.arange(len(label))]
     else:
         label, dist = nearest_by_straight_line(net, school_xy, s_node, s_off, inputs.compound_xy, u_node,
                                                u_off)[2:]
@@ -153,10 +181,12 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
 
     if scenario.method == OPTIMAL:
         baseline = plan.pop("_start")
-    elif scenario.method == NETWORK:
+    elif scenario.method == NETWORK or straight:
         baseline = label
     else:
         baseline = nearest_by_network(net, s_node, s_off, u_node, u_off)[2]
+    if start is not None and scenario.method != OPTIMAL:
+        baseline = start_labels(inputs.compounds["compound_id"], schools["school_id"], start, baseline)
     # A plan's catchments are the unions of its compounds' tiles; the nearest-school methods draw instead
     # what they mean, every point's nearest school: along the streets (network) or as the crow flies.
     nearest: dict = {}
@@ -175,13 +205,42 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
                         extra_summary=plan, **nearest)
 
 
-def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, s_node: np.ndarray, s_off: np.ndarray,
-             children: np.ndarray, warnings: list[Warning_], should_stop=None):
-    """Capacity-optimal zoning (geo.zoning.allocation) with the starting plan = nearest-school zones."""
+def start_labels(compound_ids: Iterable[object], school_ids: Iterable[object], start: Mapping[str, str],
+                 default: np.ndarray) -> np.ndarray:
+    """Each compound's school index in a starting plan given as compound id -> school id.
+
+    Parameters
+    ----------
+    compound_ids, school_ids : iterable
+        The compounds' and the level's schools' ids, in order.
+    start : mapping of str to str
+        The starting plan.
+    default : ndarray of int
+        The school of a compound the plan leaves out, or sends to a school not among ``school_ids``.
+
+    Returns
+    -------
+    ndarray of int
+    """
+    index = {str(s): j for j, s in enumerate(school_ids)}
+    got = np.array([index.get(str(start.get(str(c), "")), -1) for c in compound_ids], np.int64)
+    return np.where(got >= 0, got, np.asarray(default, np.int64))
+
+
+def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, school_xy: np.ndarray,
+             s_node: np.ndarray, s_off: np.ndarray, children: np.ndarray, warnings: list[Warning_], should_stop=None,
+             start: Mapping[str, str] | None = None):
+    """Capacity-optimal zoning (geo.zoning.allocation) with the starting plan = ``start`` where it says, else the
+    nearest-school zones; on walks, or on straight lines when the inputs have no streets."""
     net = inputs.network
     u_node, u_off = inputs.compound_snap
-    dist = distance_matrix(net, s_node, s_off, u_node, u_off)
+    if net.straight_line:
+        dist = straight_matrix(school_xy, inputs.compound_xy)
+    else:
+        dist = distance_matrix(net, s_node, s_off, u_node, u_off)
     current = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=0)
+    if start is not None:
+        current = start_labels(inputs.compounds["compound_id"], schools["school_id"], start, current)
     seats = schools["seats"].to_numpy().astype(float) * (1.0 + scenario.tolerance)
     school_index = {sid: j for j, sid in enumerate(schools["school_id"])}
     unit_index = {cid: i for i, cid in enumerate(inputs.compounds["compound_id"])}
