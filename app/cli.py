@@ -1,8 +1,11 @@
 """The ``xuequ`` command: zone a district from files, or regenerate the demo district.
 
     xuequ zones --network FILE [--schools FILE] [--demand FILE] --level primary --method network --out DIR
+    xuequ zones --schools FILE --demand FILE --method straight|optimal [--map field=column] \
+        [--id-column COLUMN] [--radius M] [--default-seats N] --out DIR          (no streets: straight lines)
     xuequ demo --out DIR
     xuequ zonetext read --network FILE --zones FILE [--schools FILE] [--demand FILE] --out DIR
+    xuequ zonetext compare --zones LIST --network FILE [--method network|straight|optimal] --out DIR
     xuequ zonetext write --network FILE --schools FILE --demand FILE --level primary --method network \
         --format text|markdown|csv --out FILE
     xuequ scenarios [--fresh-store]
@@ -21,17 +24,34 @@ from pathlib import Path
 import typer
 
 from geo.errors import XuequError
+from geo.inputs.boundary import boundary_from_file, boundary_from_osm, clip_inputs
 from geo.inputs.coords import SYSTEMS, WGS84
 from geo.inputs.demo import write_demo
 from geo.inputs.files import write_bytes, write_text
 from geo.inputs.load import load_inputs
+from geo.inputs.mapping import mappings_from_text
 from geo.inputs.schools import LEVELS, PRIMARY
 from geo.network.graph import MODES, WALK
-from geo.official import WRITE_FORMATS, load_zone_source, official_plan, plan_zone_text, report_csv
+from geo.official import (
+    LOOSE_MAX_M,
+    OFFICIAL,
+    REACH_M,
+    STARTS,
+    WRITE_FORMATS,
+    agreement,
+    load_places,
+    load_zone_source,
+    official_plan,
+    plan_zone_text,
+    read_choices,
+    report_csv,
+    with_listed_schools,
+)
 from geo.plans.store import Store, StoreError
 from geo.render import export
 from geo.render.i18n import LANGS, t
-from geo.zoning.assignment import METHODS, NETWORK
+from geo.zoning.assignment import METHODS, NETWORK, STRAIGHT
+from geo.zoning.result import radius_phrase
 from geo.zoning.scenario import FAST, SOLVERS, Scenario, run_scenario
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -63,6 +83,7 @@ Mode = choices("Mode", MODES)
 Lang = choices("Lang", LANGS)
 Coords = choices("Coords", SYSTEMS)
 TextFormat = choices("TextFormat", WRITE_FORMATS)
+Start = choices("Start", STARTS)
 
 zonetext = typer.Typer(no_args_is_help=True, help="Official zone lists (划片范围): read one against a network, "
                                                   "or write a plan as one.")
@@ -77,12 +98,15 @@ def _fail(err: Exception, lang: str) -> None:
 
 @cli.command()
 def zones(
-    network: Path = typer.Option(..., help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf"),
+    ctx: typer.Context,
+    network: Path = typer.Option(None, help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf; without one, "
+                                            "distances are straight lines (give --schools and --demand)"),
     schools: Path = typer.Option(None, help="Schools: GeoJSON / GeoPackage / CSV with lon,lat, or the OSM file"),
-    demand: Path = typer.Option(None, help="Compounds: GeoJSON / GeoPackage / CSV with lon,lat, or the OSM file"),
+    demand: Path = typer.Option(None, help="Compounds (or census blocks): GeoJSON / GeoPackage / CSV with lon,lat, "
+                                           "or the OSM file"),
     level: Level = typer.Option(Level(PRIMARY), help="School level"),
-    method: Method = typer.Option(Method(NETWORK), help="network: nearest by walk; straight: Voronoi; "
-                                                       "optimal: capacity-optimal"),
+    method: Method = typer.Option(Method(NETWORK), help="network: nearest by walk; straight: Voronoi; optimal: "
+                                                       "capacity-optimal (without --network: straight unless given)"),
     solver: Solver = typer.Option(Solver(FAST), help="optimal: fast heuristic or exact MIP (HiGHS)"),
     tolerance: float = typer.Option(0.0, help="optimal: fill seats up to (1 + tolerance), e.g. 0.05"),
     max_walk: float = typer.Option(0.0, help="optimal: longest walk allowed in metres (0: none)"),
@@ -94,13 +118,33 @@ def zones(
     lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
     coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables: "
                                                      "wgs84 (GPS, OSM), gcj02 (AMap, Tencent) or bd09 (Baidu)"),
+    map_: list[str] = typer.Option([], "--map", help="Column of a field, field=column (repeatable), e.g. "
+                                                     "children_primary=enrollment; schools.name=… or "
+                                                     "compounds.name=… for a field both tables have"),
+    map_schools: list[str] = typer.Option([], "--map-schools", help="Schools table: field=column (repeatable)"),
+    map_compounds: list[str] = typer.Option([], "--map-compounds", help="Compounds table: field=column "
+                                                                        "(repeatable)"),
+    id_column: str = typer.Option(None, help="The compounds' id column (e.g. GEOID20), kept as written"),
+    school_id_column: str = typer.Option(None, help="The schools' id column, kept as written"),
+    radius: float = typer.Option(0.0, min=0.0, help="Service radius of the 'within' figures in metres (0: the "
+                                                    "GB 50180 default, 500 primary / 1000 junior)"),
+    default_seats: int = typer.Option(None, min=1, help="Seats of a school with no capacity (default: China's "
+                                                        "standard class sizes, 1620 primary / 1500 junior)"),
 ) -> None:
-    """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv."""
+    """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv.
+    Without --network, on straight-line distances (methods straight and optimal)."""
     try:
-        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
-        result = run_scenario(inputs, Scenario(level.value, method.value, solver=solver.value, tolerance=tolerance,
+        s_map, c_map = mappings_from_text(map_, map_schools, map_compounds)
+        s_map |= {"school_id": school_id_column} if school_id_column else {}
+        c_map |= {"compound_id": id_column} if id_column else {}
+        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value,
+                             schools_mapping=s_map or None, compounds_mapping=c_map or None,
+                             default_seats=default_seats)
+        given = getattr(ctx.get_parameter_source("method"), "name", "DEFAULT") != "DEFAULT"
+        how = method.value if network is not None or given else STRAIGHT  # no streets: as the crow flies
+        result = run_scenario(inputs, Scenario(level.value, how, solver=solver.value, tolerance=tolerance,
                                                max_walk_m=max_walk, stability=stability, contiguous=contiguous,
-                                               time_limit_s=time_limit))
+                                               time_limit_s=time_limit, radius_m=radius))
     except Exception as err:
         _fail(err, lang.value)
         return
@@ -113,6 +157,7 @@ def zones(
     s = result.summary
     typer.echo(t("app.summary", lang.value, schools=s["schools"], compounds=s["compounds"],
                  children=int(s["children"]), within=s["within_radius"]))
+    typer.echo(t("app.summary_radius", lang.value, radius=radius_phrase(s)))
 
 
 @cli.command()
@@ -132,39 +177,134 @@ def zonetext_read(
     level: Level = typer.Option(Level(PRIMARY), help="School level of the list"),
     mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
     coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
+    reach: float = typer.Option(REACH_M, help="Metres of walk from a listed street a compound may be and still be "
+                                              "in its zone"),
+    loose_max: float = typer.Option(LOOSE_MAX_M, help="Metres a loose street match may lie from the school's other "
+                                                      "streets or the school"),
+    choices: Path = typer.Option(None, help="Accept / reject loose matches: loose-matches.csv with its 'accepted' "
+                                            "column edited"),
+    places: Path = typer.Option(None, help="Schools the list names that no table locates: name, lon, lat [, seats]"),
+    boundary: Path = typer.Option(None, help="District boundary: a polygon file (GeoJSON, GeoPackage, KML, zipped "
+                                             "Shapefile); compounds and schools outside are left out"),
+    boundary_name: str = typer.Option(None, help="District boundary: the name of an administrative boundary in the "
+                                                 "OSM file (e.g. 锦江区)"),
     out: Path = typer.Option(Path("out"), help="Folder for the reports and the official zones"),
     lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
 ) -> None:
-    """Read a zone list against a network: writes street-matches.csv, school-matches.csv, issues.csv,
-    official-catchments.geojson, official-assignments.geojson and comparison.csv (official vs nearest)."""
+    """Read a zone list against a network: writes street-matches.csv, loose-matches.csv, school-matches.csv,
+    issues.csv, official-catchments.geojson, official-assignments.geojson, comparison.csv (official vs nearest)
+    and agreement.csv (listed streets inside the list's own catchments)."""
     try:
         zone = load_zone_source(zones)
-        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
-        result, report = official_plan(inputs, zone, level.value)
+        inputs = _within(load_inputs(network, schools, demand, mode.value, coords=coords.value), network, boundary,
+                         boundary_name)
+        result, report = _read_list(inputs, zone, level.value, reach, loose_max, choices, places)
     except Exception as err:
         _fail(err, lang.value)
         return
-    for key, params in inputs.warnings:
-        typer.echo(t(key, lang.value, **params), err=True)
-    for r in report.issues.itertuples():
-        typer.echo(t("zone.issue", lang.value, source=r.source, line=r.line, text=r.text,
-                     reason=t(f"zone.reason.{r.reason}", lang.value)), err=True)
-    files = {"street-matches.csv": report_csv(report.streets), "school-matches.csv": report_csv(report.schools),
-             "issues.csv": report_csv(report.issues)}
+    _say_read(inputs, report, lang.value)
+    files = {"street-matches.csv": report_csv(report.streets), "loose-matches.csv": report_csv(report.loose),
+             "school-matches.csv": report_csv(report.schools), "issues.csv": report_csv(report.issues)}
     if result is not None:
         files |= {"official-catchments.geojson": export.catchments_geojson(result).encode("utf-8"),
                   "official-assignments.geojson": export.assignments_geojson(result).encode("utf-8"),
-                  "comparison.csv": report_csv(report.comparison)}
+                  "comparison.csv": report_csv(report.comparison),
+                  "agreement.csv": report_csv(agreement(inputs.network, report, result))}
     for name, data in files.items():
         typer.echo(t("cli.wrote", lang.value, path=write_bytes(out / name, data)))
     s = report.summary
     typer.echo(t("cli.zonetext.matches", lang.value, streets=s["streets"], matched=s["streets_matched"],
                  loose=s["streets_loose"], unmatched=s["streets_unmatched"], issues=s["issues"]))
+    typer.echo(t("cli.zonetext.loose", lang.value, rejected=s["loose_rejected"], distance=s["loose_max_m"]))
     if result is None:
         typer.echo(t("official.nothing_on_network", lang.value), err=True)
         raise typer.Exit(code=1)
-    typer.echo(t("cli.zonetext.compare", lang.value, covered=s["covered"], compounds=s["compounds"],
-                 farther=s["farther"]))
+    typer.echo(t("cli.zonetext.covered", lang.value, listed=s["listed_compounds"], compounds=s["compounds"],
+                 reach=s["reach_m"]))
+    if s["unlocated_schools"]:
+        typer.echo(t("official.schools_unlocated", lang.value, count=s["unlocated_schools"]), err=True)
+    if s["covered"]:
+        typer.echo(t("cli.zonetext.compare", lang.value, covered=s["covered"], compounds=s["listed_compounds"],
+                     farther=s["farther"]))
+
+
+def _within(inputs, network: Path, boundary: Path | None, boundary_name: str | None):
+    """The inputs clipped at a district boundary, when one is given (a polygon file, or a name in the OSM file)."""
+    if boundary:
+        return clip_inputs(inputs, boundary_from_file(boundary), Path(boundary).name)
+    if boundary_name:
+        return clip_inputs(inputs, boundary_from_osm(network, boundary_name), boundary_name)
+    return inputs
+
+
+def _read_list(inputs, zone, level: str, reach: float, loose_max: float, choices: Path | None,
+               places: Path | None):
+    """A zone list read against inputs with the command's settings (choices and places read from their files)."""
+    return official_plan(inputs, zone, level, reach_m=reach, loose_max_m=loose_max,
+                         choices=read_choices(choices) if choices else None,
+                         places=load_places(places) if places else None)
+
+
+def _say_read(inputs, report, lang: str) -> None:
+    """What loading and reading found, on stderr."""
+    for key, params in inputs.warnings:
+        typer.echo(t(key, lang, **params), err=True)
+    for r in report.issues.itertuples():
+        typer.echo(t("zone.issue", lang, source=r.source, line=r.line, text=r.text,
+                     reason=t(f"zone.reason.{r.reason}", lang)), err=True)
+
+
+@zonetext.command("compare")
+def zonetext_compare(
+    zones: Path = typer.Option(..., help="Zone list: .md / .csv / .txt, or a folder of them"),
+    network: Path = typer.Option(..., help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf"),
+    schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
+    demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
+    level: Level = typer.Option(Level(PRIMARY), help="School level of the list"),
+    method: Method = typer.Option(Method(NETWORK), help="The plan to measure: network, straight or optimal"),
+    start: Start = typer.Option(Start("nearest"), help="optimal: start from (and count moves from) the nearest "
+                                                      "school or the official zones"),
+    stability: float = typer.Option(0.0, help="optimal: metres of walk a moved child is worth"),
+    mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
+    reach: float = typer.Option(REACH_M, help="As for 'read'"),
+    loose_max: float = typer.Option(LOOSE_MAX_M, help="As for 'read'"),
+    choices: Path = typer.Option(None, help="As for 'read'"),
+    places: Path = typer.Option(None, help="As for 'read'"),
+    boundary: Path = typer.Option(None, help="District boundary: a polygon file (GeoJSON, GeoPackage, KML, zipped "
+                                             "Shapefile); compounds and schools outside are left out"),
+    boundary_name: str = typer.Option(None, help="District boundary: the name of an administrative boundary in the "
+                                                 "OSM file (e.g. 锦江区)"),
+    out: Path = typer.Option(Path("out"), help="Folder for agreement.csv"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
+) -> None:
+    """How much of each school's listed streets a plan keeps in that school's catchment (length-weighted): writes
+    agreement.csv, one row per listed school and a last row '*' for the whole list."""
+    try:
+        zone = load_zone_source(zones)
+        inputs = _within(load_inputs(network, schools, demand, mode.value, coords=coords.value), network, boundary,
+                         boundary_name)
+        official, report = _read_list(inputs, zone, level.value, reach, loose_max, choices, places)
+        start_plan = None
+        if start.value == OFFICIAL and official is not None:
+            a = official.assignments
+            start_plan = dict(zip(a["compound_id"].astype(str), a["school_id"].astype(str), strict=True))
+        both = with_listed_schools(inputs, report)  # the list's schools of the level, located, on both sides
+        plan = run_scenario(both, Scenario(level.value, method.value, stability=stability), start=start_plan)
+        table = agreement(inputs.network, report, plan)
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    _say_read(inputs, report, lang.value)
+    typer.echo(t("cli.wrote", lang.value, path=write_bytes(out / "agreement.csv", report_csv(table))))
+    total = table.iloc[-1] if len(table) else None
+    if total is None or not bool(total["compared"]):
+        typer.echo(t("official.agreement_none", lang.value), err=True)
+        raise typer.Exit(code=1)
+    typer.echo(t("cli.zonetext.agreement", lang.value, share=100 * float(total["share"]),
+                 schools=int(table["compared"].iloc[:-1].sum()), listed=len(table) - 1))
+    if report.summary["unlocated_schools"]:
+        typer.echo(t("official.schools_unlocated", lang.value, count=report.summary["unlocated_schools"]), err=True)
 
 
 @zonetext.command("write")

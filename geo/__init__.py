@@ -33,6 +33,9 @@ _API = {
     # inputs
     "Inputs": "geo.inputs.model",
     "load_inputs": "geo.inputs.load",
+    "clip_inputs": "geo.inputs.boundary",
+    "boundary_from_file": "geo.inputs.boundary",
+    "boundary_from_osm": "geo.inputs.boundary",
     "load_network": "geo.inputs.osm",
     "load_schools": "geo.inputs.load",
     "load_compounds": "geo.inputs.load",
@@ -55,6 +58,8 @@ _API = {
     # official zone lists
     "read_zone_file": "geo.official.parse",
     "parse_zone_text": "geo.official.parse",
+    "official_plan": "geo.official.plan",
+    "agreement": "geo.official.plan",
     # errors
     "XuequError": "geo.errors",
     "InputError": "geo.errors",

@@ -18,11 +18,14 @@ never loads the solvers.
 - :mod:`~geo.inputs.coords`: GCJ-02 / BD-09 to WGS-84;
 - :mod:`~geo.inputs.load`: all inputs at once, :func:`~geo.inputs.load.load_inputs`;
 - :mod:`~geo.inputs.model`: :class:`~geo.inputs.model.Inputs`, what a zoning runs on;
+- :mod:`~geo.inputs.boundary`: a district boundary (a polygon file, or an OSM administrative boundary by name)
+  that clips the inputs and the study area;
 - :mod:`~geo.inputs.paths`: typed paths confined to the data roots;
 - :mod:`~geo.inputs.demo`: the generated demo district, :func:`~geo.inputs.demo.write_demo` (not imported here:
   reading a file never loads it).
 """
 
+from geo.inputs.boundary import boundary_from_file, boundary_from_osm, clip_inputs
 from geo.inputs.files import cache_dir, file_digest, write_bytes, write_text
 from geo.inputs.load import gcj_offset_warning, inputs_from_place, load_compounds, load_inputs, load_schools
 from geo.inputs.mapping import (
@@ -49,9 +52,12 @@ from geo.inputs.text import decode_text
 __all__ = [
     "Inputs",
     "apply_mapping",
+    "boundary_from_file",
+    "boundary_from_osm",
     "cache_dir",
     "check_osm",
     "check_upload_size",
+    "clip_inputs",
     "decode_text",
     "file_digest",
     "gcj_offset_warning",

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry.base import BaseGeometry
 
 from geo.network.distances import nearest_source, snap
 from geo.network.graph import Network
+from geo.official.check import edge_lines
 from geo.official.entries import ADDRESS, ALL, EVEN, ODD, SEGMENT, SIDE
 from geo.official.match import match_entries, street_index
-from geo.official.names import LOOSE, UNMATCHED, NameIndex, match_schools, normalise_name
+from geo.official.names import LOOSE, MATCHED, UNMATCHED, NameIndex, match_schools, normalise_name
 from geo.zoning.catchments import edge_samples, polygons_from_sites, study_area
 
 _PRIORITY = {SEGMENT: 0, SIDE: 1, ODD: 2, EVEN: 2, ADDRESS: 3, ALL: 4}
@@ -259,8 +261,8 @@ def assign_edges(network: Network, entries: pd.DataFrame, schools: list[str] | N
         if s < 0:
             skipped.append(_row(e, "school_not_found"))
             continue
-        if e["status"] == UNMATCHED:
-            skipped.append(_row(e, "street_not_matched"))
+        if e["status"] not in (MATCHED, LOOSE):  # unmatched, or a loose match rejected (geo.official.check)
+            skipped.append(_row(e, "street_not_matched" if e["status"] == UNMATCHED else "loose_rejected"))
             continue
         names = tuple(e["names"])
         kind = e["kind"]
@@ -413,6 +415,69 @@ def catchment_polygons(network: Network, node_label: np.ndarray, node_dist: np.n
     if area is None:
         area = study_area(network.xy[node_label >= 0], network.xy)
     return polygons_from_sites(xy, lab, n_schools, area)
+
+
+def reach_polygons(network: Network, edge_school: np.ndarray, node_label: np.ndarray, node_dist: np.ndarray,
+                   n_zones: int, reach_m: float, area: BaseGeometry, compounds: np.ndarray | None = None,
+                   compound_zone: np.ndarray | None = None) -> np.ndarray:
+    """One (multi)polygon per zone covering only what its listed streets reach.
+
+    A zone's polygon is the part of its street-following region (every street's nearest listed street,
+    :func:`catchment_polygons`) within ``reach_m`` of a street listed for it, plus the outlines of the compounds
+    it holds (a compound's entrance is within reach; its buildings may lie beyond), less the compounds of other
+    zones. Nothing else of the study area belongs to any zone: a list covers its streets, not the city.
+
+    Parameters
+    ----------
+    network : Network
+        The street network.
+    edge_school : ndarray of int
+        Each edge's zone (-1: not listed).
+    node_label, node_dist : ndarray
+        Each node's zone and walk to it (:func:`node_labels_from_edges`).
+    n_zones : int
+        How many zones (polygons).
+    reach_m : float
+        How far from a listed street a zone reaches (metres, straight).
+    area : Polygon
+        The study area (clips every polygon).
+    compounds : ndarray of geometries, optional
+        The compounds' outlines (network CRS).
+    compound_zone : ndarray of int, optional
+        Each compound's zone (-1: not covered).
+
+    Returns
+    -------
+    ndarray of geometries
+        One per zone, empty where a zone has no listed street on the network.
+    """
+    xy, lab = edge_samples(network, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12),
+                           edge_label=edge_school)
+    region = polygons_from_sites(xy, lab, n_zones, area)
+    out = np.empty(n_zones, dtype=object)
+    edge_school = np.asarray(edge_school, np.int64)
+    own = [shapely.Polygon()] * n_zones
+    if compounds is not None and compound_zone is not None:
+        zone = np.asarray(compound_zone, np.int64)
+        for z in range(n_zones):
+            hit = np.flatnonzero(zone == z)
+            own[z] = shapely.union_all(shapely.make_valid(compounds[hit])) if hit.size else shapely.Polygon()
+    others = shapely.union_all(np.asarray(own, dtype=object))
+    for z in range(n_zones):
+        edges = np.flatnonzero(edge_school == z)
+        reach = shapely.buffer(edge_lines(network, edges), reach_m) if edges.size else shapely.Polygon()
+        poly = shapely.union(shapely.intersection(region[z], reach), own[z])
+        poly = shapely.difference(poly, shapely.difference(others, own[z]))
+        out[z] = shapely.intersection(poly, area)
+    return np.asarray([_areal(p) for p in out], dtype=object)
+
+
+def _areal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygonal part of a geometry (an intersection can leave lines and points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def plan_edges(network: Network, node_label: np.ndarray, node_dist: np.ndarray | None = None) -> np.ndarray:

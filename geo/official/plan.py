@@ -10,6 +10,7 @@ school (:func:`compare_with_nearest`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,21 +20,29 @@ import pandas as pd
 import shapely
 
 from geo.inputs.demand import children_column
-from geo.inputs.schools import PRIMARY, schools_for_level
+from geo.inputs.schools import DEFAULT_CAPACITY, PRIMARY, schools_for_level
 from geo.network.distances import distance_matrix, snap
-from geo.official.edges import EdgeAssignment, assign_edges, node_labels_from_edges
+from geo.network.graph import Network
+from geo.official.agreement import AGREEMENT_COLUMNS, listed_agreement
+from geo.official.check import LOOSE_MAX_M, REJECTED, check_loose
+from geo.official.edges import EdgeAssignment, StreetEdges, assign_edges, node_labels_from_edges, reach_polygons
 from geo.official.match import link_schools, match_entries, match_report, street_index
 from geo.official.names import LOOSE, MATCHED, UNMATCHED
 from geo.official.parse import ZoneText, parse_zone_text
 from geo.zoning.assignment import NETWORK
 from geo.zoning.metrics import RADIUS_M, polsby_popper, school_table
-from geo.zoning.result import ZoningResult, build_result, catchment_polygons
+from geo.zoning.result import ZoningResult, build_result
 from geo.zoning.scenario import Scenario
 
 if TYPE_CHECKING:  # annotations only
     from geo.inputs.model import Inputs
 
 OFFICIAL = "official"
+# How far a compound's entrance may lie from a listed street, along the streets, and still be in its zone: a
+# short walk, half a Chengdu block (the blocks of the central city are 250-400 m across).
+REACH_M = 150.0
+# The plans a capacity-optimal zoning can start from (and count moves away from): nearest-school zones, or a list's.
+STARTS = ("nearest", OFFICIAL)
 COMPARISON_COLUMNS = ["compound_id", "compound", "children", "zone_school", "listed", "official", "official_name",
                       "nearest", "nearest_name", "official_m", "nearest_m", "extra_m", "farther"]
 
@@ -61,6 +70,15 @@ class OfficialReport:
         within reach).
     summary : dict
         The counts (the plan's summary when there is a plan).
+    loose : DataFrame
+        The loose street matches, each accepted or rejected by distance or by the planner
+        (:func:`geo.official.check.check_loose`).
+    zone_ids : tuple of str
+        Each zone's school id (``zone-N`` where the school has no location), in the order of ``edges.schools``.
+    added_schools : GeoDataFrame or None
+        The schools the list made schools of its level (a school whose name does not say its level, or one the
+        planner located), as a schools table (WGS-84): :func:`with_listed_schools` adds them to the inputs, so
+        that other plans can be compared with the list on the same schools.
     """
 
     entries: pd.DataFrame
@@ -70,23 +88,33 @@ class OfficialReport:
     edges: EdgeAssignment | None
     comparison: pd.DataFrame
     summary: dict
+    loose: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    zone_ids: tuple[str, ...] = ()
+    added_schools: gpd.GeoDataFrame | None = None
 
 
-def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, address: str = "street"
+def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, address: str = "street", *,
+                  reach_m: float = REACH_M, loose_max_m: float = LOOSE_MAX_M,
+                  choices: Mapping[tuple[str, str], bool] | None = None, places: gpd.GeoDataFrame | None = None,
                   ) -> tuple[ZoningResult | None, OfficialReport]:
     """An official zone list read against a dataset, as a plan.
 
-    One zone per listed school: first the zones of listed schools found in the schools table (in order of
-    listing; two names for one table school are one zone), then those of listed schools found nowhere. Each
-    compound is in the zone of its nearest listed street (none where no listed street is within reach).
+    One zone per listed school: first the zones of listed schools found with a location (in order of listing; two
+    names for one school are one zone), then those of listed schools found nowhere. A compound is in a zone when
+    its entrance (its street node) lies on, or within ``reach_m`` of walk from, a street listed for it (the nearest
+    such street's zone); every other compound is not covered by the list, and compared with nothing.
 
-    The result is built by :func:`geo.zoning.result.build_result` from each compound's zone, as the editor and
-    :func:`~geo.zoning.scenario.run_scenario` build theirs: catchments are unions of compound tiles, walks go
-    to the zone's school. A zone whose school is not in the table has no place to measure walks to: its
-    compounds are named with the zone (``school_id`` ``zone-N``) but count as unassigned in the figures, and
-    its row in the table and its catchment have no seats (``located`` False). Street nodes keep the list's
-    own labels (``node_label``: the zone of the nearest listed street), so the plan written back as text
-    (:func:`geo.official.write.plan_zone_text`) lists the listed streets.
+    Listed schools are looked for among the schools of the level, then among the schools whose name does not say
+    their level (:attr:`Inputs.unleveled`, 中学 / 学校: the list says the level), then among ``places`` (schools the
+    planner located: a table, or clicks on the map). Loose street matches are used only near the school
+    (:func:`geo.official.check.check_loose`).
+
+    The result is built by :func:`geo.zoning.result.build_result` from each compound's zone, as every plan is; its
+    catchments cover only what the listed streets reach (:func:`geo.official.edges.reach_polygons`). A zone whose
+    school has no location has no place to measure walks to: its compounds are named with the zone (``school_id``
+    ``zone-N``) but count as unassigned in the figures, and its row in the table and its catchment have no seats
+    (``located`` False). Street nodes keep the list's own labels (``node_label``: the zone of the nearest listed
+    street), so the plan written back as text (:func:`geo.official.write.plan_zone_text`) lists the listed streets.
 
     Parameters
     ----------
@@ -98,11 +126,20 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
         The school level of the list.
     address : str
         As for :func:`~geo.official.edges.assign_edges`: ``"street"`` or ``"skip"``.
+    reach_m : float
+        How far (walk, metres) from a listed street a compound's entrance may lie and still be in its zone.
+    loose_max_m : float
+        How far a loose street match may lie from the school's other streets and the school
+        (:data:`geo.official.check.LOOSE_MAX_M`).
+    choices : mapping of (school, street) to bool, optional
+        The planner's accept (True) or reject (False) of loose matches, by the names the list writes.
+    places : GeoDataFrame, optional
+        Schools the planner located: ``name`` (as the list writes it), optional ``capacity``, point geometry.
 
     Returns
     -------
     result : ZoningResult or None
-        The plan (``summary["method"] == "official"``; ``schools``: the listed schools found in the table;
+        The plan (``summary["method"] == "official"``; ``schools``: the listed schools with a location;
         assignments with ``listed_street_m``, ``farther`` and ``extra_m``); None when no listed street is on
         the network (the report says why).
     report : OfficialReport
@@ -113,49 +150,58 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
     net = inputs.network
     index = street_index(net)
     entries = match_entries(zone.entries, index)
-    streets = match_report(entries)
-    table = schools_for_level(inputs.schools, level).reset_index(drop=True)
+    # Every school the list names, those whose lines hold only areas or compounds (no street) too: they are counted
+    # among the schools not located, never dropped.
+    named = list(entries["school"]) + (list(zone.issues["school"]) if "school" in zone.issues else [])
+    listed = [str(s) for s in dict.fromkeys(named) if str(s).strip()]
+    table, links = _link(inputs, level, listed, places)
+    links["entries"] = links["name"].map(entries["school"].value_counts()).fillna(0).astype(int)
     table_ids = table["school_id"].astype(str).to_numpy()
     table_names = [str(n) for n in table["name"]]
-    listed = [str(s) for s in dict.fromkeys(entries["school"])]
-    links = link_schools(listed, table_names)
-    links["entries"] = links["name"].map(entries["school"].value_counts()).fillna(0).astype(int)
-    links["linked"] = links["index"] >= 0
-    links["school_id"] = [table_ids[i] if i >= 0 else "" for i in links["index"]]
+    table_xy = shapely.get_coordinates(table.geometry.to_crs(net.crs).to_numpy()) if len(table) else np.zeros((0, 2))
+    school_xy = {n: table_xy[i] for n, i in zip(links["name"], links["index"], strict=True) if i >= 0}
+    entries, loose = check_loose(net, entries, StreetEdges(net, index).edges, school_xy, loose_max_m, choices)
+    streets = match_report(entries)
     zone_of_listed, zone_table, zone_name, zone_id = _zones(links, table_ids, table_names)
     n_located = int((zone_table >= 0).sum())
 
     children = inputs.compounds[children_column(level)].to_numpy()
     m = len(children)
     u_node, u_off = inputs.compound_snap
-    totals = _counts(entries, streets, links, len(zone.issues)) | {"zones": len(zone_name)}
+    totals = _counts(entries, streets, links, len(zone.issues), loose) | {
+        "zones": len(zone_name), "unlocated_schools": len(zone_name) - n_located, "reach_m": float(reach_m),
+        "loose_max_m": float(loose_max_m)}
 
     if len(table):
-        s_node, s_off = snap(net, shapely.get_coordinates(table.geometry.to_crs(net.crs).to_numpy()))
+        s_node, s_off = snap(net, table_xy)
         dist = distance_matrix(net, s_node, s_off, u_node, u_off)
     else:
         s_node, dist = np.zeros(0, np.int64), np.zeros((0, m))
 
     edges = None
-    if (entries["status"] != UNMATCHED).any():
+    if entries["status"].isin([MATCHED, LOOSE]).any():
         edges = assign_edges(net, entries, None, address=address, index=index)  # schools: ``listed``, in order
         remap = np.append(zone_of_listed, -1)  # -1 stays -1
         edges = EdgeAssignment(remap[edges.edge_school], tuple(zone_name), edges.flags, edges.conflicts,
                                edges.skipped)
+    added = table[table["found"] != "table"].drop(columns=["seats", "found"]).reset_index(drop=True)
+    extra = {"loose": loose, "zone_ids": tuple(zone_id), "added_schools": added}
     if edges is None or not (edges.edge_school >= 0).any():
         comparison = pd.DataFrame(columns=COMPARISON_COLUMNS)
         return None, OfficialReport(entries, zone.issues, streets, links, edges, comparison,
-                                    totals | {"compounds": m, "listed_compounds": 0, "covered": 0,
-                                              "farther": 0, "children_farther": 0.0})
+                                    totals | {"compounds": m, "listed_compounds": 0, "unlisted_compounds": m,
+                                              "covered": 0, "farther": 0, "children_farther": 0.0}, **extra)
 
     node_label, node_dist = node_labels_from_edges(net, edges.edge_school)
-    comp_zone = node_label[u_node]  # each compound's zone, -1: no listed street within reach
     listed_m = node_dist[u_node] + u_off
+    comp_zone = np.where(node_dist[u_node] <= reach_m, node_label[u_node], -1)  # -1: no listed street in reach
     official = np.where(comp_zone >= 0, zone_table[np.maximum(comp_zone, 0)], -1)  # its table school
     located = official >= 0
     label = np.where(located, comp_zone, -1)  # located zones come first: a zone's index is its school's
     walk = dist[np.maximum(official, 0), np.arange(m)] if len(table) else np.full(m, np.nan)
     walk = np.where(located, walk, np.nan)
+    polys = reach_polygons(net, edges.edge_school, node_label, node_dist, len(zone_name), reach_m, inputs.area,
+                           inputs.compounds_projected.to_numpy(), comp_zone)
 
     names = inputs.compounds["name"].to_numpy()
     zone_names = np.asarray(zone_name + [""], dtype=object)
@@ -175,7 +221,8 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
 
     comp = comparison_summary(comparison.assign(official=official), children)
     inside = comp_zone >= 0
-    totals |= {"listed_compounds": int(inside.sum()), "unlisted_children": float(children[~inside].sum()),
+    totals |= {"listed_compounds": int(inside.sum()), "unlisted_compounds": int((~inside).sum()),
+               "unlisted_children": float(children[~inside].sum()),
                "unlocated_compounds": int((inside & ~located).sum()),
                "listed_m": float(net.edge_length[edges.edge_school >= 0].sum()) / (2 if net.mode == "walk" else 1),
                "covered": comp["covered"], "farther": comp["farther"], "children_farther": comp["children_farther"],
@@ -185,15 +232,115 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
     result = build_result(
         inputs, Scenario(level, NETWORK), table.iloc[located_rows].reset_index(drop=True), label, walk,
         s_node=s_node[located_rows], children=children, baseline=nearest, warnings=inputs.warnings,
+        polygons=polys[:n_located],
         extra_columns={"listed_street_m": listed_m, "farther": comparison["farther"].to_numpy(bool),
                        "extra_m": comparison["extra_m"].to_numpy(float)},
         extra_summary=totals, node_label=node_label, node_dist=node_dist)
     if n_located < len(zone_name):
-        result = _with_unlocated_zones(result, inputs.tiles, comp_zone, n_located, zone_id, zone_name, children,
-                                       RADIUS_M[level])
+        result = _with_unlocated_zones(result, polys[n_located:], comp_zone, n_located, zone_id, zone_name,
+                                       children, RADIUS_M[level])
     else:
         result = dataclasses.replace(result, table=result.table.assign(located=True))
-    return result, OfficialReport(entries, zone.issues, streets, links, edges, comparison, result.summary)
+    return result, OfficialReport(entries, zone.issues, streets, links, edges, comparison, result.summary, **extra)
+
+
+def with_listed_schools(inputs: Inputs, report: OfficialReport) -> Inputs:
+    """The inputs with the schools a list made schools of its level (:attr:`OfficialReport.added_schools`).
+
+    A primary list naming 成都双语实验学校 (a name that does not say its level) says it is a primary school; a
+    school the planner located is one too. With them added, nearest-school or optimal zoning of the same inputs can
+    be compared with the list school by school.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        What the list was read against.
+    report : OfficialReport
+        The list as read.
+
+    Returns
+    -------
+    Inputs
+        ``inputs`` itself when the list added no school, else a copy with them in ``schools`` (and no longer in
+        ``unleveled``).
+    """
+    added = report.added_schools
+    if added is None or not len(added):
+        return inputs
+    schools = gpd.GeoDataFrame(pd.concat([inputs.schools, added.to_crs(inputs.schools.crs)], ignore_index=True),
+                               crs=inputs.schools.crs)
+    unleveled = inputs.unleveled
+    if unleveled is not None and len(unleveled):
+        unleveled = unleveled[~unleveled["school_id"].astype(str).isin(set(added["school_id"].astype(str)))]
+    return dataclasses.replace(inputs, schools=schools.reset_index(drop=True), unleveled=unleveled)
+
+
+def agreement(network: Network, report: OfficialReport, result: ZoningResult) -> pd.DataFrame:
+    """How much of each listed school's streets a plan keeps in that school's catchment
+    (:func:`geo.official.agreement.listed_agreement` for this list's edges).
+
+    Parameters
+    ----------
+    network : Network
+        The network the list was read against.
+    report : OfficialReport
+        The list, as read by :func:`official_plan`.
+    result : ZoningResult
+        Any plan on the same inputs (nearest, optimal, edited, or the official plan itself).
+
+    Returns
+    -------
+    DataFrame
+        Per school and a last row of totals (``school`` "*"); empty when no listed street is on the network.
+    """
+    if report.edges is None:
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    return listed_agreement(network, report.edges.edge_school, report.zone_ids, report.edges.schools, result)
+
+
+def _link(inputs: Inputs, level: str, listed: list[str], places: gpd.GeoDataFrame | None
+          ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The schools a list can stand for, and each listed school's row among them.
+
+    Candidates: the schools of the level (all kept, for the comparison with the nearest school), then the
+    schools whose name does not say their level and the planner's placed schools (kept only when a listed school
+    links to one, then as schools of the list's level with default seats unless given).
+
+    Returns
+    -------
+    table : GeoDataFrame
+        The schools of the plan, with ``seats`` and ``found`` (``table``, ``unleveled`` or ``placed``).
+    links : DataFrame
+        :func:`geo.official.match.link_schools` with ``index`` into ``table``, ``linked``, ``school_id`` and
+        ``found``.
+    """
+    own = schools_for_level(inputs.schools, level).reset_index(drop=True).assign(found="table")
+    parts = [own]
+    for found, extra in (("unleveled", inputs.unleveled), ("placed", places)):
+        if extra is None or not len(extra):
+            continue
+        extra = extra.to_crs("EPSG:4326").reset_index(drop=True)
+        cap = pd.to_numeric(extra["capacity"], errors="coerce") if "capacity" in extra else pd.Series(np.nan, index=extra.index)
+        cap = cap.where(cap > 0)
+        ids = extra["school_id"].astype(str) if "school_id" in extra else pd.Series(
+            [f"placed-{i + 1}" for i in range(len(extra))])
+        parts.append(gpd.GeoDataFrame(
+            {"school_id": ids.to_numpy(), "name": extra["name"].astype(str).to_numpy(), "level": level,
+             "capacity": cap.fillna(DEFAULT_CAPACITY[level]).astype(np.int64).to_numpy(),
+             "capacity_estimated": cap.isna().to_numpy(), "seats": cap.fillna(DEFAULT_CAPACITY[level]).astype(np.int64).to_numpy(),
+             "found": found}, geometry=extra.geometry.to_numpy(), crs="EPSG:4326"))
+    cand = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    links = link_schools(listed, [str(n) for n in cand["name"]])
+    keep = (cand["found"] == "table").to_numpy().copy()
+    keep[links.loc[links["index"] >= 0, "index"].to_numpy(np.int64)] = True
+    new_index = np.cumsum(keep) - 1
+    table = cand[keep].reset_index(drop=True)
+    table["seats"] = table["seats"].astype(np.int64)
+    links["index"] = [int(new_index[i]) if i >= 0 else -1 for i in links["index"]]
+    links["linked"] = links["index"] >= 0
+    links["school_id"] = [str(table["school_id"].iloc[i]) if i >= 0 else "" for i in links["index"]]
+    links["found"] = [str(table["found"].iloc[i]) if i >= 0 else "" for i in links["index"]]
+    return table, links
 
 
 def _zones(links: pd.DataFrame, table_ids: np.ndarray, table_names: list[str]
@@ -222,7 +369,8 @@ def _zones(links: pd.DataFrame, table_ids: np.ndarray, table_names: list[str]
     return zone_of_listed, zone_table, zone_name, zone_id
 
 
-def _counts(entries: pd.DataFrame, streets: pd.DataFrame, links: pd.DataFrame, issues: int) -> dict:
+def _counts(entries: pd.DataFrame, streets: pd.DataFrame, links: pd.DataFrame, issues: int,
+            loose: pd.DataFrame) -> dict:
     """How many entries, streets and schools of the list matched."""
     counts = streets["status"].value_counts()
     ecounts = entries["status"].value_counts()
@@ -230,21 +378,23 @@ def _counts(entries: pd.DataFrame, streets: pd.DataFrame, links: pd.DataFrame, i
             "streets_matched": int(counts.get(MATCHED, 0)), "streets_loose": int(counts.get(LOOSE, 0)),
             "streets_unmatched": int(counts.get(UNMATCHED, 0)), "entries_matched": int(ecounts.get(MATCHED, 0)),
             "entries_loose": int(ecounts.get(LOOSE, 0)), "entries_unmatched": int(ecounts.get(UNMATCHED, 0)),
+            "entries_rejected": int(ecounts.get(REJECTED, 0)),
+            "streets_rejected": int(counts.get(REJECTED, 0)),
+            "loose_rejected": int((~loose["accepted"].astype(bool)).sum()) if len(loose) else 0,
             "listed_schools": len(links), "linked_schools": int(links["linked"].sum())}
 
 
-def _with_unlocated_zones(result: ZoningResult, tiles: np.ndarray, comp_zone: np.ndarray, n_located: int,
+def _with_unlocated_zones(result: ZoningResult, polys: np.ndarray, comp_zone: np.ndarray, n_located: int,
                           zone_id: list[str], zone_name: list[str], children: np.ndarray,
                           radius: float) -> ZoningResult:
     """The plan with the zones of listed schools not in the schools table added after the others: their
-    compounds named with the zone, a catchment each (the union of their compounds' tiles, as for any zone) and
+    compounds named with the zone, a catchment each (what its streets reach, as for any zone) and
     a table row without seats or walks (there is no school to walk to)."""
     k = len(zone_name) - n_located
     unl = comp_zone >= n_located
     lab = np.where(unl, comp_zone - n_located, -1)
     ids = np.asarray(zone_id[n_located:], dtype=object)
     names = np.asarray(zone_name[n_located:], dtype=object)
-    polys = catchment_polygons(tiles, lab, k)
     tab = school_table(lab, np.zeros(len(lab)), children, ids, names, np.zeros(k), radius)
     tab["seats"] = pd.array([pd.NA] * k, dtype="Int64")
     for c in ("utilisation", "mean_m", "median_m", "p90_m", "within_radius"):

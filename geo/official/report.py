@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.inputs.model import Inputs
 from geo.network.graph import Network
 from geo.official.match import match_entries, street_index
 from geo.official.names import LOOSE, MATCHED, UNMATCHED, City, load_city, normalise_school
@@ -32,7 +33,8 @@ def district_of(file_name: str, city: City | None = None) -> str:
     return (city or load_city()).district_of(file_name)
 
 
-def match_table(zone_dir: str | Path, network: Network, city: City | None = None) -> pd.DataFrame:
+def match_table(zone_dir: str | Path, network: Network, city: City | None = None,
+                inputs: Inputs | None = None, level: str = "primary") -> pd.DataFrame:
     """For each district (all of its files together), how many listed streets matched the network exactly,
     loosely or not at all.
 
@@ -45,6 +47,12 @@ def match_table(zone_dir: str | Path, network: Network, city: City | None = None
     city : City, optional
         Whose ``zone_files`` say which district a file belongs to, and whose prefixes names are stripped of;
         default: Chengdu.
+    inputs : Inputs, optional
+        Schools and compounds on ``network``: each district's list is then also read as a plan
+        (:func:`geo.official.plan.official_plan`), adding ``loose_rejected`` (loose matches too far from their
+        school), ``schools`` / ``schools_located`` and ``compounds_covered`` (within reach of a listed street).
+    level : str
+        The lists' school level, with ``inputs``.
 
     Returns
     -------
@@ -80,6 +88,17 @@ def match_table(zone_dir: str | Path, network: Network, city: City | None = None
             "entries_unmatched": int(ec.get(UNMATCHED, 0)),
             "issues": int(sum(len(z.issues) for _, z in files)),
         })
+        if inputs is not None:
+            from geo.official.plan import official_plan  # plan imports this module's neighbours, not the reverse
+
+            zone = ZoneText(e.drop(columns=["_school", "status", "names", "score", "candidates", "reason"],
+                                   errors="ignore").reset_index(drop=True),
+                            pd.concat([z.issues for _, z in files], ignore_index=True))
+            _, rep = official_plan(inputs, zone, level)
+            sm = rep.summary
+            rows[-1] |= {"loose_rejected": sm["loose_rejected"], "schools": sm["zones"],
+                         "schools_located": sm["zones"] - sm["unlocated_schools"],
+                         "compounds_covered": sm["listed_compounds"], "compounds": sm["compounds"]}
     return pd.DataFrame(rows).sort_values("district", ignore_index=True)
 
 

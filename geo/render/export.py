@@ -201,7 +201,13 @@ def table_csv(table: pd.DataFrame) -> bytes:
     data
         The file's bytes.
     """
-    return safe_frame(table).to_csv(index=False, float_format="%.4g", lineterminator="\n").encode("utf-8-sig")
+    return safe_frame(table).to_csv(index=False, float_format=_number, lineterminator="\n").encode("utf-8-sig")
+
+
+def _number(v: float) -> str:
+    """A float as a table shows it: four significant digits, whole numbers from 1,000 up (33510 m, never
+    3.351e+04)."""
+    return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
 def school_table_xlsx(df: pd.DataFrame, sheet: str = "schools") -> bytes:
