@@ -23,7 +23,7 @@ from pathlib import Path
 
 import typer
 
-from geo.errors import XuequError
+from geo.errors import InputError, XuequError
 from geo.inputs.boundary import boundary_from_file, boundary_from_osm, clip_inputs
 from geo.inputs.coords import SYSTEMS, WGS84
 from geo.inputs.demo import write_demo
@@ -130,6 +130,10 @@ def zones(
                                                     "GB 50180 default, 500 primary / 1000 junior)"),
     default_seats: int = typer.Option(None, min=1, help="Seats of a school with no capacity (default: China's "
                                                         "standard class sizes, 1620 primary / 1500 junior)"),
+    boundary: Path = typer.Option(None, help="District boundary: a polygon file (GeoJSON, GeoPackage, KML, zipped "
+                                             "Shapefile); compounds and schools outside are left out"),
+    boundary_name: str = typer.Option(None, help="District boundary: the name of an administrative boundary in the "
+                                                 "OSM file (e.g. 锦江区)"),
 ) -> None:
     """Catchments (nearest or capacity-optimal): writes catchments.geojson, assignments.geojson, schools.csv.
     Without --network, on straight-line distances (methods straight and optimal)."""
@@ -140,6 +144,7 @@ def zones(
         inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value,
                              schools_mapping=s_map or None, compounds_mapping=c_map or None,
                              default_seats=default_seats)
+        inputs = _within(inputs, network, boundary, boundary_name)
         given = getattr(ctx.get_parameter_source("method"), "name", "DEFAULT") != "DEFAULT"
         how = method.value if network is not None or given else STRAIGHT  # no streets: as the crow flies
         result = run_scenario(inputs, Scenario(level.value, how, solver=solver.value, tolerance=tolerance,
@@ -228,10 +233,12 @@ def zonetext_read(
                      farther=s["farther"]))
 
 
-def _within(inputs, network: Path, boundary: Path | None, boundary_name: str | None):
+def _within(inputs, network: Path | None, boundary: Path | None, boundary_name: str | None):
     """The inputs clipped at a district boundary, when one is given (a polygon file, or a name in the OSM file)."""
     if boundary:
         return clip_inputs(inputs, boundary_from_file(boundary), Path(boundary).name)
+    if boundary_name and network is None:
+        raise InputError("err.boundary_needs_osm", name=boundary_name)
     if boundary_name:
         return clip_inputs(inputs, boundary_from_osm(network, boundary_name), boundary_name)
     return inputs

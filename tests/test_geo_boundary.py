@@ -115,3 +115,10 @@ def test_the_command_clips_an_official_list_at_a_boundary(tmp_path):
     lon = np.array([shapely.geometry.shape(f["geometry"]).representative_point().x for f in feats])
     assert (lon <= 104.2581).all()
     assert "outside the boundary" in clipped.output
+
+
+def test_a_boundary_by_name_needs_the_osm_file(tmp_path):
+    res = CliRunner().invoke(cli, ["zones", "--schools", str(DEMO / "schools.csv"), "--demand",
+                                   str(DEMO / "compounds.geojson"), "--boundary-name", "锦江区", "--out",
+                                   str(tmp_path), "--lang", "en"])
+    assert res.exit_code == 2 and "give --network too" in res.output
