@@ -4,7 +4,10 @@ drawn as zones, compared with nearest-school zoning, and any plan written back a
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -12,6 +15,7 @@ from streamlit_folium import st_folium
 from app.common import (
     dataset_digest,
     download_row,
+    inert,
     inert_t,
     leaflet_assets,
     load_dataset,
@@ -20,19 +24,30 @@ from app.common import (
     zoning,
 )
 from app.state import Dataset
+from geo.errors import XuequError
 from geo.inputs import Inputs
 from geo.inputs.paths import check_under_roots
 from geo.inputs.schools import LEVELS
 from geo.official import (
+    LOOSE_MAX_M,
     MAX_ZONE_TEXT_BYTES,
+    REACH_M,
+    ChoiceBook,
     ZoneText,
+    agreement,
+    load_places,
     load_zone_source,
     official_plan,
     parse_zone_text,
+    places_frame,
     plan_zone_text,
     read_zone_upload,
     report_csv,
+    with_listed_schools,
+    zone_digest,
 )
+from geo.official.names import LOOSE_REASON_KEYS
+from geo.plans.store import data_dir
 from geo.render import export
 from geo.render.i18n import t
 from geo.render.maps import official_map
@@ -41,6 +56,7 @@ from geo.zoning.scenario import Scenario, ZoningResult
 
 SOURCES = ("paste", "upload", "path")
 FORMATS = {"text": ("txt", "text/plain"), "markdown": ("md", "text/markdown"), "csv": ("csv", "text/csv")}
+DASH = "—"  # a cell with no figure (never "None" or "nan")
 
 
 # --- cached glue -----------------------------------------------------------------------------------------
@@ -61,8 +77,21 @@ def _zone_from_text(text: str, source: str) -> ZoneText:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _official(_inputs: Inputs, data_key: str, level: str, zone_key: str, _zone: ZoneText):
-    return official_plan(_inputs, _zone, level)
+def _places_from_bytes(name: str, data: bytes):
+    return load_places(name, name=name, data=data)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _official(_inputs: Inputs, data_key: str, level: str, zone_key: str, _zone: ZoneText, reach_m: float,
+              loose_max_m: float, choices: tuple[tuple[str, str, bool], ...], places_key: str, _places):
+    """The list as a plan, once per dataset, level, list, distances, loose-match choices and school places."""
+    return official_plan(_inputs, _zone, level, reach_m=reach_m, loose_max_m=loose_max_m,
+                         choices={(s, t_): a for s, t_, a in choices}, places=_places)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _agreement(_inputs: Inputs, _report, _result: ZoningResult, key: str) -> pd.DataFrame:
+    return agreement(_inputs.network, _report, _result)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -94,6 +123,34 @@ def _use_text(text: str) -> None:
     st.session_state["zone_paste"] = text
 
 
+def _book(lang: str) -> ChoiceBook | None:
+    """The planner's decisions on lists (loose matches, school places), in the user's data folder; None (said in
+    the page) when that folder cannot be made."""
+    try:
+        return ChoiceBook(data_dir() / "zone-choices")
+    except XuequError as err:
+        show_error(err, lang)
+        return None
+
+
+def _number(value: object, fmt: str) -> str:
+    """A figure for a table cell, or a dash where there is none."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DASH
+    return fmt.format(v) if np.isfinite(v) else DASH
+
+
+def _texts(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with every missing cell empty (a table never shows "None" or "nan")."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else v)
+    return out
+
+
 # --- pieces of the page ----------------------------------------------------------------------------------
 
 def _zone_input(lang: str) -> tuple[ZoneText | None, str]:
@@ -123,6 +180,45 @@ def _zone_input(lang: str) -> tuple[ZoneText | None, str]:
     return _zone_from_text(text, source_name), "paste:" + hashlib.sha256((source_name + text).encode()).hexdigest()
 
 
+def _settings(lang: str) -> tuple[float, float]:
+    """How far a compound's entrance may be from a listed street, and a loose match from the school's other
+    streets or the school; both stated under the inputs."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    c1, c2 = st.columns(2)
+    reach = c1.number_input(T("official.reach"), min_value=0.0, max_value=3000.0, value=float(REACH_M), step=25.0,
+                            format="%.0f", key="zone_reach", help=T("official.reach.help"))
+    loose = c2.number_input(T("official.loose_max"), min_value=0.0, max_value=20000.0, value=float(LOOSE_MAX_M),
+                            step=50.0, format="%.0f", key="zone_loose_max", help=T("official.loose_max.help"))
+    st.caption(T("official.settings.caption", reach=reach, loose=loose))
+    return float(reach), float(loose)
+
+
+def _places_input(book: ChoiceBook | None, zdigest: str, lang: str):
+    """The places given to the list's schools: clicked on the map (remembered for the list) and an uploaded
+    locations table; returns them as one table (None when none) and a key of them."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    clicked = book.places(zdigest) if book is not None else {}
+    with st.expander(T("official.place.table"), expanded=False):
+        up = st.file_uploader(T("official.place.upload"), type=["csv", "xlsx", "geojson", "json"],
+                              key="zone_places_upload", help=T("official.place.upload.help"))
+    parts, key = [], json.dumps(sorted(clicked.items()), ensure_ascii=False)
+    if clicked:
+        parts.append(places_frame(clicked))
+    if up is not None:
+        data = up.getvalue()
+        try:
+            table = _places_from_bytes(up.name, data)
+        except XuequError as err:
+            show_error(err, lang)
+        else:
+            parts.append(table)
+            key += "|" + hashlib.sha256(data).hexdigest()
+    if not parts:
+        return None, ""
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frame, hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def _issues_table(issues: pd.DataFrame, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     st.subheader(T("official.issues", count=len(issues)))
@@ -135,7 +231,12 @@ def _issues_table(issues: pd.DataFrame, lang: str) -> None:
            "school": st.column_config.TextColumn(T("col.school_name")),
            "text": st.column_config.TextColumn(T("official.col.text")),
            "reason": st.column_config.TextColumn(T("official.col.reason"))}
-    st.dataframe(df[list(cfg)], column_config=cfg, hide_index=True, width="stretch", key="zone_issues")
+    st.dataframe(_texts(df[list(cfg)]), column_config=cfg, hide_index=True, width="stretch", key="zone_issues")
+
+
+def _reason(reason: object, lang: str) -> str:
+    key = LOOSE_REASON_KEYS.get(str(reason or ""))
+    return t(key, lang) if key else ""
 
 
 def _match_tables(report, lang: str) -> None:
@@ -148,8 +249,9 @@ def _match_tables(report, lang: str) -> None:
     c3.metric(T("zone.status.unmatched"), s["streets_unmatched"])
     c4.metric(T("official.schools_linked"), f"{s['linked_schools']} / {s['listed_schools']}")
     st.caption(T("official.matches.caption", streets=s["streets"], entries=s["entries"],
-                 matched=s["entries_matched"], loose=s["entries_loose"], unmatched=s["entries_unmatched"]))
-    order = {"unmatched": 0, "loose": 1, "matched": 2}
+                 matched=s["entries_matched"], loose=s["entries_loose"], unmatched=s["entries_unmatched"],
+                 rejected=s.get("entries_rejected", 0)))
+    order = {"unmatched": 0, "rejected": 1, "loose": 2, "matched": 3}
     streets = report.streets.copy()
     if len(streets):
         streets = streets.sort_values("status", key=lambda c: c.map(order), kind="stable")
@@ -163,18 +265,26 @@ def _match_tables(report, lang: str) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(T("official.streets"))
-        st.dataframe(streets.reindex(columns=list(cfg)), column_config=cfg, hide_index=True, width="stretch",
-                     key="zone_streets")
-    schools = report.schools.assign(status=report.schools["status"].map(lambda k: t(f"zone.status.{k}", lang)))
+        st.dataframe(_texts(streets.reindex(columns=list(cfg))), column_config=cfg, hide_index=True,
+                     width="stretch", key="zone_streets")
+    found = {"table": T("official.found.table"), "unleveled": T("official.found.unleveled"),
+             "placed": T("official.found.placed")}
+    sch = report.schools
+    schools = sch.assign(
+        status=sch["status"].map(lambda k: t(f"zone.status.{k}", lang)),
+        found=[found.get(str(f), T("official.found.none")) for f in sch.get("found", pd.Series("", index=sch.index))],
+        reason=sch.get("reason", pd.Series("", index=sch.index)).map(lambda r: _reason(r, lang)))
     scfg = {"name": st.column_config.TextColumn(T("official.col.listed_school")),
             "status": st.column_config.TextColumn(T("official.col.status")),
             "table_name": st.column_config.TextColumn(T("official.col.table_school")),
+            "found": st.column_config.TextColumn(T("official.col.found")),
+            "reason": st.column_config.TextColumn(T("official.col.reason")),
             "candidates": st.column_config.TextColumn(T("official.col.candidates")),
             "entries": st.column_config.NumberColumn(T("official.col.entries"), format="%d")}
     with right:
         st.markdown(T("official.schools"))
-        st.dataframe(schools.reindex(columns=list(scfg)), column_config=scfg, hide_index=True, width="stretch",
-                     key="zone_schools")
+        st.dataframe(_texts(schools.reindex(columns=list(scfg))), column_config=scfg, hide_index=True,
+                     width="stretch", key="zone_schools")
     edges = report.edges
     if edges is not None and (len(edges.flags) or len(edges.conflicts)):
         with st.expander(T("official.flags", flags=len(edges.flags), conflicts=len(edges.conflicts))):
@@ -185,21 +295,197 @@ def _match_tables(report, lang: str) -> None:
                         "school": st.column_config.TextColumn(T("col.school_name")),
                         "text": st.column_config.TextColumn(T("official.col.text")),
                         "flag": st.column_config.TextColumn(T("official.col.reason"))}
-                st.dataframe(flags.reindex(columns=list(fcfg)), column_config=fcfg, hide_index=True, width="stretch",
-                             key="zone_flags")
+                st.dataframe(_texts(flags.reindex(columns=list(fcfg))), column_config=fcfg, hide_index=True,
+                             width="stretch", key="zone_flags")
             if len(edges.conflicts):
                 ccfg = {"street": st.column_config.TextColumn(T("official.col.street")),
                         "schools": st.column_config.TextColumn(T("official.col.schools")),
                         "kept": st.column_config.TextColumn(T("official.col.kept")),
                         "length_m": st.column_config.NumberColumn(T("official.col.length_m"), format="%.0f")}
-                st.dataframe(edges.conflicts.reindex(columns=list(ccfg)), column_config=ccfg, hide_index=True,
-                             width="stretch", key="zone_conflicts")
+                st.dataframe(_texts(edges.conflicts.reindex(columns=list(ccfg))), column_config=ccfg,
+                             hide_index=True, width="stretch", key="zone_conflicts")
+
+
+def _forget_choices(book: ChoiceBook, zdigest: str, keys: list[tuple[str, str]]) -> None:
+    """The reset button's callback: the distance rule decides every loose match again."""
+    for school, street in keys:
+        book.set(zdigest, school, street, None)
+    st.session_state["zone_loose_ver"] = st.session_state.get("zone_loose_ver", 0) + 1
+
+
+def _loose_editor(report, book: ChoiceBook | None, zdigest: str, lang: str) -> None:
+    """Every loose street match, where it lies and whether it is used; the planner accepts or rejects each, and
+    the choice is kept for this list (the page runs again with it)."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    loose = report.loose
+    s = report.summary
+    rejected = int((~loose["accepted"].astype(bool)).sum()) if len(loose) else 0
+    st.subheader(T("official.loose", count=len(loose), rejected=rejected))
+    if loose.empty:
+        st.caption(T("official.loose.none"))
+        return
+    st.caption(T("official.loose.caption", distance=s.get("loose_max_m", LOOSE_MAX_M)))
+    by = {"auto": T("official.by.auto"), "planner": T("official.by.planner")}
+    base = pd.DataFrame({
+        "school": loose["school"].astype(str).to_numpy(), "street": loose["street"].astype(str).to_numpy(),
+        "names": loose["names"].fillna("").astype(str).to_numpy(),
+        "reason": [_reason(r, lang) for r in loose["reason"]],
+        "distance": [_number(v, "{:,.0f}") for v in loose["distance_m"]],
+        "accepted": loose["accepted"].astype(bool).to_numpy(),
+        "by": [by.get(str(b), "") for b in loose["by"]]})
+    cfg = {"school": st.column_config.TextColumn(T("col.school_name")),
+           "street": st.column_config.TextColumn(T("official.col.street")),
+           "names": st.column_config.TextColumn(T("official.col.network_names")),
+           "reason": st.column_config.TextColumn(T("official.col.reason")),
+           "distance": st.column_config.TextColumn(T("official.col.distance_m"), help=T("official.col.distance_m.help")),
+           "accepted": st.column_config.CheckboxColumn(T("official.col.accepted")),
+           "by": st.column_config.TextColumn(T("official.col.by"))}
+    ver = st.session_state.get("zone_loose_ver", 0)
+    edited = st.data_editor(base, column_config=cfg, hide_index=True, width="stretch", num_rows="fixed",
+                            disabled=[c for c in cfg if c != "accepted"], key=f"zone_loose_{zdigest}_{ver}")
+    if book is None:
+        return
+    changed = np.flatnonzero(edited["accepted"].to_numpy(bool) != base["accepted"].to_numpy(bool))
+    if changed.size:
+        try:
+            for i in changed:
+                book.set(zdigest, base["school"].iloc[i], base["street"].iloc[i], bool(edited["accepted"].iloc[i]))
+        except OSError as err:
+            show_error(err, lang)
+            return
+        st.session_state["zone_loose_ver"] = ver + 1
+        st.rerun()
+    mine = [(str(a), str(b)) for a, b, w in zip(loose["school"], loose["street"], loose["by"]) if w == "planner"]
+    if mine:
+        st.button(T("official.loose.reset", count=len(mine)), key="zone_loose_reset", on_click=_forget_choices,
+                  args=(book, zdigest, mine))
+
+
+def _lonlat(text: str) -> tuple[float, float] | None:
+    """ "104.08, 30.66" (or "30.66, 104.08": a latitude is never over 90) as (lon, lat); None if not so."""
+    nums = re.findall(r"[-+]?\d+(?:\.\d+)?", text)
+    if len(nums) != 2:
+        return None
+    a, b = float(nums[0]), float(nums[1])
+    if abs(a) <= 90 < abs(b) <= 180:
+        a, b = b, a
+    return (a, b) if abs(a) <= 180 and abs(b) <= 90 else None
+
+
+def _place_typed(book: ChoiceBook, zdigest: str, bounds: tuple[float, float, float, float]) -> None:
+    """The place button's callback: the school chosen goes where the coordinates typed say, when they are in the
+    dataset's area."""
+    school = st.session_state.get("zone_place_school")
+    where = _lonlat(st.session_state.get("zone_place_lonlat", ""))
+    minx, miny, maxx, maxy = bounds
+    if school is None:
+        return
+    if where is None or not (minx <= where[0] <= maxx and miny <= where[1] <= maxy):
+        st.session_state["zone_place_bad"] = True
+        return
+    book.place(zdigest, school, where)
+    st.session_state["zone_place_school"] = None
+    st.session_state["zone_place_lonlat"] = ""
+
+
+def _unplace(book: ChoiceBook, zdigest: str, name: str) -> None:
+    book.place(zdigest, name, None)
+
+
+def _place_controls(report, book: ChoiceBook | None, zdigest: str, bounds, lang: str) -> str | None:
+    """Placing the listed schools that no table locates: choose one, then click the map (or type its
+    coordinates); the places given are listed, each with a remove button. Returns the school being placed."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    if book is None:
+        return None
+    unlocated = [str(n) for n, ok in zip(report.schools["name"], report.schools["linked"]) if not ok]
+    placed = book.places(zdigest)
+    if not unlocated and not placed:
+        return None
+    st.markdown(T("official.place"))
+    if st.session_state.pop("zone_place_reset", False) or st.session_state.get("zone_place_school") not in (
+            None, *unlocated):
+        st.session_state["zone_place_school"] = None
+    c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+    school = c1.selectbox(T("official.place.school"), unlocated, index=None, placeholder=T("official.place.pick"),
+                          key="zone_place_school", disabled=not unlocated)
+    c2.text_input(T("official.place.lonlat"), key="zone_place_lonlat", placeholder="104.0800, 30.6600",
+                  disabled=school is None, help=T("official.place.lonlat.help"))
+    c3.button(T("official.place.go"), key="zone_place_go", disabled=school is None, on_click=_place_typed,
+              args=(book, zdigest, bounds))
+    if st.session_state.pop("zone_place_bad", False):
+        st.error(T("official.place.bad", west=bounds[0], south=bounds[1], east=bounds[2], north=bounds[3]),
+                 icon=":material/warning:")
+    if school is not None:
+        st.info(inert_t("official.place.click", lang, school=school), icon=":material/ads_click:")
+    if placed:
+        st.caption(T("official.placed", count=len(placed)))
+        for i, (name, (lon, lat)) in enumerate(sorted(placed.items())):
+            a, b = st.columns([5, 1], vertical_alignment="center")
+            a.markdown(f"{inert(name)} · {lon:.5f}, {lat:.5f}")
+            b.button(T("official.place.remove"), key=f"zone_unplace_{i}", on_click=_unplace, args=(book, zdigest, name))
+    return school
+
+
+def _take_click(out: dict | None, school: str | None, book: ChoiceBook | None, zdigest: str) -> None:
+    """A click on the map places the school being placed (each click once: the map keeps its last click)."""
+    click = (out or {}).get("last_clicked")
+    if not click:
+        return
+    seen = (click.get("lat"), click.get("lng"))
+    if st.session_state.get("zone_click_seen") == seen:
+        return
+    st.session_state["zone_click_seen"] = seen
+    if school is None or book is None:
+        return
+    book.place(zdigest, school, (float(click["lng"]), float(click["lat"])))
+    st.session_state["zone_place_reset"] = True
+    st.rerun()
+
+
+def _share(df: pd.DataFrame) -> float:
+    total = df[df["school"] == "*"]
+    return float(total["share"].iloc[0]) if len(total) and bool(total["compared"].iloc[0]) else float("nan")
+
+
+def _agreement_section(official: pd.DataFrame, nearest: pd.DataFrame | None, lang: str) -> None:
+    """How much of each school's listed streets lie in its catchment: the official plan itself, and
+    nearest-school zoning on the list's schools."""
+    T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    st.subheader(T("official.agreement"))
+    st.caption(T("official.agreement.caption"))
+    own, near = _share(official), _share(nearest) if nearest is not None else float("nan")
+    c1, c2 = st.columns(2)
+    c1.metric(T("official.agreement.official"), _number(own * 100, "{:.1f}%"))
+    c2.metric(T("official.agreement.nearest"), _number(near * 100, "{:.1f}%"))
+    rows = official[official["school"] != "*"]
+    if nearest is not None and len(nearest):
+        other = nearest[nearest["school"] != "*"].set_index("school_id")["share"]
+        near_share = [other.get(s, np.nan) for s in rows["school_id"]]
+    else:
+        near_share = [np.nan] * len(rows)
+    table = pd.DataFrame({
+        "school": rows["school"].astype(str).to_numpy(),
+        "listed_km": [_number(v / 1000, "{:.2f}") for v in rows["listed_m"]],
+        "official_share": [_number(v * 100, "{:.0f}%") for v in rows["share"]],
+        "nearest_share": [_number(v * 100, "{:.0f}%") for v in near_share]})
+    if not np.isfinite(near):
+        st.caption(T("official.agreement_none"))
+    cfg = {"school": st.column_config.TextColumn(T("official.col.listed_school")),
+           "listed_km": st.column_config.TextColumn(T("official.col.listed_km")),
+           "official_share": st.column_config.TextColumn(T("official.col.share_official")),
+           "nearest_share": st.column_config.TextColumn(T("official.col.share_nearest"))}
+    st.dataframe(table, column_config=cfg, hide_index=True, width="stretch", key="zone_agreement")
 
 
 def _comparison(result: ZoningResult, report, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     s = report.summary
     st.subheader(T("official.compare"))
+    if not s["covered"]:  # nothing measured: no zeros that look like results
+        st.info(T("official.schools_unlocated", count=s.get("unlocated_schools", 0)) if s.get("unlocated_schools")
+                else T("official.agreement_none"), icon=":material/info:")
+        return
     st.markdown(T("official.compare.summary", covered=s["covered"], compounds=s["compounds"], farther=s["farther"],
                   children=int(s["children_farther"]),
                   extra=0.0 if pd.isna(s["child_mean_extra_m"]) else s["child_mean_extra_m"],
@@ -217,23 +503,25 @@ def _comparison(result: ZoningResult, report, lang: str) -> None:
            "nearest_name": st.column_config.TextColumn(T("official.col.nearest_school")),
            "nearest_m": st.column_config.NumberColumn(T("official.col.nearest_m"), format="%.0f"),
            "extra_m": st.column_config.NumberColumn(T("official.col.extra_m"), format="%.0f")}
-    st.dataframe(far.reindex(columns=list(cfg)), column_config=cfg, hide_index=True, width="stretch",
+    st.dataframe(_texts(far.reindex(columns=list(cfg))), column_config=cfg, hide_index=True, width="stretch",
                  key="zone_farther")
 
 
 def _zone_table(result: ZoningResult, lang: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     tab = result.table.copy()
-    tab["utilisation"] = tab["utilisation"] * 100
+    tab["seats"] = [_number(v, "{:,.0f}") for v in tab["seats"]]
+    tab["utilisation"] = [_number(v * 100, "{:.0f}%") for v in tab["utilisation"]]
+    tab["mean_m"] = [_number(v, "{:,.0f}") for v in tab["mean_m"]]
     cfg = {"name": st.column_config.TextColumn(T("col.school_name")),
-           "seats": st.column_config.NumberColumn(T("col.capacity"), format="%d"),
+           "seats": st.column_config.TextColumn(T("col.capacity")),
            "children": st.column_config.NumberColumn(T("col.children"), format="%d"),
            "compounds": st.column_config.NumberColumn(T("col.compounds"), format="%d"),
-           "utilisation": st.column_config.NumberColumn(T("col.utilisation"), format="%.0f%%"),
-           "mean_m": st.column_config.NumberColumn(T("col.mean_m"), format="%.0f"),
+           "utilisation": st.column_config.TextColumn(T("col.utilisation")),
+           "mean_m": st.column_config.TextColumn(T("col.mean_m")),
            "parts": st.column_config.NumberColumn(T("opt.parts"), format="%d")}
     st.subheader(T("official.zones"))
-    st.dataframe(tab.reindex(columns=list(cfg)), column_config=cfg, hide_index=True, width="stretch",
+    st.dataframe(_texts(tab.reindex(columns=list(cfg))), column_config=cfg, hide_index=True, width="stretch",
                  key="zone_table")
 
 
@@ -307,37 +595,74 @@ def render(lang: str, ds: Dataset | None) -> None:
     except Exception as err:
         show_error(err, lang)
         return
+    reach, loose_max = _settings(lang)
     if zone is None:
         st.info(T("official.nothing"))
         if nearest is not None:
             _downloads(inputs, digest, "", nearest, None, None, lang)
         return
 
+    zdigest = zone_digest(zone)
+    book = _book(lang)
+    places, places_key = _places_input(book, zdigest, lang)
+    choices = book.get(zdigest) if book is not None else {}
+    chosen = tuple(sorted((s_, t_, bool(a)) for (s_, t_), a in choices.items()))
     try:
         with st.spinner(T("official.reading")):
-            result, report = _official(inputs, digest, level, zone_key, zone)
+            result, report = _official(inputs, digest, level, zone_key, zone, reach, loose_max, chosen, places_key,
+                                       places)
     except Exception as err:
         show_error(err, lang)
         return
 
-    _issues_table(report.issues, lang)
-    _match_tables(report, lang)
+    s = report.summary
+    if s.get("unlocated_schools"):  # said first, plainly: these schools are not compared
+        st.warning(T("official.schools_unlocated", count=s["unlocated_schools"]), icon=":material/location_off:")
+    if result is not None:
+        st.markdown(T("official.summary", zones=s["zones"], listed=s["listed_compounds"], compounds=s["compounds"],
+                      unlisted=s["unlisted_compounds"], km=s["listed_m"] / 1000, reach=s.get("reach_m", reach)))
     if result is None:
         st.error(T("official.nothing_on_network"), icon=":material/warning:")
+        _issues_table(report.issues, lang)
+        _match_tables(report, lang)
+        _loose_editor(report, book, zdigest, lang)
         _downloads(inputs, digest, zone_key, nearest, None, report, lang)
         return
 
-    s = result.summary
-    st.markdown(T("official.summary", zones=s["zones"], listed=s["listed_compounds"], compounds=s["compounds"],
-                  km=s["listed_m"] / 1000))
+    st.subheader(T("app.map"))
+    lonlat = pd.concat([inputs.compounds.geometry.to_crs("EPSG:4326"), inputs.schools.geometry.to_crs("EPSG:4326")])
+    x0, y0, x1, y1 = lonlat.total_bounds
+    bounds = (x0 - 0.02, y0 - 0.02, x1 + 0.02, y1 + 0.02)  # a school may stand a little outside the compounds
+    placing = _place_controls(report, book, zdigest, bounds, lang)
     js, css = leaflet_assets()
     m = official_map(result, inputs.network, report.edges.edge_school,
                      farther=result.assignments["farther"].to_numpy(bool), lang=lang,
                      tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
                      leaflet_js=js, leaflet_css=css)
-    st.subheader(T("app.map"))
-    st.caption(T("official.map.caption"))
-    st_folium(m, height=620, use_container_width=True, returned_objects=[], key="official_map")
+    st.caption(T("official.map.caption", reach=s.get("reach_m", reach)))
+    out = st_folium(m, height=620, use_container_width=True,
+                    returned_objects=["last_clicked"] if placing is not None else [], key="official_map")
+    _take_click(out, placing, book, zdigest)
+
+    # agreement: the list's own plan, and nearest-school zoning on the same schools (the list's added ones too)
+    listed_inputs = with_listed_schools(inputs, report)
+    added = report.added_schools
+    added_key = "" if added is None or not len(added) else hashlib.sha256(
+        (added[["school_id", "name"]].to_csv() + ",".join(added.geometry.to_wkt())).encode()).hexdigest()[:16]
+    key = f"{digest}-{level}-{zone_key}-{reach}-{loose_max}-{chosen}-{places_key}"
+    own = _agreement(inputs, report, result, key)
+    near = None
+    try:
+        near_plan = nearest if not added_key else zoning(listed_inputs, f"{digest}+{added_key}",
+                                                         Scenario(level, NETWORK))
+        if near_plan is not None:
+            near = _agreement(listed_inputs, report, near_plan, f"{key}-nearest-{added_key}")
+    except Exception as err:
+        show_error(err, lang)
+    _agreement_section(own, near, lang)
     _comparison(result, report, lang)
+    _issues_table(report.issues, lang)  # what was read, and how
+    _match_tables(report, lang)
+    _loose_editor(report, book, zdigest, lang)
     _zone_table(result, lang)
     _downloads(inputs, digest, zone_key, nearest, result, report, lang)

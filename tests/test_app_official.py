@@ -7,11 +7,14 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
 from streamlit.testing.v1 import AppTest
 
+from geo.official import ChoiceBook, load_zone_source, zone_digest
 from geo.official.parse import parse_zone_text
+from geo.plans.store import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app" / "main.py")
@@ -31,7 +34,7 @@ def _ok(at: AppTest) -> None:
 
 
 TABLES = {"issues": "reason", "streets": "street", "schools": "table_name", "farther": "extra_m",
-          "zones": "compounds"}
+          "zones": "compounds", "loose": "accepted", "agreement": "official_share"}
 
 
 def _frame(at: AppTest, which: str) -> pd.DataFrame:
@@ -72,6 +75,13 @@ def test_demo_with_its_own_nearest_plan_as_the_list(downloads):
     # street of the neighbouring zone: a few (well under 15%) are sent farther, by little on average.
     compare = next(m.value for m in at.markdown if "个小区可对比" in m.value)
     assert compare.startswith("300/300")
+    assert "本名单覆盖 300/300 个小区" in next(m.value for m in at.markdown if "本名单覆盖" in m.value)
+    assert _unlocated(at) == 0 and not at.warning
+    _no_empty_cells(at)
+    # the list's own zones keep nearly every listed street; nearest-school zoning keeps most (it is the list)
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["官方方案：所列街道在本校学区内"].rstrip("%")) >= 95
+    assert float(metrics["最近学校划片：所列街道在本校学区内"].rstrip("%")) >= 90
     farther = _frame(at, "farther")
     assert 0 < len(farther) < 45 and (farther["extra_m"] > 0).all()
     assert farther["extra_m"].is_monotonic_decreasing
@@ -91,6 +101,52 @@ def test_demo_with_its_own_nearest_plan_as_the_list(downloads):
     _ok(at)
     again = downloads["zones-official-primary.md"].decode("utf-8")
     assert parse_zone_text(again).entries["school"].nunique() == 20
+
+
+def test_demo_school_not_in_the_table_is_said_and_can_be_placed(demo_inputs):
+    """A listed school no table has: the page says it is not located (no zeros), and once placed it is a school
+    of the plan, with default seats, and the comparison counts its compounds."""
+    at = _official()
+    at.button(key="zone_use_nearest").click().run()
+    listed = at.text_area(key="zone_paste").value
+    at.text_area(key="zone_paste").input(listed + "新建<b>小学</b>：南河街、安熙街\n").run()
+    _ok(at)
+    assert _unlocated(at) == 1
+    _no_empty_cells(at)
+    zones = _frame(at, "zones").set_index("name")
+    assert zones.loc["新建<b>小学</b>", "seats"] == "—" and zones.loc["新建<b>小学</b>", "utilisation"] == "—"
+    assert "新建<b>小学</b>" not in _map_script(at)  # escaped in the map
+    pt = demo_inputs.compounds.geometry.iloc[0].representative_point()
+    assert "<b>新建&lt;b&gt;小学&lt;/b&gt;</b>" not in _map_script(at)  # no marker: it has no place yet
+    at.selectbox(key="zone_place_school").set_value("新建<b>小学</b>").run()
+    at.text_input(key="zone_place_lonlat").input(f"{pt.x:.6f}, {pt.y:.6f}").run()
+    at.button(key="zone_place_go").click().run()
+    _ok(at)
+    assert _unlocated(at) == 0 and not at.warning
+    assert _frame(at, "schools").set_index("name").loc["新建<b>小学</b>", "found"] == "手动定位"
+    zones = _frame(at, "zones").set_index("name")
+    assert zones.loc["新建<b>小学</b>", "seats"] == "1,620"  # the default seats of a primary school
+    assert "<b>新建&lt;b&gt;小学&lt;/b&gt;</b>" in _map_script(at)  # its marker, escaped, in the map
+    assert any("新建\\<b\\>小学\\</b\\>" in m.value for m in at.markdown)  # listed as placed, shown as text
+    at.button(key="zone_unplace_0").click().run()
+    _ok(at)
+    assert _unlocated(at) == 1
+    # a table of school locations does the same; one that cannot be read is said in the page
+    at.file_uploader(key="zone_places_upload").set_value(
+        ("places.csv", f"名称,经度,纬度,学位数\n新建<b>小学</b>,{pt.x:.6f},{pt.y:.6f},900\n".encode(), "text/csv"))
+    at.run()
+    _ok(at)
+    assert _unlocated(at) == 0
+    assert _frame(at, "zones").set_index("name").loc["新建<b>小学</b>", "seats"] == "900"
+    # the distances are the planner's, and stated
+    at.number_input(key="zone_reach").set_value(60.0).run()
+    _ok(at)
+    assert "60 米步行范围" in next(m.value for m in at.markdown if "本名单覆盖" in m.value)
+    at.file_uploader(key="zone_places_upload").set_value(("places.csv", "名称,经度\n新建小学,104\n".encode(),
+                                                          "text/csv"))
+    at.run()
+    assert not at.exception and at.error and "places.csv" in at.error[0].value
+    assert _unlocated(at) == 1
 
 
 def test_junior_level_and_english():
@@ -144,7 +200,7 @@ def test_uploaded_list_and_a_missing_path(tmp_path):
     assert _frame(at, "streets").shape[0] == 1
 
 
-def test_chengdu_with_the_jinjiang_list_by_path():
+def _chengdu_jinjiang() -> AppTest:
     osm, zones = require_shared(CHENGDU_OSM), require_shared(JINJIANG)
     at = AppTest.from_file(APP, default_timeout=300).run()
     at.sidebar.radio(key="view").set_value("official").run()
@@ -152,7 +208,33 @@ def test_chengdu_with_the_jinjiang_list_by_path():
     at.sidebar.text_input(key="osm_path").input(str(osm)).run()
     at.radio(key="zone_source").set_value("path").run()
     at.text_input(key="zone_path").input(str(zones)).run()
-    assert not at.exception, [e.value for e in at.exception]
+    _ok(at)
+    return at
+
+
+def _no_empty_cells(at: AppTest) -> None:
+    """No table of the page shows "None", "nan" or "<NA>" (a missing figure is a dash, a missing name empty)."""
+    for d in at.dataframe:
+        cells = d.value.astype(str).to_numpy()
+        bad = [v for v in cells.ravel() if v in ("None", "nan", "NaN", "<NA>", "NaT") or "nan%" in v]
+        assert not bad, (d.value.columns.tolist(), bad[:5])
+
+
+def _no_zero_comparison(at: AppTest) -> None:
+    """Nothing compared: no comparison sentence of zeros ("0 个小区…多走 0 米")."""
+    for el in list(at.markdown) + list(at.caption):
+        assert "个小区可对比" not in el.value and "多走 0 米" not in el.value, el.value
+
+
+def _unlocated(at: AppTest) -> int:
+    """The count in the plain notice of schools with no location (0 when there is none)."""
+    found = [re.match(r"(\d+) 所学校没有位置：不对比这些学校", w.value) for w in at.warning]
+    found = [m for m in found if m]
+    return int(found[0].group(1)) if found else 0
+
+
+def test_chengdu_with_the_jinjiang_list_by_path():
+    at = _chengdu_jinjiang()
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["已匹配"]) >= 100 and int(metrics["近似匹配"]) >= 10
     streets = _frame(at, "streets")
@@ -161,9 +243,96 @@ def test_chengdu_with_the_jinjiang_list_by_path():
     assert len(issues) > 0 and (issues["line"] > 0).all() and issues["source"].str.endswith(".md").all()  # every unread piece has its line
     script = _map_script(at)
     assert "MultiLineString" in script
-    # The OSM extract's schools are other schools than the list's (north and west of Jinjiang): the zones are
-    # drawn, and the page says their walks cannot be compared.
-    assert any("不在学校表中" in c.value for c in at.caption)
+    # The list's streets are in the south-centre of the extract: it covers those compounds near them, and says so;
+    # the rest are grey on the map and never compared.
+    summary = next(m.value for m in at.markdown if "本名单覆盖" in m.value)
+    covered, compounds = map(int, re.search(r"本名单覆盖 (\d+)/(\d+) 个小区", summary).groups())
+    assert compounds == 186 and 0 < covered < compounds / 4, summary
+    assert re.search(rf"\*\*{compounds - covered}\*\* 个小区不在名单范围内", summary)
+    assert "#bdbdbd" in script and "不在本名单范围内" in script and "dashArray" in script
+    # The OSM extract's schools are other schools than the list's (north and west of Jinjiang): the page says
+    # plainly that those schools are not located and compares nothing, instead of printing zeros.
+    assert _unlocated(at) >= 12
+    assert any("所学校没有位置" in i.value for i in at.info)  # in place of the comparison
+    _no_zero_comparison(at)
+    _no_empty_cells(at)
+    # loose matches far from the school's other streets are not used, with their distance; the others are
+    loose = _frame(at, "loose")
+    assert (~loose["accepted"]).sum() >= 2 and loose["accepted"].sum() >= 10
+    far = loose[~loose["accepted"]]
+    assert (far["distance"].str.replace(",", "").astype(float) > 500).all() and (far["by"] == "按距离").all()
+    # agreement: the list's own zones keep nearly all its streets; nearest-school zoning cannot be measured
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["官方方案：所列街道在本校学区内"].rstrip("%")) >= 95
+    assert metrics["最近学校划片：所列街道在本校学区内"] == "—"
+    assert len(_frame(at, "agreement")) == 16
+
+
+def test_chengdu_loose_match_rejected_is_remembered():
+    """A loose match the planner rejects is saved for the list at once, used at once, and still rejected when the
+    page is opened again; the reset button gives the decision back to the distance rule."""
+    at = _chengdu_jinjiang()
+    zdigest = zone_digest(load_zone_source(require_shared(JINJIANG)))
+    loose = _frame(at, "loose")
+    row = int(np.flatnonzero(loose["accepted"].to_numpy() & (loose["street"] == "东大街紫东楼段").to_numpy())[0])
+    at.session_state[f"zone_loose_{zdigest}_0"] = {"edited_rows": {row: {"accepted": False}}, "added_rows": [],
+                                                  "deleted_rows": []}
+    at.run()
+    _ok(at)
+    again = _frame(at, "loose")
+    assert not again["accepted"].iloc[row] and again["by"].iloc[row] == "规划者"
+    assert ChoiceBook(data_dir() / "zone-choices").get(zdigest) == {(loose["school"].iloc[row], "东大街紫东楼段"): False}
+    streets = _frame(at, "streets").set_index("street")
+    assert streets.loc["东大街紫东楼段", "status"] == "近似匹配未采用（离该校太远）"
+
+    fresh = _chengdu_jinjiang()  # the page opened again: the choice is still there
+    kept = _frame(fresh, "loose")
+    assert not kept["accepted"].iloc[row] and kept["by"].iloc[row] == "规划者"
+    assert (kept["by"] == "规划者").sum() == 1
+    fresh.button(key="zone_loose_reset").click().run()
+    _ok(fresh)
+    back = _frame(fresh, "loose")
+    assert back["accepted"].iloc[row] and back["by"].iloc[row] == "按距离"
+    assert ChoiceBook(data_dir() / "zone-choices").get(zdigest) == {}
+
+
+def test_chengdu_school_placed_by_coordinates_is_compared(chengdu_inputs):
+    """A listed school no table has, placed (here by typing its coordinates: a click on the map does the same
+    through st_folium's last click), is located: fewer schools unlocated, its compounds compared, its zone measured
+    under nearest-school zoning too; removing the place undoes it."""
+    from geo.official import official_plan
+
+    zone = load_zone_source(require_shared(JINJIANG))
+    _, report = official_plan(chengdu_inputs, zone, "primary")
+    name = str(report.schools["name"].iloc[0])  # 成都市天涯石小学: a zone with compounds in reach
+    compounds = chengdu_inputs.compounds
+    where = compounds[report.comparison["zone_school"].to_numpy() == name].geometry.to_crs(4326).union_all()
+    pt = where.representative_point()
+
+    at = _chengdu_jinjiang()
+    before = _unlocated(at)
+    at.selectbox(key="zone_place_school").set_value(name).run()
+    assert any(name in i.value and "点击" in i.value for i in at.info)
+    at.text_input(key="zone_place_lonlat").input("999, 30").run()
+    at.button(key="zone_place_go").click().run()
+    assert at.error and "经度" in at.error[0].value  # outside the dataset: said, nothing placed
+    at.text_input(key="zone_place_lonlat").input(f"{pt.y:.6f}, {pt.x:.6f}").run()  # latitude first is read too
+    at.button(key="zone_place_go").click().run()
+    _ok(at)
+    assert _unlocated(at) == before - 1
+    schools = _frame(at, "schools").set_index("name")
+    assert schools.loc[name, "found"] == "手动定位"
+    compare = next(m.value for m in at.markdown if "个小区可对比" in m.value)
+    assert int(re.match(r"(\d+)/186", compare).group(1)) > 0
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["最近学校划片：所列街道在本校学区内"].endswith("%")
+    agree = _frame(at, "agreement").set_index("school")
+    assert agree.loc[name, "nearest_share"].endswith("%")
+    assert at.selectbox(key="zone_place_school").value is None
+    _no_empty_cells(at)
+    at.button(key="zone_unplace_0").click().run()
+    _ok(at)
+    assert _unlocated(at) == before
 
 
 def test_pasted_text_over_the_limit_is_refused_in_the_page_and_brackets_do_not_hold_it():

@@ -167,6 +167,46 @@ def test_names_from_files_are_shown_as_text_never_fetched(server, tmp_path):
     assert requests and not [u for u in requests if IMAGE_URL.rsplit("/", 1)[0] in u], requests
 
 
+OFFICIAL_SHOT = Path("/tmp/official_page.png")
+
+
+def test_official_zones_on_chengdu_with_the_jinjiang_list(server):
+    """Issue 12: central Chengdu with the Jinjiang list by path. The page says first, in words, that the list's
+    schools are not located; the map draws the compounds the list does not cover grey and the zones only as far as
+    the listed streets reach (dashed: no school location); a screenshot is saved for a look."""
+    from conftest import CHENGDU_OSM, SHARED_DATA, require_shared
+    from playwright.sync_api import expect, sync_playwright
+
+    osm = require_shared(CHENGDU_OSM)
+    zones = require_shared(SHARED_DATA / "chengdu-zones-2025" / "2025_锦江区_小学划片.md")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 2150})
+        page.goto(f"{server}/?view=official", wait_until="domcontentloaded")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("OSM 文件路径", exact=True).click(timeout=60_000)
+        box = sidebar.get_by_label("OSM 文件（.osm / .osm.bz2 / .osm.pbf）", exact=True)
+        box.fill(str(osm))
+        box.press("Enter")
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_text("文件路径", exact=True).click(timeout=180_000)
+        box = main.get_by_label("名单文件或文件夹（.md / .csv / .txt）", exact=True)
+        box.fill(str(zones))
+        box.press("Enter")
+        notice = page.locator('[data-testid="stAlert"]', has_text="所学校没有位置").first
+        expect(notice).to_be_visible(timeout=180_000)
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+        assert frame.locator('path[fill="#bdbdbd"]').count() >= 100  # compounds the list does not cover
+        assert frame.locator('path[stroke-dasharray="6 4"]').count() >= 5  # zones of schools with no location
+        assert frame.locator(".xuequ-legend", has_text="不在本名单范围内").count() == 1
+        assert page.get_by_text("个小区可对比").count() == 0  # nothing compared: no figures of zeros
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(OFFICIAL_SHOT), full_page=False)  # the notices above, the map below them
+        browser.close()
+    assert OFFICIAL_SHOT.stat().st_size > 10_000
+
+
 # Clicks 0.12 s apart: quick, and well above the pace at which Chromium itself starts dropping downloads a
 # page starts from script (below about 0.05 s apart it drops some even on a plain page of links).
 CLICK_GAP_MS = 120

@@ -168,17 +168,19 @@ def test_unlocated_schools_are_counted_not_shown_as_zeros(plans):
 
 
 def test_a_school_placed_by_the_planner_is_located_and_compared(chengdu_inputs):
-    """Placing 成都市和平街小学 (by a click among its listed streets, here as a frame) links it, makes its compounds
-    comparable, and the nearest plan of the same inputs with the listed schools includes it."""
+    """Placing the Jinjiang school whose zone holds the most compounds (by a click among its listed streets, here as a
+    frame) links it, makes its compounds comparable, and the nearest plan of the same inputs with the listed schools
+    includes it."""
     zone = _list("锦江")
     _, first = official_plan(chengdu_inputs, zone, "primary")
-    z = first.edges.schools.index("成都市和平街小学")
+    name = first.comparison.loc[first.comparison["listed"], "zone_school"].value_counts().index[0]
+    z = first.edges.schools.index(name)
     net = chengdu_inputs.network
     lon, lat = net.lonlat()[net.edge_u[first.edges.edge_school == z]].mean(axis=0)
-    places = places_frame({"成都市和平街小学": (lon, lat)})
+    places = places_frame({name: (lon, lat)})
     result, report = official_plan(chengdu_inputs, zone, "primary", places=places)
     links = report.schools.set_index("name")
-    assert links.loc["成都市和平街小学", "linked"] and links.loc["成都市和平街小学", "found"] == "placed"
+    assert links.loc[name, "linked"] and links.loc[name, "found"] == "placed"
     assert report.summary["unlocated_schools"] == report.summary["zones"] - 1
     assert result.table["located"].sum() == 1
     assert report.summary["covered"] > 0
@@ -186,7 +188,7 @@ def test_a_school_placed_by_the_planner_is_located_and_compared(chengdu_inputs):
     assert len(both.schools) == len(chengdu_inputs.schools) + 1
     nearest = run_scenario(both, Scenario("primary", "network"))
     table = agreement(chengdu_inputs.network, report, nearest)
-    sid = links.loc["成都市和平街小学", "school_id"]
+    sid = links.loc[name, "school_id"]
     assert table.set_index("school_id").loc[sid, "compared"]
 
 
@@ -265,3 +267,18 @@ def test_agreement_measures_any_plan_against_the_list(plans, chengdu_inputs):
     assert nearest.iloc[-1]["share"] < own.iloc[-1]["share"]
     assert nearest["compared"].iloc[:-1].sum() == report.summary["zones"] - report.summary["unlocated_schools"]
     assert ((nearest["share"].dropna() >= 0) & (nearest["share"].dropna() <= 1)).all()
+
+
+def test_an_exact_name_found_only_kilometres_away_is_another_street(plans, chengdu_inputs):
+    """The Jinjiang list gives 和平街 to 和平街小学; the file's only 和平街 is in the north, ~6 km from the school's other
+    streets: it is rejected and listed, and the school's zone has no part there."""
+    result, report = plans["锦江"]
+    far = report.far_parts.set_index(["school", "street"])
+    row = far.loc[("成都市和平街小学", "和平街")]
+    assert row["kept"] == 0 and row["distance_m"] > 1500
+    used = report.entries[report.entries["status"].isin(["matched", "loose"])]
+    assert not ((used["school"] == "成都市和平街小学") & (used["street"] == "和平街")).any()
+    z = report.zone_ids[report.edges.schools.index("成都市和平街小学")]
+    poly = result.catchments.set_index("school_id").geometry[z]
+    north = chengdu_inputs.network.lonlat()[:, 1] > 30.715
+    assert not shapely.intersects(poly, shapely.multipoints(chengdu_inputs.network.xy[north]))

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
+from scipy.sparse.csgraph import connected_components
 
 from geo.network.graph import Network
 from geo.official.names import LOOSE, MATCHED
@@ -24,7 +26,11 @@ REJECTED = "rejected"  # a loose match refused: too far from its school's street
 # 0.5-2 km across, so its listed streets meet or come within a few hundred metres of each other and of the school.
 # The wrong loose matches of the 2025 lists lay 1.5-8 km away; 500 m leaves a block's margin over the right ones.
 LOOSE_MAX_M = 500.0
+# An exact name is trusted more than a loose one: its far parts are left out only beyond three times the loose
+# distance (1.5 km: a whole catchment away). The lists' exact names found only there were other streets (和平街, 5.9 km).
+EXACT_FACTOR = 3.0
 AUTO, PLANNER = "auto", "planner"
+PART_COLUMNS = ["school", "street", "names", "parts", "kept", "dropped_m", "distance_m"]
 LOOSE_COLUMNS = ["school", "street", "names", "reason", "score", "streets_m", "school_m", "distance_m",
                  "accepted", "by", "source", "line"]
 
@@ -116,3 +122,107 @@ def check_loose(network: Network, entries: pd.DataFrame, edges_of, school_xy: Ma
                                 index=entries.index)
         entries = entries.assign(status=entries["status"].where(~hit, REJECTED))
     return entries, table
+
+
+def _clusters(network: Network, edges: np.ndarray, gap_m: float) -> list[np.ndarray]:
+    """A street's edges in parts: edges that share a node, or lie within ``gap_m`` of each other, are one part (a
+    street interrupted by a square is one street; two streets of one name across the city are two)."""
+    if edges.size == 0:
+        return []
+    u, v = network.edge_u[edges], network.edge_v[edges]
+    nodes, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    k = edges.size
+    g = sp.coo_matrix((np.ones(k), (inv[:k], inv[k:])), shape=(nodes.size, nodes.size))
+    n, comp = connected_components(g, directed=False)
+    part = comp[inv[:k]]
+    if n > 1:  # join parts closer than the gap (single linkage over their lines)
+        lines = [edge_lines(network, edges[part == p]) for p in range(n)]
+        tree = shapely.STRtree(lines)
+        a, b = tree.query(lines, predicate="dwithin", distance=gap_m)
+        m, join = connected_components(sp.coo_matrix((np.ones(a.size), (a, b)), shape=(n, n)), directed=False)
+        part = join[part]
+        n = m
+    return [edges[part == p] for p in range(n)]
+
+
+def keep_near_parts(network: Network, entries: pd.DataFrame, edges_of, school_xy: Mapping[str, np.ndarray],
+                    max_m: float = LOOSE_MAX_M) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep of each listed street only what lies near the school: a name can stand for streets kilometres apart.
+
+    The network may use a listed name in several places (two 和平街 in one city), or only in a place far from the
+    school (the list's 和平街 is not in the file, another one is, 2.5 km away). A matched street falls in parts (edges
+    that touch or lie within ``max_m`` of each other); only the parts within ``max_m`` of the school's other listed
+    streets or of the school are used (for an exact name, which is trusted more: within :data:`EXACT_FACTOR` times
+    that of the school's other streets, since only a street far beyond the zone is another one, and a zone may reach
+    far from its school), and an exact match none of whose parts is near is rejected as a loose one is.
+    A school with neither other streets nor a location keeps everything (nothing to check against).
+
+    Parameters
+    ----------
+    network : Network
+        The street network.
+    entries : DataFrame
+        Matched entries after :func:`check_loose` (entries with status ``matched`` or ``loose`` are checked).
+    edges_of : callable
+        Network street names -> their edges.
+    school_xy : mapping of str to ndarray
+        Each listed school's point (network CRS).
+    max_m : float
+        The distance of :func:`check_loose`.
+
+    Returns
+    -------
+    entries : DataFrame
+        With ``edges``: the edges an entry may use (a tuple), or None for all of its street's; exact matches with
+        no part near have status :data:`REJECTED`.
+    parts : DataFrame
+        One row per school and street cut down or rejected (:data:`PART_COLUMNS`): how many parts, how many kept (0:
+        rejected), the length left out and the distance of the nearest part left out.
+    """
+    entries = entries.assign(edges=None)
+    used = entries["status"].isin([MATCHED, LOOSE]).to_numpy() if len(entries) else np.zeros(0, bool)
+    if not used.any():
+        return entries, pd.DataFrame(columns=PART_COLUMNS)
+    half = 2.0 if network.mode == "walk" else 1.0
+    parts_of: dict[tuple, list[np.ndarray]] = {}
+    for names in dict.fromkeys(tuple(n) for n in entries.loc[used, "names"]):
+        parts_of[names] = _clusters(network, edges_of(names), max_m)
+    rows, keep, refuse = [], {}, set()
+    for school, group in entries[used].groupby("school", sort=False):
+        own = list(dict.fromkeys(tuple(n) for n in group["names"]))
+        exact = {tuple(n) for n, st in zip(group["names"], group["status"], strict=True) if st == MATCHED}
+        lines = np.array([edge_lines(network, edges_of(n)) for n in own], dtype=object)
+        xy = school_xy.get(school)
+        point = shapely.Point(xy) if xy is not None else None
+        for i, names in enumerate(own):
+            parts = parts_of[names]
+            if not parts:
+                continue
+            geoms = np.array([edge_lines(network, p) for p in parts], dtype=object)
+            others = np.delete(lines, i)
+            d = np.full(len(parts), np.inf)
+            if others.size:
+                d = shapely.distance(geoms[:, None], others[None, :]).min(axis=1)
+            if point is not None and names not in exact:  # an exact name is checked against the other streets only:
+                d = np.minimum(d, shapely.distance(geoms, point))  # a zone may reach far from its school
+            if not np.isfinite(d).any():
+                continue  # nothing to check against
+            near = d <= (EXACT_FACTOR * max_m if names in exact else max_m)
+            if near.all() or (not near.any() and names not in exact):
+                continue  # all near; or a loose match, checked whole by check_loose
+            written = group.loc[group["names"].map(tuple) == names, "street"].iloc[0]
+            dropped = np.concatenate([parts[p] for p in np.flatnonzero(~near)])
+            rows.append({"school": school, "street": written, "names": "、".join(names), "parts": len(parts),
+                         "kept": int(near.sum()), "dropped_m": float(network.edge_length[dropped].sum() / half),
+                         "distance_m": float(d[~near].min())})
+            if near.any():
+                keep[(school, names)] = tuple(int(e) for p in np.flatnonzero(near) for e in parts[p])
+            else:
+                refuse.add((school, names))
+    if keep:
+        entries["edges"] = [keep.get((s, tuple(n))) if u else None
+                            for s, n, u in zip(entries["school"], entries["names"], used, strict=True)]
+    if refuse:
+        hit = [u and (s, tuple(n)) in refuse for s, n, u in zip(entries["school"], entries["names"], used, strict=True)]
+        entries["status"] = entries["status"].where(~np.asarray(hit), REJECTED)
+    return entries, pd.DataFrame(rows, columns=PART_COLUMNS)

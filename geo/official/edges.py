@@ -262,7 +262,7 @@ def assign_edges(network: Network, entries: pd.DataFrame, schools: list[str] | N
             skipped.append(_row(e, "school_not_found"))
             continue
         if e["status"] not in (MATCHED, LOOSE):  # unmatched, or a loose match rejected (geo.official.check)
-            skipped.append(_row(e, "street_not_matched" if e["status"] == UNMATCHED else "loose_rejected"))
+            skipped.append(_row(e, "street_not_matched" if e["status"] == UNMATCHED else "far_from_school"))
             continue
         names = tuple(e["names"])
         kind = e["kind"]
@@ -284,6 +284,9 @@ def assign_edges(network: Network, entries: pd.DataFrame, schools: list[str] | N
             flags.append(_row(e, F_ADDRESS))
         if edges is None:
             edges = streets.edges(names)
+        keep = e.get("edges")
+        if keep is not None:  # only the parts of the street near the school (geo.official.check.keep_near_parts)
+            edges = np.intersect1d(edges, np.asarray(keep, np.int64))
         cand_edge.append(edges)
         cand_school.append(np.full(edges.size, s))
         cand_rank.append(np.full(edges.size, _PRIORITY[kind] * 1_000_000 + k))

@@ -24,7 +24,7 @@ from geo.inputs.schools import DEFAULT_CAPACITY, PRIMARY, schools_for_level
 from geo.network.distances import distance_matrix, snap
 from geo.network.graph import Network
 from geo.official.agreement import AGREEMENT_COLUMNS, listed_agreement
-from geo.official.check import LOOSE_MAX_M, REJECTED, check_loose
+from geo.official.check import LOOSE_MAX_M, REJECTED, check_loose, keep_near_parts
 from geo.official.edges import EdgeAssignment, StreetEdges, assign_edges, node_labels_from_edges, reach_polygons
 from geo.official.match import link_schools, match_entries, match_report, street_index
 from geo.official.names import LOOSE, MATCHED, UNMATCHED
@@ -79,6 +79,9 @@ class OfficialReport:
         The schools the list made schools of its level (a school whose name does not say its level, or one the
         planner located), as a schools table (WGS-84): :func:`with_listed_schools` adds them to the inputs, so
         that other plans can be compared with the list on the same schools.
+    far_parts : DataFrame
+        Listed streets whose name the network uses in places far apart, cut down to the parts near the school
+        (:func:`geo.official.check.keep_near_parts`).
     """
 
     entries: pd.DataFrame
@@ -91,6 +94,7 @@ class OfficialReport:
     loose: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     zone_ids: tuple[str, ...] = ()
     added_schools: gpd.GeoDataFrame | None = None
+    far_parts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, address: str = "street", *,
@@ -160,7 +164,9 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
     table_names = [str(n) for n in table["name"]]
     table_xy = shapely.get_coordinates(table.geometry.to_crs(net.crs).to_numpy()) if len(table) else np.zeros((0, 2))
     school_xy = {n: table_xy[i] for n, i in zip(links["name"], links["index"], strict=True) if i >= 0}
-    entries, loose = check_loose(net, entries, StreetEdges(net, index).edges, school_xy, loose_max_m, choices)
+    street_edges = StreetEdges(net, index).edges
+    entries, loose = check_loose(net, entries, street_edges, school_xy, loose_max_m, choices)
+    entries, far_parts = keep_near_parts(net, entries, street_edges, school_xy, loose_max_m)
     streets = match_report(entries)
     zone_of_listed, zone_table, zone_name, zone_id = _zones(links, table_ids, table_names)
     n_located = int((zone_table >= 0).sum())
@@ -185,7 +191,7 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
         edges = EdgeAssignment(remap[edges.edge_school], tuple(zone_name), edges.flags, edges.conflicts,
                                edges.skipped)
     added = table[table["found"] != "table"].drop(columns=["seats", "found"]).reset_index(drop=True)
-    extra = {"loose": loose, "zone_ids": tuple(zone_id), "added_schools": added}
+    extra = {"loose": loose, "zone_ids": tuple(zone_id), "added_schools": added, "far_parts": far_parts}
     if edges is None or not (edges.edge_school >= 0).any():
         comparison = pd.DataFrame(columns=COMPARISON_COLUMNS)
         return None, OfficialReport(entries, zone.issues, streets, links, edges, comparison,

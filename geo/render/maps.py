@@ -377,12 +377,93 @@ def listed_streets_layer(network: Network, edge_school: np.ndarray, school_names
     return fg
 
 
+NOT_COVERED = "#bdbdbd"  # compounds a list does not cover (official_map)
+FARTHER = "#c62828"  # the outline of compounds an official zone sends farther than their nearest school
+
+
+def _dash(value: object, fmt: str) -> str:
+    """A number for a tooltip, or "—" where there is none (no "nan" or "<NA>" in the map)."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    return fmt.format(v) if np.isfinite(v) else "—"
+
+
+def _official_catchments(result: ZoningResult, colours: Sequence[str], lang: str) -> folium.FeatureGroup:
+    """The official zones as far as their listed streets reach, in their school's colour; a zone whose school has
+    no location is drawn dashed, and its seats and use are "—"."""
+    c = result.catchments
+    table = result.table.set_index("school_id")
+    located = table["located"] if "located" in table else pd.Series(True, index=table.index)
+    rows = []
+    for i, (sid, name, children, geom) in enumerate(zip(c["school_id"], c["school_name"], c["children"],
+                                                        c.geometry)):
+        if geom is None:  # an empty zone (its streets all went to another school) is kept: it is named, not drawn
+            continue
+        here = bool(located.get(sid, True))
+        rows.append({"school_name": _esc(name), "children": _dash(children, "{:,.0f}"),
+                     "seats": _dash(table.at[sid, "seats"] if sid in table.index else None, "{:,.0f}"),
+                     "utilisation": _dash(table.at[sid, "utilisation"] * 100 if here and sid in table.index
+                                          else None, "{:.0f}%"),
+                     "where": _esc(t("official.map.located" if here else "official.map.unlocated", lang)),
+                     "colour": colours[i % len(colours)], "dash": "" if here else "6 4", "geometry": geom})
+    fg = folium.FeatureGroup(name=t("layer.catchments", lang))
+    if not rows:
+        return fg
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=c.crs)
+    folium.GeoJson(
+        json.loads(to_geojson(gdf, precision=6)),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#333333", "weight": 1.5,
+                                  "fillOpacity": 0.3, "dashArray": f["properties"]["dash"]},
+        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.45},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["school_name", "where", "children", "seats", "utilisation"],
+            aliases=[_esc(t(k, lang)) for k in ("col.school_name", "official.map.location", "col.children",
+                                                "col.capacity", "col.utilisation")]),
+    ).add_to(fg)
+    return fg
+
+
+def _official_compounds(result: ZoningResult, colours: Sequence[str], farther: np.ndarray,
+                        lang: str) -> folium.FeatureGroup:
+    """Compounds in their zone's colour; those the list does not cover grey; those sent farther than their nearest
+    school outlined red. A walk that cannot be measured (no school location) is "—", never 0."""
+    a = result.assignments
+    colour = {str(s): colours[i % len(colours)] for i, s in enumerate(result.catchments["school_id"])}
+    sid = a["school_id"].fillna("").astype(str)
+    covered = (sid != "").to_numpy() & sid.isin(colour).to_numpy()
+    out = gpd.GeoDataFrame({
+        "name": a["name"].map(_esc).to_numpy(),
+        "children": [_dash(v, "{:,.0f}") for v in a["children"]],
+        "school_name": np.where(covered, a["school_name"].fillna("").map(_esc).to_numpy(),
+                                _esc(t("official.map.not_covered", lang))),
+        "distance_m": [_dash(v, "{:,.0f}") for v in a["distance_m"]],
+        "colour": np.where(covered, sid.map(colour).fillna(NOT_COVERED).to_numpy(), NOT_COVERED),
+        "edge": np.where(farther, FARTHER, np.where(covered, "#555555", "#9e9e9e")),
+        "w": np.where(farther, 3.0, 0.6),
+        "fill": np.where(covered, 0.6, 0.35),
+    }, geometry=a.geometry.to_numpy(), crs=a.crs)
+    fg = folium.FeatureGroup(name=t("layer.compounds", lang))
+    folium.GeoJson(
+        json.loads(to_geojson(out, precision=6)),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": f["properties"]["edge"],
+                                  "weight": f["properties"]["w"], "fillOpacity": f["properties"]["fill"]},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "children", "school_name", "distance_m"],
+            aliases=[_esc(t(k, lang)) for k in ("col.compound", "col.children", "official.col.official_school",
+                                                "col.distance_m")]),
+    ).add_to(fg)
+    return fg
+
+
 def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray, *,
                  farther: npt.ArrayLike | None = None, lang: str = "zh",
                  tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None, leaflet_css: str | None = None,
                  height: str = "100%") -> folium.Map:
-    """A map of official zones (``geo.official.plan.official_plan``): catchments, compounds, schools, and the
-    listed streets in their school's colour.
+    """A map of official zones (``geo.official.plan.official_plan``): catchments (only as far as the listed streets
+    reach), compounds (grey where the list does not cover them), schools, and the listed streets in their school's
+    colour. Every name is escaped.
 
     Parameters
     ----------
@@ -391,7 +472,7 @@ def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray
     network
         The street network.
     edge_school
-        Per network edge, the school index that lists it (-1 = not listed).
+        Per network edge, the zone index that lists it (-1 = not listed), in the order of ``result.catchments``.
     farther
         A mask of compounds the zones send farther than their nearest school, outlined red.
     lang
@@ -403,15 +484,26 @@ def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray
     -------
     map
     """
-    m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,
-                 leaflet_css=leaflet_css, height=height)
-    for group in zoning_layers(result, lang=lang, changed=farther):
-        group.add_to(m)
+    cat = result.catchments.to_crs("EPSG:4326")
+    drawn = cat[~(cat.geometry.is_empty | cat.geometry.isna())]
+    bounds = drawn.total_bounds if len(drawn) else result.assignments.to_crs("EPSG:4326").total_bounds
+    m = base_map(bounds, tiles=tiles, leaflet_js=leaflet_js, leaflet_css=leaflet_css, height=height)
     names = list(result.catchments["school_name"])
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    far = np.zeros(len(result.assignments), bool) if farther is None else np.asarray(farther, bool)
+    _official_catchments(result, colours, lang).add_to(m)
+    _official_compounds(result, colours, far, lang).add_to(m)
     listed_streets_layer(network, edge_school, names, colours, lang=lang).add_to(m)
+    zoning_layers(result, lang=lang)[2].add_to(m)  # the schools with a location
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(legend(lang))
+    swatch = ('<div><span style="display:inline-block;width:12px;height:12px;background:{fill};'
+              'margin-right:6px;border:{w}px solid {edge}"></span>{text}</div>')
+    dots = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+                   f'background:{colour};margin-right:6px;border:1px solid #222"></span>{_esc(t(key, lang))}</div>'
+                   for key, _, colour in UTILISATION_COLOURS)
+    rows = (swatch.format(fill=NOT_COVERED, w=1, edge="#9e9e9e", text=_esc(t("official.map.not_covered", lang)))
+            + swatch.format(fill="#ffffff", w=3, edge=FARTHER, text=_esc(t("official.map.farther", lang))))
+    m.add_child(_Legend(f"<b>{_esc(t('legend.title', lang))}</b>{dots}{rows}"))
     return m
 
 
