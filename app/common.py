@@ -43,8 +43,9 @@ class Interrupted(Exception):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def zoning(_inputs: Inputs, data_key: str, scenario: Scenario, _should_stop=None) -> ZoningResult:
-    result = run_scenario(_inputs, scenario, should_stop=_should_stop)
+def zoning(_inputs: Inputs, data_key: str, scenario: Scenario, _should_stop=None, start_key: str = "",
+           _start=None) -> ZoningResult:
+    result = run_scenario(_inputs, scenario, should_stop=_should_stop, start=_start)
     if result.summary.get("solver") == "interrupted":
         raise Interrupted(result)
     return result

@@ -15,15 +15,17 @@ from streamlit_folium import st_folium
 from app.common import (
     dataset_digest,
     download_row,
+    editor,
     inert,
     inert_t,
     leaflet_assets,
     load_dataset,
     page_header,
     show_error,
+    store,
     zoning,
 )
-from app.state import Dataset
+from app.state import Dataset, dataset_key
 from geo.errors import XuequError
 from geo.inputs import Inputs
 from geo.inputs.paths import check_under_roots
@@ -51,7 +53,7 @@ from geo.plans.store import data_dir
 from geo.render import export
 from geo.render.i18n import t
 from geo.render.maps import official_map
-from geo.zoning.assignment import NETWORK
+from geo.zoning.assignment import NETWORK, OPTIMAL
 from geo.zoning.scenario import Scenario, ZoningResult
 
 SOURCES = ("paste", "upload", "path")
@@ -448,6 +450,49 @@ def _share(df: pd.DataFrame) -> float:
     return float(total["share"].iloc[0]) if len(total) and bool(total["compared"].iloc[0]) else float("nan")
 
 
+def _other_plan(inputs: Inputs, listed_inputs: Inputs, ds: Dataset, digest: str, added_key: str, level: str,
+                report, result: ZoningResult, key: str, lang: str) -> None:
+    """Any other plan measured against the list: capacity-optimal zoning that starts from the official zones (its
+    moves counted away from them), or a stored plan of the editing view."""
+    T = lambda k, **kw: t(k, lang, **kw)  # noqa: E731
+    try:
+        stored = [s for s in store().list(dataset_key(ds)) if s.level == level]
+    except XuequError:  # a store problem is said in the editing view; here there is simply no stored plan
+        stored = []
+    options = ["", "optimal"] + [f"s{s.id}" for s in stored]
+    names = {"": T("official.other.none"), "optimal": T("official.other.optimal")} | {
+        f"s{s.id}": T("official.other.stored", name=inert(s.name)) for s in stored}
+    choice = st.selectbox(T("official.other"), options, format_func=names.get, key="zone_other_plan")
+    if not choice:
+        return
+    try:
+        with st.spinner(T("app.computing")):
+            if choice == "optimal":
+                a = result.assignments
+                located = set(result.table.loc[result.table["located"], "school_id"].astype(str))
+                start = {str(c): str(sid) for c, sid in zip(a["compound_id"], a["school_id"], strict=True)
+                         if str(sid) in located}
+                stability = float(st.session_state.get("stability", 0) or 0) or 300.0
+                plan = zoning(listed_inputs, f"{digest}+{added_key}", Scenario(level, OPTIMAL, stability=stability),
+                              start_key=key, _start=start)
+                table = _agreement(listed_inputs, report, plan, f"{key}-optimal-{stability}")
+            else:
+                sid = int(choice[1:])
+                ed, lock = editor(inputs, digest, level)
+                with lock:
+                    plan = ed.result(store().get(sid).history.active)
+                table = _agreement(inputs, report, plan, f"{key}-{choice}-{store().get(sid).version}")
+    except Exception as err:  # every failure is shown in the page, never as a traceback
+        show_error(err, lang)
+        return
+    share = _share(table)
+    c1, c2 = st.columns(2)
+    c1.metric(T("official.other.share"), _number(share * 100, "{:.1f}%"))
+    if choice == "optimal":
+        c2.metric(T("official.other.moved"), f"{int(plan.summary.get('moved_children', 0)):,}")
+        st.caption(T("official.other.optimal.caption", stability=stability))
+
+
 def _agreement_section(official: pd.DataFrame, nearest: pd.DataFrame | None, lang: str) -> None:
     """How much of each school's listed streets lie in its catchment: the official plan itself, and
     nearest-school zoning on the list's schools."""
@@ -660,6 +705,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     except Exception as err:
         show_error(err, lang)
     _agreement_section(own, near, lang)
+    _other_plan(inputs, listed_inputs, ds, digest, added_key, level, report, result, key, lang)
     _comparison(result, report, lang)
     _issues_table(report.issues, lang)  # what was read, and how
     _match_tables(report, lang)

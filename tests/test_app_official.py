@@ -353,3 +353,27 @@ def test_pasted_text_over_the_limit_is_refused_in_the_page_and_brackets_do_not_h
     assert issues["text"].str.len().max() <= 201
     streets = _frame(at, "streets").set_index("street")
     assert streets.loc[["南河街", "安熙街"], "status"].eq("已匹配").all()
+
+
+def test_another_plan_is_measured_against_the_list():
+    """Optimal zoning started from the official zones, and a stored plan of the editing view, each scored against
+    the list; the optimal plan says how many children it moves away from the official zones."""
+    from geo.plans.store import Store
+
+    sid = Store().create("对照方案", "demo", "primary", "demo")
+    at = _official()
+    at.button(key="zone_use_nearest").click().run()
+    _ok(at)
+    options = at.selectbox(key="zone_other_plan").options
+    assert options[:2] == ["（不选）", "容量最优划片（以官方学区为起点）"] and "已保存方案：对照方案" in options
+    assert "所选方案：所列街道在本校学区内" not in {m.label for m in at.metric}
+    at.selectbox(key="zone_other_plan").set_value("optimal").run()
+    _ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    share = metrics["所选方案：所列街道在本校学区内"]
+    assert share.endswith("%") and 0 < float(share[:-1]) <= 100
+    assert int(metrics["相对官方学区调整的学生"].replace(",", "")) >= 0
+    at.selectbox(key="zone_other_plan").set_value(f"s{sid}").run()
+    _ok(at)
+    stored = {m.label: m.value for m in at.metric}["所选方案：所列街道在本校学区内"]
+    assert float(stored[:-1]) > 50  # the unedited stored plan is the nearest plan the list was written from
