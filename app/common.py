@@ -12,8 +12,18 @@ import streamlit as st
 
 from app.assets import ensure_leaflet
 from app.state import Dataset
-from geo.errors import XuequError
-from geo.inputs import Inputs, cache_dir, check_upload_size, inputs_from_place, load_inputs, write_bytes
+from geo.errors import InputError, XuequError
+from geo.inputs import (
+    Inputs,
+    boundary_from_file,
+    boundary_from_osm,
+    cache_dir,
+    check_upload_size,
+    clip_inputs,
+    inputs_from_place,
+    load_inputs,
+    write_bytes,
+)
 from geo.plans.editor import Editor
 from geo.plans.store import Store
 from geo.render import export
@@ -28,10 +38,17 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
     if ds.kind == "place":
         return inputs_from_place(ds.place, ds.mode)
     name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network or ds.compounds).name
-    return load_inputs(ds.network or None, ds.schools or None, ds.compounds or None, ds.mode, name=name,
-                       schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
-                       schools_mapping=dict(ds.schools_mapping) or None,
-                       compounds_mapping=dict(ds.compounds_mapping) or None)
+    inputs = load_inputs(ds.network or None, ds.schools or None, ds.compounds or None, ds.mode, name=name,
+                         schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
+                         schools_mapping=dict(ds.schools_mapping) or None,
+                         compounds_mapping=dict(ds.compounds_mapping) or None)
+    if ds.boundary:  # the district's edge clips every view
+        return clip_inputs(inputs, boundary_from_file(ds.boundary), Path(ds.boundary).name)
+    if ds.boundary_name:
+        if not ds.network:
+            raise InputError("err.boundary_needs_osm", name=ds.boundary_name)
+        return clip_inputs(inputs, boundary_from_osm(ds.network, ds.boundary_name), ds.boundary_name)
+    return inputs
 
 
 class Interrupted(Exception):
@@ -124,7 +141,7 @@ def leaflet_assets() -> tuple[str, str]:
 
 def dataset_digest(ds: Dataset) -> str:
     h = hashlib.sha256(repr(ds).encode())
-    for f in (ds.network, ds.schools, ds.compounds):
+    for f in (ds.network, ds.schools, ds.compounds, ds.boundary):
         if f and Path(f).is_file():
             st_ = Path(f).stat()
             h.update(f"{st_.st_size}:{st_.st_mtime_ns}".encode())

@@ -96,9 +96,14 @@ def sidebar() -> tuple[str, str, Dataset | None]:
         compounds = typed_path(T("app.demand_file"), "compounds_path", lang)
         c_coords, c_map = table_options(sb, "compounds", compounds or "", Path(compounds or "").name, lang, "c_path")
         # a refused path loads nothing; without an OSM file both tables are needed (straight-line distances)
-        if (net or (schools and compounds)) and net is not None and schools is not None and compounds is not None:
+        with sb.expander(T("app.boundary")):
+            b_path = typed_path(T("app.boundary_file"), "boundary_path", lang)
+            b_name = st.text_input(T("app.boundary_name"), key="boundary_name", help=T("app.boundary.help")).strip()
+        if (net or (schools and compounds)) and net is not None and schools is not None and compounds is not None \
+                and b_path is not None:
             ds = Dataset("path", net, schools, compounds, mode=mode, schools_coords=s_coords,
-                         compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
+                         compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map,
+                         boundary=b_path, boundary_name=b_name)
     elif kind == "upload":
         up = sb.file_uploader(T("app.osm_upload"), type=["osm", "bz2", "pbf", "xml"], key="osm_upload")
         s_up = sb.file_uploader(T("app.schools_file"), type=TABLE_TYPES, key="s_up")
@@ -110,9 +115,19 @@ def sidebar() -> tuple[str, str, Dataset | None]:
             net = schools = compounds = ""
         s_coords, s_map = table_options(sb, "schools", schools, s_up.name if s_up else "", lang, "s_up")
         c_coords, c_map = table_options(sb, "compounds", compounds, c_up.name if c_up else "", lang, "c_up")
+        with sb.expander(T("app.boundary")):
+            b_up = st.file_uploader(T("app.boundary_file"), type=["geojson", "json", "gpkg", "kml", "zip"],
+                                    key="boundary_up")
+            b_name = st.text_input(T("app.boundary_name"), key="boundary_name_up", help=T("app.boundary.help")).strip()
+        try:
+            b_path = save_upload(b_up) if b_up is not None else ""
+        except XuequError as err:
+            show_error(err, lang, sb)
+            b_path = ""
         if net or (schools and compounds):  # no OSM file: the two tables, on straight-line distances
             ds = Dataset("upload", net, schools, compounds, mode=mode, schools_coords=s_coords,
-                         compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map)
+                         compounds_coords=c_coords, schools_mapping=s_map, compounds_mapping=c_map,
+                         boundary=b_path, boundary_name=b_name)
     else:
         place = sb.text_input(T("app.place"), key="place").strip()
         if place and sb.button(T("app.load"), key="load_place"):
@@ -131,6 +146,10 @@ def sidebar() -> tuple[str, str, Dataset | None]:
             st.number_input(T("opt.max_walk"), 0, 10_000, 0, step=100, key="max_walk", help=T("opt.max_walk.help"))
             st.number_input(T("opt.stability"), 0, 5_000, 0, step=100, key="stability", help=T("opt.stability.help"))
             st.checkbox(T("opt.contiguous"), True, key="contiguous")
+            st.number_input(T("opt.min_fill"), 0, 100, 60, step=5, key="min_fill", help=T("opt.min_fill.help"))
+            st.number_input(T("opt.boundary_band"), 0, 10_000, 0, step=100, key="boundary_band",
+                            help=T("opt.boundary_band.help"))
+            st.text_input(T("opt.group_column"), "", key="group_column", help=T("opt.group_column.help"))
             st.slider(T("opt.time_limit"), 1, 60, 10, key="time_limit")
     sb.radio(T("app.basemap"), ["none", "osm"], format_func=lambda k: T(f"app.basemap.{k}"), key="basemap")
     return lang, view, ds

@@ -36,6 +36,9 @@ class Dataset:
     compounds_coords: str = "wgs84"
     schools_mapping: tuple[tuple[str, str], ...] = ()
     compounds_mapping: tuple[tuple[str, str], ...] = ()
+    # A district boundary that clips every view: a polygon file, or an administrative boundary of the OSM file.
+    boundary: str = ""
+    boundary_name: str = ""
 
 
 def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str], ...] = ()) -> Scenario:
@@ -53,6 +56,9 @@ def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str],
         contiguous=bool(state.get("contiguous", True)),
         locked=tuple(sorted(locked)),
         time_limit_s=float(state.get("time_limit", 10)),
+        min_fill=float(state.get("min_fill", 60) or 0) / 100.0,
+        boundary_band_m=float(state.get("boundary_band", 0) or 0),
+        group_column=str(state.get("group_column", "") or "").strip(),
     )
 
 
@@ -65,5 +71,6 @@ def dataset_key(ds: Dataset) -> str:
     """What a scenario is drawn on: the same files (or place) whatever the travel mode."""
     if ds.kind == "demo":
         return "demo"
-    return json.dumps({"network": ds.network, "schools": ds.schools, "compounds": ds.compounds, "place": ds.place},
-                      ensure_ascii=False, sort_keys=True)
+    key = {"network": ds.network, "schools": ds.schools, "compounds": ds.compounds, "place": ds.place}
+    clip = {k: v for k, v in (("boundary", ds.boundary), ("boundary_name", ds.boundary_name)) if v}
+    return json.dumps(key | clip, ensure_ascii=False, sort_keys=True)  # unclipped keys as before

@@ -121,4 +121,32 @@ def test_a_boundary_by_name_needs_the_osm_file(tmp_path):
     res = CliRunner().invoke(cli, ["zones", "--schools", str(DEMO / "schools.csv"), "--demand",
                                    str(DEMO / "compounds.geojson"), "--boundary-name", "锦江区", "--out",
                                    str(tmp_path), "--lang", "en"])
-    assert res.exit_code == 2 and "give --network too" in res.output
+    assert res.exit_code == 2 and "give the OSM file too (command line: --network)" in res.output
+
+
+def test_the_page_clips_every_view_at_a_boundary_file(tmp_path):
+    """The sidebar's boundary (a polygon file under the data roots): the zoning view's table counts only the
+    compounds inside, and the page says how many were left out; a boundary by name without an OSM file is refused
+    in the page, not as a traceback."""
+    from streamlit.testing.v1 import AppTest
+
+    app = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+    west = _geojson(tmp_path / "west.geojson", WEST)
+    at = AppTest.from_file(app, default_timeout=180).run()
+    at.sidebar.radio(key="dataset").set_value("path").run()
+    at.sidebar.text_input(key="osm_path").input(str(DEMO / "district.osm"))
+    at.sidebar.text_input(key="schools_path").input(str(DEMO / "schools.csv"))
+    at.sidebar.text_input(key="compounds_path").input(str(DEMO / "compounds.geojson"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    whole = int(at.dataframe[0].value["compounds"].sum())
+    at.sidebar.text_input(key="boundary_path").input(str(west)).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    clipped = int(at.dataframe[0].value["compounds"].sum())
+    assert whole == 300 and 0 < clipped < whole
+    assert any("区界“west.geojson”外的" in m.value for m in at.markdown)
+    at.sidebar.text_input(key="boundary_path").input("").run()
+    at.sidebar.text_input(key="osm_path").input("").run()
+    at.sidebar.text_input(key="boundary_name").input("锦江区").run()
+    assert not at.exception
+    assert at.error and "OSM 文件" in at.error[0].value and "锦江区" in at.error[0].value
