@@ -52,7 +52,7 @@ from geo.render import export
 from geo.render.i18n import LANGS, t
 from geo.zoning.assignment import METHODS, NETWORK, STRAIGHT
 from geo.zoning.result import radius_phrase
-from geo.zoning.scenario import FAST, SOLVERS, Scenario, run_scenario
+from geo.zoning.scenario import FAST, SOLVERS, Scenario, groups_from_file, run_scenario
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="学区 Xuequ: school catchments from a street network.")
@@ -113,6 +113,12 @@ def zones(
     stability: float = typer.Option(0.0, help="optimal: metres of walk a moved child is worth"),
     contiguous: bool = typer.Option(True, help="optimal: repair islands"),
     time_limit: float = typer.Option(60.0, help="optimal, exact: time limit in seconds"),
+    min_fill: float = typer.Option(0.6, min=0.0, max=1.0, help="optimal: every school at least this share of its "
+                                                               "seats, so none is left without a zone (0: off)"),
+    group_column: str = typer.Option(None, help="optimal: a compounds column (e.g. 社区) whose compounds are kept "
+                                                "in one school"),
+    boundary_band: float = typer.Option(0.0, min=0.0, help="optimal: only compounds within this many metres of "
+                                                           "their zone's boundary may move (0: any)"),
     mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
     out: Path = typer.Option(Path("out"), help="Folder for catchments.geojson, assignments.geojson, schools.csv"),
     lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
@@ -145,11 +151,14 @@ def zones(
                              schools_mapping=s_map or None, compounds_mapping=c_map or None,
                              default_seats=default_seats)
         inputs = _within(inputs, network, boundary, boundary_name)
+        groups = groups_from_file(demand, group_column, coords=coords.value, mapping=c_map or None) \
+            if group_column and demand is not None else ()
         given = getattr(ctx.get_parameter_source("method"), "name", "DEFAULT") != "DEFAULT"
         how = method.value if network is not None or given else STRAIGHT  # no streets: as the crow flies
         result = run_scenario(inputs, Scenario(level.value, how, solver=solver.value, tolerance=tolerance,
                                                max_walk_m=max_walk, stability=stability, contiguous=contiguous,
-                                               time_limit_s=time_limit, radius_m=radius))
+                                               time_limit_s=time_limit, radius_m=radius, min_fill=min_fill,
+                                               groups=groups, boundary_band_m=boundary_band))
     except Exception as err:
         _fail(err, lang.value)
         return
@@ -186,8 +195,8 @@ def zonetext_read(
                                               "in its zone"),
     loose_max: float = typer.Option(LOOSE_MAX_M, help="Metres a loose street match may lie from the school's other "
                                                       "streets or the school"),
-    choices: Path = typer.Option(None, help="Accept / reject loose matches: loose-matches.csv with its 'accepted' "
-                                            "column edited"),
+    choices: Path = typer.Option(None, help="Accept / reject loose matches (or keep far streets): loose-matches.csv "
+                                            "or far-streets.csv with its 'choice' column filled (accept / reject)"),
     places: Path = typer.Option(None, help="Schools the list names that no table locates: name, lon, lat [, seats]"),
     boundary: Path = typer.Option(None, help="District boundary: a polygon file (GeoJSON, GeoPackage, KML, zipped "
                                              "Shapefile); compounds and schools outside are left out"),
@@ -203,12 +212,13 @@ def zonetext_read(
         zone = load_zone_source(zones)
         inputs = _within(load_inputs(network, schools, demand, mode.value, coords=coords.value), network, boundary,
                          boundary_name)
-        result, report = _read_list(inputs, zone, level.value, reach, loose_max, choices, places)
+        result, report = _read_list(inputs, zone, level.value, reach, loose_max, choices, places, coords.value)
     except Exception as err:
         _fail(err, lang.value)
         return
     _say_read(inputs, report, lang.value)
     files = {"street-matches.csv": report_csv(report.streets), "loose-matches.csv": report_csv(report.loose),
+             "far-streets.csv": report_csv(report.far_parts),
              "school-matches.csv": report_csv(report.schools), "issues.csv": report_csv(report.issues)}
     if result is not None:
         files |= {"official-catchments.geojson": export.catchments_geojson(result).encode("utf-8"),
@@ -220,7 +230,10 @@ def zonetext_read(
     s = report.summary
     typer.echo(t("cli.zonetext.matches", lang.value, streets=s["streets"], matched=s["streets_matched"],
                  loose=s["streets_loose"], unmatched=s["streets_unmatched"], issues=s["issues"]))
-    typer.echo(t("cli.zonetext.loose", lang.value, rejected=s["loose_rejected"], distance=s["loose_max_m"]))
+    if s["streets_rejected"]:
+        typer.echo(t("cli.zonetext.loose", lang.value, rejected=s["streets_rejected"], distance=s["loose_max_m"]))
+    if s.get("loose_unchecked"):
+        typer.echo(t("cli.zonetext.unchecked", lang.value, count=s["loose_unchecked"]))
     if result is None:
         typer.echo(t("official.nothing_on_network", lang.value), err=True)
         raise typer.Exit(code=1)
@@ -245,11 +258,11 @@ def _within(inputs, network: Path | None, boundary: Path | None, boundary_name: 
 
 
 def _read_list(inputs, zone, level: str, reach: float, loose_max: float, choices: Path | None,
-               places: Path | None):
+               places: Path | None, coords: str = WGS84):
     """A zone list read against inputs with the command's settings (choices and places read from their files)."""
     return official_plan(inputs, zone, level, reach_m=reach, loose_max_m=loose_max,
                          choices=read_choices(choices) if choices else None,
-                         places=load_places(places) if places else None)
+                         places=load_places(places, coords=coords) if places else None)
 
 
 def _say_read(inputs, report, lang: str) -> None:
@@ -291,7 +304,7 @@ def zonetext_compare(
         zone = load_zone_source(zones)
         inputs = _within(load_inputs(network, schools, demand, mode.value, coords=coords.value), network, boundary,
                          boundary_name)
-        official, report = _read_list(inputs, zone, level.value, reach, loose_max, choices, places)
+        official, report = _read_list(inputs, zone, level.value, reach, loose_max, choices, places, coords.value)
         start_plan = None
         if start.value == OFFICIAL and official is not None:
             a = official.assignments

@@ -28,6 +28,7 @@ from app.common import (
 from app.state import Dataset, dataset_key
 from geo.errors import XuequError
 from geo.inputs import Inputs
+from geo.inputs.coords import SYSTEMS
 from geo.inputs.paths import check_under_roots
 from geo.inputs.schools import LEVELS
 from geo.official import (
@@ -79,8 +80,8 @@ def _zone_from_text(text: str, source: str) -> ZoneText:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _places_from_bytes(name: str, data: bytes):
-    return load_places(name, name=name, data=data)
+def _places_from_bytes(name: str, data: bytes, coords: str):
+    return load_places(name, name=name, data=data, coords=coords)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -203,18 +204,20 @@ def _places_input(book: ChoiceBook | None, zdigest: str, lang: str):
     with st.expander(T("official.place.table"), expanded=False):
         up = st.file_uploader(T("official.place.upload"), type=["csv", "xlsx", "geojson", "json"],
                               key="zone_places_upload", help=T("official.place.upload.help"))
+        coords = st.radio(T("coords.system"), SYSTEMS, format_func=lambda k: T(f"coords.{k}"), horizontal=True,
+                          key="zone_places_coords")
     parts, key = [], json.dumps(sorted(clicked.items()), ensure_ascii=False)
     if clicked:
         parts.append(places_frame(clicked))
     if up is not None:
         data = up.getvalue()
         try:
-            table = _places_from_bytes(up.name, data)
+            table = _places_from_bytes(up.name, data, coords)
         except XuequError as err:
             show_error(err, lang)
         else:
             parts.append(table)
-            key += "|" + hashlib.sha256(data).hexdigest()
+            key += "|" + coords + hashlib.sha256(data).hexdigest()
     if not parts:
         return None, ""
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)

@@ -58,17 +58,41 @@ def test_a_boundary_with_nothing_inside_is_refused(demo_inputs):
     assert "far" in e.value.message("en")
 
 
-def _admin_osm(path: Path, closed: bool = True) -> Path:
+def _admin_osm(path: Path, closed: bool = True, second: bool = False) -> Path:
     ring = WEST + WEST[:1] if closed else WEST
     nodes = "".join(f'<node id="{i + 1}" lat="{y}" lon="{x}" version="1"/>' for i, (x, y) in enumerate(WEST))
     refs = "".join(f'<nd ref="{(i % len(WEST)) + 1}"/>' for i in range(len(ring)))
+    east = [(x + 0.05, y) for x, y in WEST]
+    more = "".join(f'<node id="{i + 11}" lat="{y}" lon="{x}" version="1"/>' for i, (x, y) in enumerate(east))
+    more += '<way id="2" version="1">' + "".join(f'<nd ref="{(i % 4) + 11}"/>' for i in range(5)) + "</way>"
+    more += ('<relation id="2" version="1"><member type="way" ref="2" role="outer"/><tag k="type" v="boundary"/>'
+             '<tag k="boundary" v="administrative"/><tag k="name" v="东区 (East)"/></relation>')
     path.write_text(
         "<?xml version='1.0' encoding='UTF-8'?><osm version=\"0.6\">" + nodes
-        + f'<way id="1" version="1">{refs}</way>'
+        + f'<way id="1" version="1">{refs}</way>' + (more if second else "")
         + '<relation id="1" version="1"><member type="way" ref="1" role="outer"/>'
         + '<tag k="type" v="boundary"/><tag k="boundary" v="administrative"/><tag k="admin_level" v="6"/>'
         + '<tag k="name" v="西区 (West)"/></relation></osm>', encoding="utf-8")
     return path
+
+
+def test_a_name_part_of_several_boundaries_is_refused_the_full_name_is_found(tmp_path):
+    two = _admin_osm(tmp_path / "two.osm", second=True)
+    with pytest.raises(InputError) as e:
+        boundary_from_osm(two, "区")
+    assert "西区 (West)" in e.value.message("en") and "东区 (East)" in e.value.message("en")
+    west = boundary_from_osm(two, "西区")
+    assert shapely.get_coordinates(west)[:, 0].max() < 104.26  # the west one only
+
+
+def test_a_polygon_inside_a_geometry_collection_is_a_boundary(tmp_path):
+    path = tmp_path / "gc.geojson"
+    ring = [list(p) for p in WEST + WEST[:1]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+        "geometry": {"type": "GeometryCollection", "geometries": [
+            {"type": "Point", "coordinates": ring[0]}, {"type": "Polygon", "coordinates": [ring]}]}}]}),
+        encoding="utf-8")
+    assert boundary_from_file(path).geom_type == "Polygon"
 
 
 def test_an_administrative_boundary_of_the_osm_file_is_found_by_name(tmp_path):

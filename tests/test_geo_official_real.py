@@ -282,3 +282,46 @@ def test_an_exact_name_found_only_kilometres_away_is_another_street(plans, cheng
     poly = result.catchments.set_index("school_id").geometry[z]
     north = chengdu_inputs.network.lonlat()[:, 1] > 30.715
     assert not shapely.intersects(poly, shapely.multipoints(chengdu_inputs.network.xy[north]))
+
+
+def test_two_exact_streets_far_apart_keep_what_lies_near_the_school(demo_inputs):
+    """A school listing two exact streets far apart: the one near the school is kept (never both rejected); with no
+    school location nothing tells which is wrong, and both are kept."""
+    _, rep = official_plan(demo_inputs, "桂设小学：宏星路、府江路", "primary")
+    used = rep.entries[rep.entries["status"].isin(["matched", "loose"])]
+    assert len(used) >= 1 and rep.summary["listed_m"] > 0
+    _, nowhere = official_plan(demo_inputs, "某某小学：宏星路、府江路", "primary")
+    assert (nowhere.entries["status"] == "matched").sum() == 2 and nowhere.far_parts.empty
+
+
+def test_choices_tables_as_planners_fill_them(tmp_path):
+    """The choice column of loose-matches.csv (blank: no choice), numbers and Excel's TRUE/FALSE; a bad word is named
+    by row."""
+    csv = tmp_path / "loose-matches.csv"
+    pd.DataFrame({"school": ["甲", "乙", "丙", "丁"], "street": ["一路", "二路", "三路", "四路"],
+                  "accepted": [True, False, True, False], "by": ["auto"] * 4,
+                  "choice": ["", "accept", "否", None]}).to_csv(csv, index=False)
+    assert read_choices(csv) == {("乙", "二路"): True, ("丙", "三路"): False}
+    pd.DataFrame({"school": ["甲", "乙", "丙"], "street": ["一路", "二路", "三路"],
+                  "accepted": [1.0, None, 0.0]}).to_csv(csv, index=False)
+    assert read_choices(csv) == {("甲", "一路"): True, ("丙", "三路"): False}
+    pd.DataFrame({"school": ["甲", "乙"], "street": ["一路", "二路"], "accepted": ["TRUE", "maybe"]}).to_csv(
+        csv, index=False)
+    with pytest.raises(InputError) as e:
+        read_choices(csv)
+    assert "row 2" in e.value.message("en") and "maybe" in e.value.message("en")
+
+
+def test_a_damaged_choice_book_is_read_as_far_as_it_can_be(tmp_path):
+    book = ChoiceBook(tmp_path)
+    (tmp_path / "abc.json").write_text(
+        '{"choices": [{"school": "甲", "street": "一路", "accepted": "false"}, {"school": "乙"}],'
+        ' "places": [{"name": "甲", "lon": NaN, "lat": 30}, {"name": "乙", "lon": 104.1, "lat": 30.6},'
+        ' {"name": "", "lon": 104, "lat": 30}, {"name": "丙", "lon": 500, "lat": 30}]}', encoding="utf-8")
+    assert book.get("abc") == {("甲", "一路"): False}
+    assert book.places("abc") == {"乙": (104.1, 30.6)}
+    with pytest.raises(ValueError):
+        book.place("abc", "丁", (float("inf"), 30.0))
+    with pytest.raises(ValueError):
+        book.set("../x", "甲", "一路", True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["abc.json"]  # no stray temporary file

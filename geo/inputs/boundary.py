@@ -32,7 +32,8 @@ Warning_ = tuple[str, dict]
 
 
 def _areal(geoms) -> BaseGeometry:
-    parts = [g for g in geoms if g is not None and g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+    flat = [p for g in geoms if g is not None for p in shapely.get_parts(g)]  # collections (KML MultiGeometry) too
+    parts = [g for g in flat if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
     return shapely.make_valid(shapely.union_all(parts)) if parts else shapely.Polygon()
 
 
@@ -93,7 +94,7 @@ def boundary_from_osm(path: str | Path, name: str) -> BaseGeometry:
     if not want:
         raise InputError("err.boundary_not_found", file=Path(path).name, name=name, names="-")
     factory = osmium.geom.WKBFactory()
-    found: list[BaseGeometry] = []
+    found: list[tuple[str, BaseGeometry]] = []
     named: dict[str, bool] = {}
     admin = osmium.filter.TagFilter(("boundary", "administrative"))
     for o in osmium.FileProcessor(str(path)).with_areas(admin).with_filter(admin):
@@ -102,11 +103,16 @@ def boundary_from_osm(path: str | Path, name: str) -> BaseGeometry:
             named.setdefault(label, False)
         if isinstance(o, osmium.osm.Area) and want in _norm(label):
             try:
-                found.append(wkb.loads(factory.create_multipolygon(o), hex=True))
+                found.append((label, wkb.loads(factory.create_multipolygon(o), hex=True)))
                 named[label] = True
             except RuntimeError:  # an area pyosmium could not close
                 continue
-    area = _areal(found)
+    # The name itself (or the name before its gloss, "锦江区 (Jinjiang)") first; a part of several names is ambiguous.
+    exact = [(n, g) for n, g in found if want in (_norm(n), _norm(n).split("(")[0], _norm(n).split("/")[0])]
+    labels = sorted({n for n, _ in found})
+    if not exact and len(labels) > 1:
+        raise InputError("err.boundary_ambiguous", file=Path(path).name, name=name, names="、".join(labels))
+    area = _areal([g for _, g in (exact or found)])
     if area.is_empty:
         hits = [n for n in named if want in _norm(n)]
         if hits:

@@ -30,9 +30,9 @@ LOOSE_MAX_M = 500.0
 # distance (1.5 km: a whole catchment away). The lists' exact names found only there were other streets (和平街, 5.9 km).
 EXACT_FACTOR = 3.0
 AUTO, PLANNER = "auto", "planner"
-PART_COLUMNS = ["school", "street", "names", "parts", "kept", "dropped_m", "distance_m"]
+PART_COLUMNS = ["school", "street", "names", "parts", "kept", "dropped_m", "distance_m", "choice"]
 LOOSE_COLUMNS = ["school", "street", "names", "reason", "score", "streets_m", "school_m", "distance_m",
-                 "accepted", "by", "source", "line"]
+                 "checked", "accepted", "by", "choice", "source", "line"]
 
 
 def edge_lines(network: Network, edges: np.ndarray):
@@ -85,8 +85,10 @@ def check_loose(network: Network, entries: pd.DataFrame, edges_of, school_xy: Ma
     loose : DataFrame
         One row per school and loose street (:data:`LOOSE_COLUMNS`): the network names, the matcher's reason and
         score, ``streets_m`` / ``school_m`` (the distance to the school's exactly matched streets / to the
-        school; NaN where there is none), ``distance_m`` (the smaller), ``accepted`` and ``by`` (``auto`` or
-        ``planner``).
+        school; NaN where there is none), ``distance_m`` (the smaller), ``checked`` (False: neither exists, so the
+        match is not used unless the planner accepts it), ``accepted``, ``by`` (``auto``, or ``planner`` where a
+        choice overrules the rule: a choice that agrees with it stays ``auto``, so a new distance applies) and an
+        empty ``choice`` column for the planner to fill in the CSV (accept / reject, :func:`read_choices`).
     """
     choices = dict(choices or {})
     loose = entries["status"] == LOOSE if len(entries) else pd.Series(dtype=bool)
@@ -107,14 +109,15 @@ def check_loose(network: Network, entries: pd.DataFrame, edges_of, school_xy: Ma
         school_m = float(shapely.distance(geom, shapely.Point(xy))) if xy is not None and not geom.is_empty else np.nan
         d = np.nanmin([streets_m, school_m]) if np.isfinite([streets_m, school_m]).any() else np.nan
         key = (str(e.school), str(e.street))
-        if key in choices:
+        auto = bool(np.isfinite(d) and d <= max_m)  # nothing to check against (NaN): not used unless accepted
+        if key in choices and bool(choices[key]) != auto:
             ok, by = bool(choices[key]), PLANNER
         else:
-            ok, by = bool(np.isfinite(d) and d <= max_m), AUTO
+            ok, by = auto, AUTO
         rows.append({"school": e.school, "street": e.street, "names": "、".join(e.names),
                      "reason": getattr(e, "reason", "") or "", "score": float(e.score), "streets_m": streets_m,
-                     "school_m": school_m, "distance_m": d, "accepted": ok, "by": by, "source": e.source,
-                     "line": int(e.line)})
+                     "school_m": school_m, "distance_m": d, "checked": bool(np.isfinite(d)), "accepted": ok,
+                     "by": by, "choice": "", "source": e.source, "line": int(e.line)})
     table = pd.DataFrame(rows, columns=LOOSE_COLUMNS)
     refused = set(zip(table.loc[~table["accepted"], "school"], table.loc[~table["accepted"], "street"], strict=True))
     if refused:
@@ -146,15 +149,18 @@ def _clusters(network: Network, edges: np.ndarray, gap_m: float) -> list[np.ndar
 
 
 def keep_near_parts(network: Network, entries: pd.DataFrame, edges_of, school_xy: Mapping[str, np.ndarray],
-                    max_m: float = LOOSE_MAX_M) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    max_m: float = LOOSE_MAX_M, choices: Mapping[tuple[str, str], bool] | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep of each listed street only what lies near the school: a name can stand for streets kilometres apart.
 
     The network may use a listed name in several places (two 和平街 in one city), or only in a place far from the
     school (the list's 和平街 is not in the file, another one is, 2.5 km away). A matched street falls in parts (edges
     that touch or lie within ``max_m`` of each other); only the parts within ``max_m`` of the school's other listed
     streets or of the school are used (for an exact name, which is trusted more: within :data:`EXACT_FACTOR` times
-    that of the school's other streets, since only a street far beyond the zone is another one, and a zone may reach
-    far from its school), and an exact match none of whose parts is near is rejected as a loose one is.
+    that, since only a street far beyond the zone is another one), and an exact match none of whose parts is near is
+    rejected as a loose one is — but only beside a core of the school's exact streets that are near each other or the
+    school (two exact streets far apart with nothing else: which is wrong cannot be told, both are kept). The
+    planner's ``choices`` (True) keep a street whole.
     A school with neither other streets nor a location keeps everything (nothing to check against).
 
     Parameters
@@ -194,6 +200,7 @@ def keep_near_parts(network: Network, entries: pd.DataFrame, edges_of, school_xy
         lines = np.array([edge_lines(network, edges_of(n)) for n in own], dtype=object)
         xy = school_xy.get(school)
         point = shapely.Point(xy) if xy is not None else None
+        dist = {}
         for i, names in enumerate(own):
             parts = parts_of[names]
             if not parts:
@@ -203,18 +210,23 @@ def keep_near_parts(network: Network, entries: pd.DataFrame, edges_of, school_xy
             d = np.full(len(parts), np.inf)
             if others.size:
                 d = shapely.distance(geoms[:, None], others[None, :]).min(axis=1)
-            if point is not None and names not in exact:  # an exact name is checked against the other streets only:
-                d = np.minimum(d, shapely.distance(geoms, point))  # a zone may reach far from its school
-            if not np.isfinite(d).any():
-                continue  # nothing to check against
-            near = d <= (EXACT_FACTOR * max_m if names in exact else max_m)
-            if near.all() or (not near.any() and names not in exact):
-                continue  # all near; or a loose match, checked whole by check_loose
+            if point is not None:
+                d = np.minimum(d, shapely.distance(geoms, point))
+            dist[names] = d <= (EXACT_FACTOR * max_m if names in exact else max_m), d
+        # An exact street none of whose parts is near is another street only beside a coherent core: exact streets
+        # near each other or the school. Two exact streets far apart with nothing else cannot tell which is wrong.
+        core = any(near.any() for n, (near, _) in dist.items() if n in exact)
+        for names, (near, d) in dist.items():
+            parts = parts_of[names]
             written = group.loc[group["names"].map(tuple) == names, "street"].iloc[0]
+            if not np.isfinite(d).any() or near.all() or (not near.any() and (names not in exact or not core)):
+                continue  # nothing to check against, all near, a loose match (check_loose), or no core
+            if (choices or {}).get((str(school), str(written))) is True:
+                continue  # the planner keeps it
             dropped = np.concatenate([parts[p] for p in np.flatnonzero(~near)])
             rows.append({"school": school, "street": written, "names": "、".join(names), "parts": len(parts),
                          "kept": int(near.sum()), "dropped_m": float(network.edge_length[dropped].sum() / half),
-                         "distance_m": float(d[~near].min())})
+                         "distance_m": float(d[~near].min()), "choice": ""})
             if near.any():
                 keep[(school, names)] = tuple(int(e) for p in np.flatnonzero(near) for e in parts[p])
             else:

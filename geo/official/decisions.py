@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -30,11 +31,12 @@ from geo.inputs.tables import read_plain_table, read_table_checked
 from geo.official.parse import ZoneText
 
 Choices = dict[tuple[str, str], bool]
-_YES = {"true", "1", "yes", "y", "是", "接受", "采用", "✓"}
-_NO = {"false", "0", "no", "n", "否", "拒绝", "不采用", "✗"}
+_YES = {"true", "1", "1.0", "yes", "y", "accept", "是", "接受", "采用", "✓"}
+_NO = {"false", "0", "0.0", "no", "n", "reject", "否", "拒绝", "不采用", "✗"}
 SCHOOL_ALIASES = ("school", "学校", "学校名称")
 STREET_ALIASES = ("street", "街道", "路名", "道路")
 ACCEPTED_ALIASES = ("accepted", "接受", "采用")
+CHOICE_ALIASES = ("choice", "选择", "决定")
 
 
 def zone_digest(zone: ZoneText) -> str:
@@ -84,11 +86,12 @@ class ChoiceBook:
             return {}
 
     def _write(self, digest: str, doc: dict) -> None:
+        path = self._path(digest)  # the name is checked before anything is written
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(doc, f, ensure_ascii=False, indent=1)
-        os.replace(tmp, self._path(digest))
+        os.replace(tmp, path)
 
     def get(self, digest: str) -> Choices:
         """The loose-match choices made for a list (empty when none, or the file is unreadable).
@@ -102,10 +105,15 @@ class ChoiceBook:
         -------
         dict of (school, street) to bool
         """
-        try:
-            return {(str(r["school"]), str(r["street"])): bool(r["accepted"]) for r in self._read(digest).get("choices", [])}
-        except (KeyError, TypeError):
-            return {}
+        out: Choices = {}
+        for r in self._read(digest).get("choices", []):
+            try:
+                yes = _yes_no(r["accepted"])
+            except (KeyError, TypeError):
+                continue
+            if yes is not None:
+                out[(str(r["school"]), str(r["street"]))] = yes
+        return out
 
     def set(self, digest: str, school: str, street: str, accepted: bool | None) -> Choices:
         """Record one choice (``None`` forgets it: the distance rule decides again), written atomically.
@@ -145,10 +153,15 @@ class ChoiceBook:
         -------
         dict
         """
-        try:
-            return {str(r["name"]): (float(r["lon"]), float(r["lat"])) for r in self._read(digest).get("places", [])}
-        except (KeyError, TypeError, ValueError):
-            return {}
+        out = {}
+        for r in self._read(digest).get("places", []):
+            try:
+                lon, lat = float(r["lon"]), float(r["lat"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if str(r.get("name", "")).strip() and _lonlat_ok(lon, lat):  # a damaged entry is skipped, not fatal
+                out[str(r["name"])] = (lon, lat)
+        return out
 
     def place(self, digest: str, name: str, lonlat: tuple[float, float] | None) -> dict[str, tuple[float, float]]:
         """Place a listed school (``None`` removes its place), written atomically.
@@ -168,6 +181,8 @@ class ChoiceBook:
             All places for the list after the change.
         """
         places = self.places(digest)
+        if lonlat is not None and not _lonlat_ok(float(lonlat[0]), float(lonlat[1])):
+            raise ValueError("lon/lat must be finite, -180..180 and -90..90")
         if lonlat is None:
             places.pop(name, None)
         else:
@@ -178,13 +193,38 @@ class ChoiceBook:
         return places
 
 
+def _lonlat_ok(lon: float, lat: float) -> bool:
+    return bool(np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90)
+
+
+def _yes_no(value: object) -> bool | None:
+    """A yes / no cell: True, False, or None when blank (no choice); ValueError for anything else."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating) and float(value) in (0.0, 1.0):
+        return float(value) == 1.0
+    word = str(value).strip().lower()
+    if word in ("", "nan", "none"):
+        return None
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise ValueError(word)
+
+
 def read_choices(source: str | Path, *, name: str | None = None, data: bytes | None = None) -> Choices:
-    """Loose-match choices from a table: ``school``, ``street`` and ``accepted`` (true / false, 是 / 否, 1 / 0).
+    """Loose-match choices from a table: ``school``, ``street`` and the planner's column — ``choice`` when the
+    table has one (as ``loose-matches.csv`` has: fill it with accept / reject, 是 / 否), else ``accepted``. Yes /
+    no words, true / false, 1 / 0 are read; a blank cell is no choice (the distance rule decides).
 
     Parameters
     ----------
     source : str or Path
-        A CSV or XLSX file (``loose-matches.csv`` as written by ``xuequ zonetext read``, edited).
+        A CSV or XLSX file (``loose-matches.csv`` or ``far-streets.csv`` as written by ``xuequ zonetext read``,
+        with the planner's column filled).
     name, data
         A file name and its bytes (an upload).
 
@@ -201,13 +241,16 @@ def read_choices(source: str | Path, *, name: str | None = None, data: bytes | N
     df = read_plain_table(source, name=name, data=data)
     school = require_column(df, SCHOOL_ALIASES, label)
     street = require_column(df, STREET_ALIASES, label)
-    accepted = require_column(df, ACCEPTED_ALIASES, label)
+    column = find_column(df, CHOICE_ALIASES) or require_column(df, ACCEPTED_ALIASES, label)
     out: Choices = {}
-    for i, (s, t, a) in enumerate(zip(df[school], df[street], df[accepted], strict=True)):
-        word = str(a).strip().lower()
-        if word not in _YES | _NO:
-            raise InputError("err.bad_value", file=label, row=i + 1, field=accepted, value=a, hint="@hint.accepted")
-        out[(str(s).strip(), str(t).strip())] = word in _YES
+    for i, (s, t, a) in enumerate(zip(df[school], df[street], df[column], strict=True)):
+        try:
+            yes = _yes_no(a)
+        except ValueError:
+            raise InputError("err.bad_value", file=label, row=i + 1, field=column, value=a,
+                             hint="@hint.accepted") from None
+        if yes is not None:
+            out[(str(s).strip(), str(t).strip())] = yes
     return out
 
 

@@ -166,7 +166,7 @@ def official_plan(inputs: Inputs, zone: ZoneText | str, level: str = PRIMARY, ad
     school_xy = {n: table_xy[i] for n, i in zip(links["name"], links["index"], strict=True) if i >= 0}
     street_edges = StreetEdges(net, index).edges
     entries, loose = check_loose(net, entries, street_edges, school_xy, loose_max_m, choices)
-    entries, far_parts = keep_near_parts(net, entries, street_edges, school_xy, loose_max_m)
+    entries, far_parts = keep_near_parts(net, entries, street_edges, school_xy, loose_max_m, choices)
     streets = match_report(entries)
     zone_of_listed, zone_table, zone_name, zone_id = _zones(links, table_ids, table_names)
     n_located = int((zone_table >= 0).sum())
@@ -386,7 +386,10 @@ def _counts(entries: pd.DataFrame, streets: pd.DataFrame, links: pd.DataFrame, i
             "entries_loose": int(ecounts.get(LOOSE, 0)), "entries_unmatched": int(ecounts.get(UNMATCHED, 0)),
             "entries_rejected": int(ecounts.get(REJECTED, 0)),
             "streets_rejected": int(counts.get(REJECTED, 0)),
-            "loose_rejected": int((~loose["accepted"].astype(bool)).sum()) if len(loose) else 0,
+            "loose_rejected": int((~loose["accepted"].astype(bool) & loose["checked"].astype(bool)).sum())
+            if len(loose) else 0,
+            "loose_unchecked": int((~loose["accepted"].astype(bool) & ~loose["checked"].astype(bool)).sum())
+            if len(loose) else 0,
             "listed_schools": len(links), "linked_schools": int(links["linked"].sum())}
 
 

@@ -50,7 +50,8 @@ def match_table(zone_dir: str | Path, network: Network, city: City | None = None
     inputs : Inputs, optional
         Schools and compounds on ``network``: each district's list is then also read as a plan
         (:func:`geo.official.plan.official_plan`), adding ``loose_rejected`` (loose matches too far from their
-        school), ``schools`` / ``schools_located`` and ``compounds_covered`` (within reach of a listed street).
+        school), ``loose_unchecked`` (loose matches with nothing to check them against), ``schools`` /
+        ``schools_located`` and ``compounds_covered`` (within reach of a listed street).
     level : str
         The lists' school level, with ``inputs``.
 
@@ -96,7 +97,8 @@ def match_table(zone_dir: str | Path, network: Network, city: City | None = None
                             pd.concat([z.issues for _, z in files], ignore_index=True))
             _, rep = official_plan(inputs, zone, level)
             sm = rep.summary
-            rows[-1] |= {"loose_rejected": sm["loose_rejected"], "schools": sm["zones"],
+            rows[-1] |= {"loose_rejected": sm["loose_rejected"], "loose_unchecked": sm["loose_unchecked"],
+                         "schools": sm["zones"],
                          "schools_located": sm["zones"] - sm["unlocated_schools"],
                          "compounds_covered": sm["listed_compounds"], "compounds": sm["compounds"]}
     return pd.DataFrame(rows).sort_values("district", ignore_index=True)
