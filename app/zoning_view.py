@@ -30,7 +30,7 @@ from geo.render.maps import zoning_map
 from geo.zoning.assignment import NETWORK, OPTIMAL, STRAIGHT, nearest_method
 from geo.zoning.metrics import RADIUS_M
 from geo.zoning.result import radius_phrase
-from geo.zoning.scenario import Scenario, ZoningResult
+from geo.zoning.scenario import Scenario, ZoningResult, groups_from_file
 
 
 def distance_chart(result: ZoningResult, lang: str) -> alt.LayerChart:
@@ -133,6 +133,10 @@ def render(lang: str, ds: Dataset | None) -> None:
             status.update(label=T("app.computing"))
             nearest = zoning(inputs, digest, Scenario(level, nearest_method(inputs.network)))
             scenario = scenario_from_state(st.session_state, locked_pairs(nearest))
+            if scenario.method == OPTIMAL and scenario.group_column and ds.compounds:  # groups from the file
+                scenario = dataclasses.replace(scenario, group_column="", groups=groups_from_file(
+                    ds.compounds, scenario.group_column, coords=ds.compounds_coords,
+                    mapping=dict(ds.compounds_mapping) or None))
             if scenario.method == NETWORK and inputs.network.straight_line:  # no streets: as the crow flies
                 scenario = dataclasses.replace(scenario, method=STRAIGHT)
             result = nearest

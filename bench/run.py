@@ -13,8 +13,15 @@
    (large), exact demo < 10 s, HiGHS >= 10x faster than PuLP/CBC at the same optimum.
 5. What-if editing of the demo district: the server-side recomputation after each kind of edit
    (assignment, catchments, figures) versus zoning from scratch, after the first load. Target < 100 ms.
+6. ``optimal-city``: the whole capacity-optimal pipeline with contiguity, as the app and CLI run it
+   (``run_scenario(inputs, Scenario("primary", "optimal"))``), on generated cities (recipe in
+   :func:`city_inputs`): 5,000 compounds x 100 schools on a 90,000-node grid and 20,000 x 300 on 250,000
+   nodes, with per-stage times and peak memory, and the previous pipeline (commit ``BEFORE_COMMIT``'s solver
+   and contiguity code, loaded from git) timed in the same run on the first. Targets: < 5 s and < 30 s.
+   ``XUEQU_BENCH_CITY=small`` runs the first case only; ``XUEQU_BENCH_BEFORE=0`` skips the previous pipeline.
 
-``python -m bench.run [section ...]`` runs only the named sections (assignment, zoning, load, optimal, edit).
+``python -m bench.run [section ...]`` runs only the named sections (assignment, zoning, load, optimal, edit,
+optimal-city); ``make bench`` runs all but optimal-city's previous pipeline on 20,000 x 300 (it never finishes).
 
 Prints a table and writes it as Markdown to ``build/bench.md``.
 """
@@ -290,7 +297,203 @@ def edit_section() -> tuple[list[str], list[str]]:
     return lines, verdicts
 
 
-SECTIONS = ("assignment", "zoning", "load", "optimal", "edit")
+BEFORE_COMMIT = "97940c8"  # the previous pipeline: HiGHS LP re-solves, contiguity by components per move
+CITY_ORIGIN = (400_000.0, 3_390_000.0)  # UTM 48N, Chengdu
+CITY_CASES = ((5_000, 100, 300), (20_000, 300, 500))  # compounds, schools, grid side (nodes = side^2)
+CITY_TARGET_S = {5_000: 5.0, 20_000: 30.0}
+
+
+def city_inputs(n_units: int, n_schools: int, side: int, seed: int = 5):
+    """A generated city as the app's :class:`geo.inputs.Inputs`, made like :func:`large_case`.
+
+    Recipe: :func:`grid_network` (``side x side`` nodes 100 m apart, jittered, 10% of streets removed) moved
+    to UTM 48N near Chengdu; ``n_units`` compounds (points) on random nodes of its largest connected part,
+    5-119 children each; ``n_schools`` primary schools on distinct random nodes of that part, seats = the
+    children of their nearest-school zone x U(0.7, 1.3) + 50, scaled to 105% of all children.
+    """
+    import geopandas as gpd
+    from scipy.sparse.csgraph import connected_components
+
+    from geo.inputs import Inputs
+
+    g = grid_network(side=side, spacing=100.0, seed=seed)
+    net = network_from_arrays(g.x + CITY_ORIGIN[0], g.y + CITY_ORIGIN[1], g.edge_u, g.edge_v, g.edge_length,
+                              symmetric=False)
+    rng = np.random.default_rng(seed)
+    _, comp = connected_components(net.graph, directed=False)
+    main_part = np.flatnonzero(comp == np.bincount(comp).argmax())
+    u_node = rng.choice(main_part, n_units)
+    s_node = rng.choice(main_part, n_schools, replace=False)
+    demand = rng.integers(5, 120, n_units)
+    _, owner = nearest_source(net, s_node, np.zeros(n_schools))
+    near = np.bincount(owner[u_node], weights=demand, minlength=n_schools)
+    seats = near * rng.uniform(0.7, 1.3, n_schools) + 50
+    seats = np.round(seats / seats.sum() * demand.sum() * 1.05).astype(np.int64)
+
+    def points(nodes: np.ndarray, jitter: float):
+        xy = net.xy[nodes] + rng.normal(0, jitter, (nodes.size, 2))
+        return gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=net.crs).to_crs("EPSG:4326").to_numpy()
+
+    schools = gpd.GeoDataFrame({"school_id": [f"S{j + 1}" for j in range(n_schools)],
+                                "name": [f"School {j + 1}" for j in range(n_schools)],
+                                "level": "primary", "capacity": seats, "capacity_estimated": False},
+                               geometry=points(s_node, 5.0), crs="EPSG:4326")
+    compounds = gpd.GeoDataFrame({"compound_id": [f"C{i + 1}" for i in range(n_units)],
+                                  "name": [f"Compound {i + 1}" for i in range(n_units)],
+                                  "children_primary": demand, "children_junior": demand // 2},
+                                 geometry=points(u_node, 20.0), crs="EPSG:4326")
+    return Inputs(net, schools, compounds, name=f"city {n_units} x {n_schools}")
+
+
+STAGES = {  # stage -> names in geo.zoning.scenario whose calls it times
+    "distances": ("distance_matrix",),
+    "LP / allocation": ("solve_heuristic", "solve_exact"),
+    "contiguity": ("islands", "island_targets", "repair", "contiguous_plan", "relieve", "improve"),
+    "result build": ("build_result",),
+}
+
+
+def _before_modules():
+    """The previous pipeline's allocation and contiguity modules, from git (None without git)."""
+    import importlib.util
+    import subprocess
+    import sys
+    import types
+
+    mods = {}
+    for name in ("allocation", "contiguity"):
+        try:
+            src = subprocess.run(["git", "show", f"{BEFORE_COMMIT}:geo/zoning/{name}.py"], cwd=ROOT, check=True,
+                                 capture_output=True, text=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        spec = importlib.util.spec_from_loader(f"_before_{name}", loader=None)
+        assert spec is not None
+        mod = types.ModuleType(spec.name)
+        sys.modules[spec.name] = mod
+        exec(compile(src, f"{BEFORE_COMMIT}:geo/zoning/{name}.py", "exec"), mod.__dict__)
+        mods[name] = mod
+    from geo.zoning import allocation
+
+    mods["allocation"].InfeasibleError = allocation.InfeasibleError  # raised as the pipeline expects
+    mods["allocation"].Cancelled = allocation.Cancelled
+    return mods
+
+
+BEFORE_NAMES = ("solve_heuristic", "islands", "island_targets", "repair", "contiguous_plan", "relieve", "improve",
+                "grow")  # the previous versions patched into geo.zoning.scenario (the exact solver is not)
+
+
+def city_run(inputs, before: dict | None = None, scenario: Scenario | None = None) -> dict:
+    """One whole run on ``inputs`` (default scenario: primary, optimal, as the app's defaults) with each stage's
+    seconds ("other": the rest of the zoning) and the peak memory; ``before``: the previous pipeline's modules
+    patched into :mod:`geo.zoning.scenario` for this run."""
+    import resource
+    import tracemalloc
+
+    import geo.zoning.scenario as sc
+
+    secs = dict.fromkeys(["unit graph", "tiles", *STAGES], 0.0)
+    saved = {}
+    names = [n for ns in STAGES.values() for n in ns]
+    replaced = {}
+    if before is not None:
+        for n in BEFORE_NAMES:
+            for mod in before.values():
+                if hasattr(mod, n) and hasattr(sc, n):
+                    replaced[n] = getattr(mod, n)
+                    names.append(n)
+    for n in set(names) - {n for ns in STAGES.values() for n in ns}:  # patched, not timed
+        if hasattr(sc, n):
+            saved[n] = getattr(sc, n)
+            setattr(sc, n, replaced[n])
+    for stage, ns in STAGES.items():
+        for n in ns:
+            if not hasattr(sc, n):
+                continue
+            fn = replaced.get(n, getattr(sc, n))
+            saved[n] = getattr(sc, n)
+
+            def wrap(*a, _fn=fn, _stage=stage, **kw):
+                t = time.perf_counter()
+                try:
+                    return _fn(*a, **kw)
+                finally:
+                    secs[_stage] += time.perf_counter() - t
+            setattr(sc, n, wrap)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        t = time.perf_counter()
+        inputs.unit_graph  # noqa: B018  (computed once per inputs, as the app caches them)
+        secs["unit graph"] = time.perf_counter() - t
+        t = time.perf_counter()
+        inputs.tiles  # noqa: B018
+        secs["tiles"] = time.perf_counter() - t
+        result = run_scenario(inputs, scenario or Scenario("primary", "optimal"))
+    finally:
+        total = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        for n, fn in saved.items():
+            setattr(sc, n, fn)
+    # Time inside a stage's calls from another stage's (a nested solve) is counted once, in the outer stage.
+    s = result.summary
+    secs["other"] = total - sum(secs.values())
+    return {"total": total, **secs, "peak_mb": peak / 2**20, "maxrss_mb": resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024, "walk": s["mean_m"],
+        "islands": s["islands"], "over": s["over_capacity"], "gap": s.get("gap", float("nan")),
+        "moved": s["moved_children"], "solver": s.get("solver", "")}
+
+
+def optimal_city_section() -> tuple[list[str], list[str]]:
+    import copy
+
+    only_small = os.environ.get("XUEQU_BENCH_CITY", "") == "small"
+    with_before = os.environ.get("XUEQU_BENCH_BEFORE", "1") != "0"
+    before = _before_modules() if with_before else None
+    stages = ["unit graph", "tiles", *STAGES, "other"]
+    lines = ["", "### Capacity-optimal zoning of a generated city, whole pipeline with contiguity (seconds)", "",
+             "Recipe (`bench.run.city_inputs`): a jittered 100 m street grid (10% of streets removed, as "
+             "`grid_network`), compounds on random nodes with 5-119 children, schools on random nodes with "
+             "seats = their nearest-school zone's children x U(0.7, 1.3) + 50, scaled to 105% of all children; "
+             "`run_scenario(inputs, Scenario('primary', 'optimal'))`. 'before': commit "
+             f"`{BEFORE_COMMIT}`'s solver and contiguity in the same run.", "",
+             "| case | nodes | run | total | " + " | ".join(stages) + " | peak MB (tracemalloc) | max RSS MB | "
+             "mean walk m | islands | over capacity | gap | moved children |",
+             "|---|---:|---|" + "---:|" * (len(stages) + 8)]
+    verdicts = []
+    for n_units, n_schools, side in CITY_CASES[:1] if only_small else CITY_CASES:
+        inputs = city_inputs(n_units, n_schools, side)
+        runs = [("now", city_run(inputs))]
+        if before is not None and n_units <= 5_000:
+            fresh = copy.copy(inputs)  # same tables, cached structures recomputed
+            for attr in ("unit_graph", "tiles", "compound_snap", "area", "compound_xy", "compounds_projected"):
+                fresh.__dict__.pop(attr, None)
+            runs.append(("before", city_run(fresh, before)))
+        for run, r in runs:
+            lines.append(f"| {n_units:,} x {n_schools} | {side * side:,} | {run} | {r['total']:.1f} | "
+                         + " | ".join(f"{r[s]:.1f}" for s in stages)
+                         + f" | {r['peak_mb']:.0f} | {r['maxrss_mb']:.0f} | {r['walk']:.0f} | {r['islands']} | "
+                         f"{r['over']} | {r['gap']:.2%} | {r['moved']:,} |")
+            print(lines[-1], flush=True)
+        now = runs[0][1]
+        target = CITY_TARGET_S[n_units]
+        zoning = now["total"] - now["unit graph"] - now["tiles"]  # the app keeps these per data set
+        ratio = ""
+        if len(runs) > 1:
+            old = runs[1][1]
+            ratio = (f"; before {old['total']:.1f} s and {old['total'] - old['unit graph'] - old['tiles']:.1f} s: "
+                     f"{old['total'] / now['total']:.1f}x and "
+                     f"{(old['total'] - old['unit graph'] - old['tiles']) / zoning:.1f}x faster")
+        verdicts.append(f"city {n_units:,} x {n_schools}: whole pipeline {now['total']:.1f} s, zoning once the "
+                        f"inputs' unit graph and tiles are cached {zoning:.1f} s{ratio} (target < {target:.0f} s: "
+                        f"{'PASS' if now['total'] < target else 'FAIL'}; without the tiles: "
+                        f"{'PASS' if zoning < target else 'FAIL'})")
+    return lines, verdicts
+
+
+SECTIONS = ("assignment", "zoning", "load", "optimal", "edit", "optimal-city")
 
 
 def main() -> None:
@@ -322,7 +525,7 @@ def main() -> None:
         lines += ["", "### Loading the Chengdu walking network", "", "| from | ms |", "|---|---:|",
                   f"| OSM file (parse, filter, project, compile) | {cold:.0f} |",
                   f"| on-disk cache | {warm:.0f} ({cold / warm:.0f}x faster) |"]
-    for section, fn in (("optimal", optimal_section), ("edit", edit_section)):
+    for section, fn in (("optimal", optimal_section), ("edit", edit_section), ("optimal-city", optimal_city_section)):
         if section in wanted:
             more, more_verdicts = fn()
             lines += more

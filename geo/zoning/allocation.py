@@ -11,8 +11,8 @@ every school, ``x_ij = 0`` where ``walk_ij`` exceeds the maximum walk, and locke
 Only *candidate* pairs enter the model (the nearest schools of each compound, those within the maximum
 walk, its current and its locked school), so large districts stay small. Two solvers share the model:
 :func:`solve_exact` (a MIP solved by HiGHS, with a time limit and the optimality gap reported) and
-:func:`solve_heuristic` (the LP relaxation by HiGHS, rounded, then repaired and improved by greedy moves;
-its gap is measured against the LP bound). Both take arrays; :mod:`geo.zoning.scenario` adapts the tables.
+:func:`solve_heuristic` (the LP relaxation as a min-cost flow, :mod:`geo.zoning.flow`, rounded, then repaired
+and improved by greedy moves; its gap is measured against the LP bound). Both take arrays; :mod:`geo.zoning.scenario` adapts the tables.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from geo.errors import XuequError
 
 K_NEAREST = 8
 MAX_MOVES = 500
+ROUNDING_ATTEMPTS = 4  # relaxations solved by the fast solver, each with the seats its rounding overfilled cut
 _TINY = 1e-3  # compounds with no children still prefer nearer schools
 
 
@@ -288,7 +289,13 @@ def shortage(c: Candidates, demand: np.ndarray, capacity: np.ndarray, locked: np
 
 
 def _model(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
-           locked: np.ndarray | None, integer: bool) -> highspy.Highs:
+           locked: np.ndarray | None, integer: bool, fill: np.ndarray | None = None,
+           short_cost: float = 0.0) -> highspy.Highs:
+    """The assignment model; with ``fill`` (children per school, a minimum), one more row per school,
+    ``sum_i children_i x_ij + short_j >= fill_j``, whose shortfall column ``short_j`` costs ``short_cost`` per child
+    (a soft minimum: the model stays feasible, and a plan that meets every minimum costs nothing more)."""
+    if fill is not None and np.asarray(fill, float).max(initial=0.0) > 0:
+        return _fill_model(c, demand, capacity, cost, locked, integer, np.asarray(fill, float), short_cost)
     p, m, k = c.unit.size, c.n_units, c.n_schools
     demand = np.asarray(demand, float)
     lower = np.zeros(p)
@@ -321,6 +328,63 @@ def _model(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.nda
     return h
 
 
+def _fill_model(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray,
+                locked: np.ndarray | None, integer: bool, fill: np.ndarray, short_cost: float) -> highspy.Highs:
+    """:func:`_model` with the minimum-fill rows and their shortfall columns (the last ``k`` columns)."""
+    p, m, k = c.unit.size, c.n_units, c.n_schools
+    demand = np.asarray(demand, float)
+    lower, upper = np.zeros(p + k), np.r_[np.ones(p), np.full(k, highspy.kHighsInf)]
+    if locked is not None:
+        lk = np.asarray(locked)[c.unit]
+        fixed = lk >= 0
+        upper[:p][fixed & (c.school != lk)] = 0.0
+        lower[:p][fixed & (c.school == lk)] = 1.0
+    w = demand[c.unit]
+    rows = np.column_stack([c.unit, m + c.school, m + k + c.school]).ravel()
+    vals = np.column_stack([np.ones(p), w, w]).ravel()
+    lp = highspy.HighsLp()
+    lp.num_col_ = p + k
+    lp.num_row_ = m + 2 * k
+    lp.col_cost_ = np.r_[cost, np.full(k, float(short_cost))]
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.concatenate([np.ones(m), np.full(k, -highspy.kHighsInf), fill])
+    lp.row_upper_ = np.concatenate([np.ones(m), np.asarray(capacity, float), np.full(k, highspy.kHighsInf)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.r_[np.arange(0, 3 * p + 1, 3), 3 * p + 1 + np.arange(k)].astype(np.int32)
+    lp.a_matrix_.index_ = np.r_[rows, m + k + np.arange(k)].astype(np.int32)
+    lp.a_matrix_.value_ = np.r_[vals, np.ones(k)]
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * p + [highspy.HighsVarType.kContinuous] * k
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    return h
+
+
+def shortfall(label: np.ndarray, demand: np.ndarray, fill: np.ndarray | None) -> float:
+    """Children missing from the schools' minimum fill (0 when ``fill`` is None or every school meets it).
+
+    Parameters
+    ----------
+    label
+        Each compound's school (index).
+    demand
+        Children per compound.
+    fill
+        Each school's minimum, in children.
+
+    Returns
+    -------
+    children
+    """
+    if fill is None:
+        return 0.0
+    fill = np.asarray(fill, float)
+    load = np.bincount(np.asarray(label), weights=np.asarray(demand, float), minlength=fill.size)
+    return float(np.maximum(fill - load, 0).sum())
+
+
 def _labels_from(c: Candidates, x: np.ndarray) -> np.ndarray:
     """Each compound's school with the largest share of it (rounding the relaxation)."""
     order = np.lexsort((-x, c.unit))
@@ -337,7 +401,9 @@ def _objective(c: Candidates, cost: np.ndarray, label: np.ndarray) -> float:
 
 def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
                 locked: np.ndarray | None = None, stability: float = 0.0, time_limit: float = 10.0,
-                mip_gap: float = 1e-3, should_stop: Callable[[], bool] | None = None) -> Allocation:
+                mip_gap: float = 1e-3, should_stop: Callable[[], bool] | None = None,
+                fill: np.ndarray | None = None, short_cost: float = 0.0,
+                start: np.ndarray | None = None) -> Allocation:
     """The optimal plan (or the best found within ``time_limit`` seconds), by HiGHS's MIP solver.
 
     Parameters
@@ -359,10 +425,19 @@ def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, curr
     should_stop
         A function HiGHS asks now and then during the solve; when it answers True the solve stops and the
         best plan found so far is returned (status "interrupted").
+    fill
+        Each school's minimum fill in children (a soft minimum: each child short costs ``short_cost``;
+        see :func:`_model`), or None.
+    short_cost
+        Cost per child short of a school's minimum fill.
+    start
+        A plan to start from (a school index per compound); default: the fast plan
+        (:func:`solve_heuristic`). HiGHS keeps the better of it and what it finds.
 
     Returns
     -------
     allocation
+        Its objective includes ``short_cost`` per child short of ``fill``.
 
     Raises
     ------
@@ -373,11 +448,18 @@ def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, curr
     """
     t0 = time.perf_counter()
     cost = pair_cost(c, demand, current, stability)
-    h = _model(c, demand, capacity, cost, locked, integer=True)
+    h = _model(c, demand, capacity, cost, locked, integer=True, fill=fill, short_cost=short_cost)
+    with_fill = h.getNumCol() > c.unit.size
     try:  # start from the fast plan: HiGHS then only has to prove (or improve) it
-        start = solve_heuristic(c, demand, capacity, current=current, locked=locked, stability=stability)
+        if start is None:
+            start = solve_heuristic(c, demand, capacity, current=current, locked=locked, stability=stability).label
+        x0 = (c.school == np.asarray(start)[c.unit]).astype(float)
+        if with_fill:
+            load = np.bincount(c.school, weights=x0 * np.asarray(demand, float)[c.unit],
+                               minlength=c.n_schools)
+            x0 = np.r_[x0, np.maximum(np.asarray(fill, float) - load, 0)]
         sol = highspy.HighsSolution()
-        sol.col_value = (c.school == start.label[c.unit]).astype(float)
+        sol.col_value = x0
         sol.value_valid = True
         h.setSolution(sol)
     except InfeasibleError:
@@ -399,9 +481,9 @@ def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, curr
         raise Cancelled("opt.cancelled")
     if status == highspy.HighsModelStatus.kInfeasible or info.primal_solution_status != 2:
         raise InfeasibleError([("opt.infeasible", {})])
-    x = np.asarray(h.getSolution().col_value)
+    x = np.asarray(h.getSolution().col_value)[:c.unit.size]
     label = _labels_from(c, x)
-    obj = _objective(c, cost, label)
+    obj = _objective(c, cost, label) + (short_cost * shortfall(label, demand, fill) if with_fill else 0.0)
     done = "optimal" if status == highspy.HighsModelStatus.kOptimal else "interrupted" if interrupted else "time_limit"
     return Allocation(label, obj, min(float(info.mip_dual_bound), obj), done, time.perf_counter() - t0)
 
@@ -439,9 +521,9 @@ def _resolve(c: Candidates, demand: np.ndarray, capacity: np.ndarray, cost: np.n
 
 def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, current: np.ndarray | None = None,
                     locked: np.ndarray | None = None, stability: float = 0.0, rounds: int = 200) -> Allocation:
-    """A fast plan: the LP relaxation (HiGHS); compounds it splits between schools placed by a small MIP
-    (else rounded to their largest share); greedy repair of overfull schools (ejection chains) and greedy
-    improving moves; a last small MIP over the neighbourhood of any school still overfull. Its gap is
+    """A fast plan: the LP relaxation (a min-cost flow, :func:`geo.zoning.flow.transport`); compounds it splits
+    between schools placed by a small MIP (else rounded to their largest share); greedy repair of overfull
+    schools (ejection chains) and greedy improving moves; a last small MIP over the neighbourhood of any school still overfull. Its gap is
     measured against the LP bound.
 
     Parameters
@@ -469,21 +551,39 @@ def solve_heuristic(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, 
     InfeasibleError
         When even the relaxation has no solution, or the repair cannot empty an overfull school.
     """
+    from geo.zoning.flow import transport  # a lazy import: flow names this module's types
+
     t0 = time.perf_counter()
     demand = np.asarray(demand, float)
     capacity = np.asarray(capacity, float)
     cost = pair_cost(c, demand, current, stability)
-    h = _model(c, demand, capacity, cost, locked, integer=False)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    # The LP relaxation is a transportation problem: a min-cost flow in whole children (geo.zoning.flow).
+    # Its optimum bounds the plan's cost (each child's weight, children + _TINY, is at least its children).
+    unit_cost = cost / (demand[c.unit] + _TINY)
+    relaxed = transport(c, demand, capacity, unit_cost, locked)
+    if not relaxed.feasible:
         raise InfeasibleError([("opt.infeasible", {})])
-    bound = float(h.getInfo().objective_function_value)
-    x = np.asarray(h.getSolution().col_value)
-    label = _labels_from(c, x)
-    # A basic LP solution splits at most about one compound per school: place those by a tiny MIP.
-    split = np.zeros(c.n_units, bool)
-    split[c.unit[(x > 1e-6) & (x < 1 - 1e-6)]] = True
-    label = _resolve(c, demand, capacity, cost, label, split, locked)
+    bound = relaxed.bound
+    seats_lp = capacity.copy()
+    for attempt in range(ROUNDING_ATTEMPTS):
+        x = relaxed.share
+        label = _labels_from(c, x)
+        # The flow splits few compounds between schools (those on the cycles of the optimum): place them by a
+        # tiny MIP, else they go to their largest share.
+        split = np.zeros(c.n_units, bool)
+        split[c.unit[(x > 1e-6) & (x < 1 - 1e-6)]] = True
+        label = _resolve(c, demand, capacity, cost, label, split, locked)
+        over = np.bincount(label, weights=demand, minlength=c.n_schools) - capacity
+        if (over <= 1e-9).all() or attempt == ROUNDING_ATTEMPTS - 1:
+            break
+        # Rounding overfilled some schools, whose neighbours the relaxation filled to the last seat (so no
+        # single move can relieve them): solve it again with those schools' seats cut by twice their overflow
+        # (once converged in fewer solves than once, at a smaller gap, on bench.run's large case).
+        seats_lp = seats_lp - 2 * np.maximum(over, 0)
+        again = transport(c, demand, seats_lp, unit_cost, locked)
+        if not again.feasible:
+            break
+        relaxed = again
     movable = np.ones(c.n_units, bool) if locked is None else np.asarray(locked) < 0
     own_cost = np.zeros(c.n_units)
     for _ in range(rounds):

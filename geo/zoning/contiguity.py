@@ -10,6 +10,7 @@ outside that main group is an *island*.
 from __future__ import annotations
 
 import heapq
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -232,7 +233,7 @@ def island_targets(graph: UnitGraph, label: np.ndarray, island: np.ndarray, cost
 
 
 def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-         locked: np.ndarray | None = None) -> np.ndarray | None:
+         locked: np.ndarray | None = None, report: list[dict] | None = None) -> np.ndarray | None:
     """A plan whose catchments are contiguous by construction, or None if growth cannot place everyone.
 
     Every catchment grows from the compound its school stands in, over the compound neighbour graph, one
@@ -252,6 +253,8 @@ def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: n
         Children per compound, seats per school.
     locked
         Each compound's locked school (index, -1: none).
+    report
+        Passed to :func:`relieve` (why growth failed, when it did), instead of a warning.
 
     Returns
     -------
@@ -300,15 +303,146 @@ def grow(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray, demand: n
         if not placed:
             return None
     movable = np.ones(m, bool) if locked is None else np.asarray(locked) < 0
-    return relieve(graph, label, school_nodes, cost, demand, capacity, movable)
+    return relieve(graph, label, school_nodes, cost, demand, capacity, movable, report=report)
 
 
-def _neighbours_in(adj: sp.csr_matrix, i: int | np.integer) -> np.ndarray:
-    return adj.indices[adj.indptr[i]:adj.indptr[i + 1]]
+def _rows(adj: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-zeros of some rows of a CSR matrix: (position in ``rows``, column) of each."""
+    start, end = adj.indptr[rows], adj.indptr[rows + 1]
+    size = end - start
+    owner = np.repeat(np.arange(rows.size), size)
+    at = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size) + np.repeat(start, size)
+    return owner, adj.indices[at]
+
+
+def _cut_vertices(ptr: list[int], nbr: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Articulation points and connected components of a small graph in CSR form (``nbr[ptr[v]:ptr[v + 1]]``:
+    the neighbours of ``v``), by Tarjan's depth-first search, iterative.
+
+    Returns
+    -------
+    cut, comp
+        Per vertex: whether removing it disconnects its component, and its component's number.
+    """
+    n = len(ptr) - 1
+    nbrs = [nbr[ptr[v]:ptr[v + 1]] for v in range(n)]
+    disc, low = [-1] * n, [0] * n
+    cut = np.zeros(n, bool)
+    comp = np.full(n, -1, np.int64)
+    t = 0
+    c = -1
+    for root in range(n):
+        if disc[root] >= 0:
+            continue
+        c += 1
+        disc[root] = low[root] = t
+        t += 1
+        comp[root] = c
+        root_children = 0
+        stack = [(root, -1, iter(nbrs[root]))]
+        while stack:
+            v, parent, it = stack[-1]
+            for w in it:
+                if disc[w] < 0:
+                    disc[w] = low[w] = t
+                    t += 1
+                    comp[w] = c
+                    stack.append((w, v, iter(nbrs[w])))
+                    break
+                if w != parent and disc[w] < low[v]:
+                    low[v] = disc[w]
+            else:
+                stack.pop()
+                if parent >= 0:
+                    if low[v] < low[parent]:
+                        low[parent] = low[v]
+                    if parent == root:
+                        root_children += 1
+                    elif low[v] >= disc[parent]:
+                        cut[parent] = True
+        cut[root] = root_children >= 2
+    return cut, comp
+
+
+class _Connectivity:
+    """Which compounds can leave their catchment with the rest staying in one piece, kept up to date as
+    compounds move: each catchment's articulation points are computed once after it changes (on its own small
+    subgraph), so a candidate move costs a look-up instead of a connected-components run over the catchment.
+
+    ``label`` is shared (moves go through :meth:`move`).
+    """
+
+    def __init__(self, adj: sp.csr_matrix, label: np.ndarray) -> None:
+        self.adj = adj
+        self.label = label
+        self.pos = np.zeros(label.size, np.int64)
+        self._info: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.version: dict[int, int] = {}  # per catchment: a number new with every change (undo restores it)
+        self._changes = 0
+
+    def members(self, s: int) -> np.ndarray:
+        """The compounds of catchment ``s``."""
+        return self._get(s)[0]
+
+    def _get(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        info = self._info.get(s)
+        if info is None:
+            label, adj, pos = self.label, self.adj, self.pos
+            members = np.flatnonzero(label == s)
+            pos[members] = np.arange(members.size)
+            owner, nb = _rows(adj, members)
+            keep = label[nb] == s
+            owner, nb = owner[keep], pos[nb[keep]]
+            ptr = np.r_[0, np.cumsum(np.bincount(owner, minlength=members.size))]
+            cut, comp = _cut_vertices(ptr.tolist(), nb.tolist())
+            info = (members, cut, comp, np.bincount(comp, minlength=1))
+            self._info[s] = info
+        return info
+
+    def can_leave(self, i: int) -> bool:
+        """Whether the rest of ``i``'s catchment is connected without ``i`` (or has at most one compound)."""
+        members, cut, comp, size = self._get(int(self.label[i]))
+        if members.size <= 2:
+            return True
+        j = int(np.searchsorted(members, i))
+        if size.size == 1:
+            return not cut[j]
+        return size.size == 2 and size[comp[j]] == 1
+
+    def move(self, i: int, t: int) -> None:
+        """Move compound ``i`` to catchment ``t``."""
+        s = int(self.label[i])
+        self.label[i] = t
+        for c in (s, int(t)):
+            self._info.pop(c, None)
+            self._changes += 1
+            self.version[c] = self._changes
+
+    def checkpoint(self) -> tuple[dict, dict]:
+        """What :meth:`undo` needs to go back to this state."""
+        return dict(self._info), dict(self.version)
+
+    def undo(self, moves: list[tuple[int, int]], saved: tuple[dict, dict]) -> None:
+        """Take back ``moves`` ((compound, its school before), in the order made) since ``saved``; what was
+        learnt meanwhile about the catchments they did not touch is kept."""
+        info, version = saved
+        for i, s in reversed(moves):
+            for t in (int(self.label[i]), s):
+                if t in info:
+                    self._info[t] = info[t]
+                else:
+                    self._info.pop(t, None)
+                self.version[t] = version.get(t, 0)
+            self.label[i] = s
+
+
+class ReliefStopped(UserWarning):
+    """:func:`relieve` stopped with schools still over their seats (its message says why and how far)."""
 
 
 def relieve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost: np.ndarray, demand: np.ndarray,
-            capacity: np.ndarray, movable: np.ndarray, rounds: int = 400) -> np.ndarray | None:
+            capacity: np.ndarray, movable: np.ndarray, rounds: int | None = None,
+            report: list[dict] | None = None) -> np.ndarray | None:
     """Pass overflow from overfull catchments along chains of neighbouring catchments to one with seats
     left, one border compound per step, keeping every catchment contiguous.
 
@@ -327,12 +461,21 @@ def relieve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost:
     movable
         Which compounds may move.
     rounds
-        At most this many chains of moves.
+        At most this many chains of moves (default: as many as there are compounds, at least 400).
+    report
+        Where to say why it stopped short, instead of warning: a dict (``reason``: "stuck" when no chain of
+        moves was left, "rounds" when they ran out; ``rounds``; ``children_over``; ``schools_over``) is appended
+        when it returns None.
 
     Returns
     -------
     label
         The new labels with every school within its seats, or None if that cannot be reached.
+
+    Warns
+    -----
+    ReliefStopped
+        When it returns None and no ``report`` list is given, with the same facts.
     """
     label = np.array(label, copy=True)
     demand = np.asarray(demand, float)
@@ -342,22 +485,31 @@ def relieve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost:
     host = graph.unit_of_node[np.asarray(school_nodes)]
     is_host = np.zeros(label.size, bool)
     is_host[host[host >= 0]] = True
-    for _ in range(rounds):
-        load = np.bincount(label, weights=demand, minlength=k)
+    rounds = max(400, label.size) if rounds is None else rounds
+    conn = _Connectivity(adj, label)
+    ver = conn.version
+    load = np.bincount(label, weights=demand, minlength=k)
+    why = "rounds"
+    chains = 0
+    failed: dict[tuple[int, int, float], tuple[int, int]] = {}  # no border move from a to b while unchanged
+    # How many street links join each two catchments, kept up to date as compounds move.
+    la, lb = label[coo.row], label[coo.col]
+    cross = la != lb
+    pairs, counts = np.unique(la[cross] * k + lb[cross], return_counts=True)
+    links: list[dict[int, int]] = [{} for _ in range(k)]
+    for pair, n in zip(pairs.tolist(), counts.tolist()):
+        links[pair // k][pair % k] = n
+    while chains < rounds:
         over = load - capacity
         if (over <= 1e-9).all():
             return label
-        cross = label[coo.row] != label[coo.col]
-        nbrs: dict[int, set[int]] = {}
-        for a, b in zip(label[coo.row[cross]].tolist(), label[coo.col[cross]].tolist()):
-            nbrs.setdefault(a, set()).add(b)
-        done = False
-        for src in np.argsort(-over)[: int((over > 1e-9).sum())]:
+        progress = False
+        for src in np.argsort(-over)[: int((over > 1e-9).sum())].tolist():  # most overfull first
             prev = {int(src): -1}
             queue, goals = deque([int(src)]), []
             while queue:  # every catchment reachable from the overfull one; those with seats are goals
                 a = queue.popleft()
-                for b in sorted(nbrs.get(a, ())):
+                for b in sorted(links[a]):
                     if b not in prev:
                         prev[b] = a
                         queue.append(b)
@@ -368,39 +520,79 @@ def relieve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost:
                 while prev[path[-1]] >= 0:
                     path.append(prev[path[-1]])
                 path.reverse()
-                trial = label.copy()
+                moves: list[tuple[int, int]] = []  # (compound, its school before) to undo a chain that fails
+                saved = conn.checkpoint()
                 ok = True
                 for step, (a, b) in enumerate(reversed(list(zip(path[:-1], path[1:])))):
-                    room = capacity[b] - load[b] if step == 0 else np.inf
-                    i = _border_move(adj, trial, a, b, cost, demand, movable, is_host, room)
-                    if i < 0:
+                    room = float(capacity[b] - load[b]) if step == 0 else np.inf
+                    state = (ver.get(a, 0), ver.get(b, 0))
+                    if failed.get((a, b, room)) == state:
                         ok = False
                         break
-                    trial[i] = b
+                    i = _border_move(conn, a, b, cost, demand, movable, is_host, room)
+                    if i < 0:
+                        failed[(a, b, room)] = state
+                        ok = False
+                        break
+                    moves.append((i, a))
+                    conn.move(i, b)
                 if ok:
-                    label, done = trial, True
+                    for i, a in moves:
+                        load[a] -= demand[i]
+                        load[label[i]] += demand[i]
+                    _relink(links, adj, label, dict(moves))
+                    chains += 1
+                    progress = True
                     break
-            if done:
+                conn.undo(moves, saved)
+            if progress:
                 break
-        if not done:
-            return None
+        if not progress:
+            why = "stuck"
+            break
+    over = load - capacity
+    bad = over > 1e-9
+    facts = {"reason": why, "rounds": rounds, "children_over": float(over[bad].sum()), "schools_over": int(bad.sum())}
+    if report is not None:
+        report.append(facts)
+    else:
+        warnings.warn(ReliefStopped(
+            f"relieve stopped ({'no chain of moves left' if why == 'stuck' else f'its {rounds} rounds ran out'}) with "
+            f"{facts['children_over']:.0f} children over the seats of {facts['schools_over']} schools"), stacklevel=2)
     return None
 
 
-def _border_move(adj, label: np.ndarray, a: int, b: int, cost: np.ndarray, demand: np.ndarray,
+def _relink(links: list[dict[int, int]], adj: sp.csr_matrix, label: np.ndarray, was: dict[int, int]) -> None:
+    """Update the counts of links between catchments after the compounds ``was`` names moved from the school it
+    gives to ``label``'s."""
+    for i in was:
+        for j in adj.indices[adj.indptr[i]:adj.indptr[i + 1]].tolist():
+            if j in was and j < i:
+                continue  # a link between two moved compounds: once
+            for a, b, step in ((was[i], was.get(j, int(label[j])), -1), (int(label[i]), int(label[j]), 1)):
+                if a != b:
+                    n = links[a].get(b, 0) + step
+                    if n:
+                        links[a][b] = links[b][a] = n
+                    else:
+                        links[a].pop(b, None)
+                        links[b].pop(a, None)
+
+
+def _border_move(conn: _Connectivity, a: int, b: int, cost: np.ndarray, demand: np.ndarray,
                  movable: np.ndarray, is_host: np.ndarray, room: float = np.inf) -> int:
     """The cheapest compound of catchment ``a`` touching catchment ``b`` that can move there with ``a``
     staying connected (-1 if none)."""
-    members = np.flatnonzero(label == a)
-    options = []
-    for i in members:
-        if not movable[i] or is_host[i] or not np.isfinite(cost[b, i]) or not 0 < demand[i] <= room + 1e-9:
-            continue
-        if (label[_neighbours_in(adj, i)] == b).any():
-            options.append((cost[b, i] - cost[a, i], int(i)))
-    for _, j in sorted(options):
-        rest = members[members != j]
-        if rest.size <= 1 or connected_components(adj[rest][:, rest], directed=False)[0] == 1:
+    members = conn.members(a)
+    ok = movable[members] & ~is_host[members] & np.isfinite(cost[b, members]) & (demand[members] > 0) \
+        & (demand[members] <= room + 1e-9)
+    members = members[ok]
+    owner, nb = _rows(conn.adj, members)
+    touching = np.zeros(members.size, bool)
+    touching[owner[conn.label[nb] == b]] = True
+    members = members[touching]
+    for j in members[np.lexsort((members, cost[b, members] - cost[a, members]))].tolist():
+        if conn.can_leave(j):
             return j
     return -1
 
@@ -441,15 +633,7 @@ def improve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost:
     is_host = np.zeros(label.size, bool)
     is_host[host[host >= 0]] = True
     load = np.bincount(label, weights=demand, minlength=k)
-
-    def stays_connected(i: int, s: int) -> bool:
-        members = np.flatnonzero(label == s)
-        members = members[members != i]
-        if members.size <= 1:
-            return True
-        sub = adj[members][:, members]
-        n, _ = connected_components(sub, directed=False)
-        return n == 1
+    conn = _Connectivity(adj, label)  # each catchment's articulation points, recomputed only when it changes
 
     for _ in range(passes):
         coo = adj.tocoo()
@@ -463,9 +647,9 @@ def improve(graph: UnitGraph, label: np.ndarray, school_nodes: np.ndarray, cost:
             s = label[i]
             if s == t or load[t] + demand[i] > capacity[t] + 1e-9 or cost[t, i] >= cost[s, i]:
                 continue
-            if not stays_connected(int(i), int(s)):
+            if not conn.can_leave(int(i)):
                 continue
-            label[i] = t
+            conn.move(int(i), int(t))
             load[s] -= demand[i]
             load[t] += demand[i]
             moved = True
@@ -509,13 +693,19 @@ def contiguous_plan(graph: UnitGraph, school_nodes: np.ndarray, cost: np.ndarray
     """
     k = cost.shape[0]
     movable = np.ones(cost.shape[1], bool) if locked is None else np.asarray(locked) < 0
+    stops: list[dict] = []  # a growth that cannot relieve its overflow is expected: the next guide is tried
     for guide in (*guides, None):
         if guide is None:
             c = cost
         else:
             mine = np.arange(k)[:, None] == np.asarray(guide)[None, :]
             c = np.where(mine, cost, cost * GUIDE_PENALTY + 1e7)
-        label = grow(graph, school_nodes, c, demand, capacity, locked)
+        label = grow(graph, school_nodes, c, demand, capacity, locked, report=stops)
         if label is not None:
             return improve(graph, label, school_nodes, cost, demand, capacity, movable)
+    last = stops[-1] if stops else {"reason": "stuck", "children_over": 0.0, "schools_over": 0}
+    warnings.warn(ReliefStopped(
+        f"no growth of contiguous catchments placed everyone ({len(stops)} stopped with overflow; the last "
+        f"{'found no chain of moves' if last['reason'] == 'stuck' else 'ran out of rounds'} with "
+        f"{last['children_over']:.0f} children over the seats of {last['schools_over']} schools)"), stacklevel=2)
     return None

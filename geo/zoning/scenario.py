@@ -5,23 +5,46 @@
 
 from __future__ import annotations
 
+import warnings as pywarnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
+from scipy.sparse.csgraph import connected_components
 
 from geo.errors import InputError
 from geo.inputs.demand import children_column
 from geo.inputs.model import Inputs
 from geo.inputs.schools import LEVELS, PRIMARY, schools_for_level
 from geo.network.distances import SNAP_WARN_M, distance_matrix, snap, straight_matrix
-from geo.zoning.allocation import Candidates, InfeasibleError, candidates, explain, solve_exact, solve_heuristic
+from geo.zoning.allocation import (
+    Allocation,
+    Candidates,
+    InfeasibleError,
+    candidates,
+    explain,
+    shortfall,
+    solve_exact,
+    solve_heuristic,
+)
 from geo.zoning.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
 from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
-from geo.zoning.contiguity import contiguous_plan, island_targets, islands, repair
+from geo.zoning.contiguity import (
+    UnitGraph,
+    contiguous_plan,
+    improve,
+    island_targets,
+    islands,
+    relieve,
+    repair,
+)
+from geo.zoning.exact_contiguous import MAX_UNITS, solve_contiguous_exact
 from geo.zoning.metrics import RADIUS_M
 from geo.zoning.result import ZoningResult, build_result
 
@@ -34,6 +57,10 @@ Warning_ = tuple[str, dict]
 FAST, EXACT = "fast", "exact"
 SOLVERS = (FAST, EXACT)  # capacity-optimal zoning: the heuristic, or the exact MIP (HiGHS)
 CONTIGUITY_ROUNDS = 8
+MIN_FILL = 0.6  # every open school at least 60% full by default (Scenario.min_fill)
+# The fast solver's plan for a stability weight is the best of its plans at these weights (monotone, see
+# plan_optimal).
+STABILITY_LADDER = (0.0, 150.0, 400.0, 1000.0, 2500.0)
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,20 @@ class Scenario:
     radius_m
         The service radius of the figures "share within the radius" (metres); 0 = the level's GB 50180-2018
         default (:data:`geo.zoning.metrics.RADIUS_M`: 500 m primary, 1,000 m junior), a Chinese standard.
+    min_fill
+        Every school gets at least this share of its seats (0.6 = 60%), so no open school is left without a
+        zone; 0 turns it off. It is off by itself (with the warning ``opt.min_fill_off``) when the children
+        are fewer than that share of all seats. Schools left without a zone are reported (the warning
+        ``opt.empty_schools`` and ``summary["empty_schools"]``). A soft minimum: where no plan can meet it
+        the plan comes as close as it can.
+    groups
+        Groups of compound ids kept together (each group goes to one school).
+    group_column
+        A column of the compounds table (e.g. 社区): compounds with the same non-blank value are kept together.
+    boundary_band_m
+        Only compounds within this many metres of their starting zone's boundary may move (an annual
+        adjustment); the others keep their starting school. 0 = no limit. The boundary between two zones runs
+        midway between their neighbouring compounds (:func:`near_boundary`).
 
     Raises
     ------
@@ -82,6 +123,10 @@ class Scenario:
     locked: tuple[tuple[str, str], ...] = ()
     time_limit_s: float = 10.0
     radius_m: float = 0.0
+    min_fill: float = MIN_FILL
+    groups: tuple[tuple[str, ...], ...] = ()
+    group_column: str = ""
+    boundary_band_m: float = 0.0
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.radius_m) and self.radius_m >= 0):
@@ -92,6 +137,10 @@ class Scenario:
             raise ValueError(f"method must be one of {METHODS}")
         if self.solver not in SOLVERS:
             raise ValueError("solver must be 'fast' or 'exact'")
+        if not (np.isfinite(self.min_fill) and 0 <= self.min_fill <= 1):
+            raise ValueError("min_fill must be a share of seats, 0 to 1")
+        if not (np.isfinite(self.boundary_band_m) and self.boundary_band_m >= 0):
+            raise ValueError("boundary_band_m must be a number of metres, 0 or more")
 
     @property
     def radius(self) -> float:
@@ -241,89 +290,568 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, scho
     current = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=0)
     if start is not None:
         current = start_labels(inputs.compounds["compound_id"], schools["school_id"], start, current)
-    seats = schools["seats"].to_numpy().astype(float) * (1.0 + scenario.tolerance)
+    raw_seats = schools["seats"].to_numpy().astype(float)
+    seats = raw_seats * (1.0 + scenario.tolerance)
     school_index = {sid: j for j, sid in enumerate(schools["school_id"])}
     unit_index = {cid: i for i, cid in enumerate(inputs.compounds["compound_id"])}
     locked = np.full(len(children), -1, np.int64)
     for cid, sid in scenario.locked:
         if cid in unit_index and sid in school_index:
             locked[unit_index[cid]] = school_index[sid]
-    max_walk = scenario.max_walk_m if scenario.max_walk_m > 0 else np.inf
-    # The starting plan's school is always a candidate (for stability), but never beyond the maximum walk.
-    current_ok = np.where(dist[current, np.arange(len(current))] <= max_walk, current, -1)
-    cands = candidates(dist, max_walk=max_walk, include=(current_ok, locked))
+    if scenario.boundary_band_m > 0:  # an annual adjustment: compounds deep inside their zone keep it
+        near = near_boundary(inputs.compound_xy, current, scenario.boundary_band_m)
+        locked = np.where((locked < 0) & ~near, current, locked)
+    fill = min_fill_children(raw_seats, children, scenario.min_fill, warnings)
+    group = compound_groups(inputs.compounds, scenario)
     names_u = inputs.compounds["name"].to_numpy()
     names_s = schools["name"].to_numpy()
-    reasons = explain(cands, children, seats, locked, names_u, names_s)
-    if reasons:
-        raise InfeasibleError(reasons)
+    if group is not None:
+        g_dist, g_children, g_current, g_locked, graph, g_names = _contract(
+            group, dist, children, current, locked, inputs.unit_graph, names_u)
+    else:
+        g_dist, g_children, g_current, g_locked, graph, g_names = (dist, children, current, locked,
+                                                                    inputs.unit_graph, names_u)
+    out = plan_optimal(g_dist, g_children, seats, g_current, g_locked, graph, s_node,
+                       solver=scenario.solver, stability=scenario.stability, contiguous=scenario.contiguous,
+                       max_walk=scenario.max_walk_m, fill=fill, time_limit=scenario.time_limit_s,
+                       should_stop=should_stop, names=(g_names, names_s))
+    label = out.label if group is None else out.label[group]
     stability = scenario.stability
-
-    def solve(lock: np.ndarray, pairs: Candidates, exact: bool):
-        kw = dict(current=current, locked=lock, stability=stability)
-        if exact:
-            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, should_stop=should_stop, **kw)
-        try:
-            return solve_heuristic(pairs, children, seats, **kw)
-        except InfeasibleError:  # the fast repair got stuck: let the MIP find a plan
-            return solve_exact(pairs, children, seats, time_limit=scenario.time_limit_s, should_stop=should_stop, **kw)
-
-    try:
-        alloc = solve(locked, cands, scenario.solver == EXACT)
-    except InfeasibleError:
-        raise InfeasibleError([("opt.infeasible", {})]) from None
-    label = alloc.label
-    graph = inputs.unit_graph
-    islands_left = 0
-    if scenario.contiguous:
-        cost = np.where(np.isfinite(dist) & (dist <= max_walk), dist * (children + 1e-3), np.inf)
-        if stability > 0:
-            cost = cost + stability * (children + 1e-3) * (np.arange(len(seats))[:, None] != current[None, :])
-        # Repair: join each island to its cheapest neighbouring catchment and re-solve the rest around it
-        # (fast solver); keep the plan with the fewest islands.
-        lock = locked.copy()
-        best = (int(islands(graph, label, s_node, children).sum()), label)
-        for _ in range(CONTIGUITY_ROUNDS):
-            island = islands(graph, label, s_node, children) & (lock < 0)
-            target = island_targets(graph, label, island, cost)
-            if not (target >= 0).any():
-                break
-            trial = np.where(target >= 0, target, lock)
-            try:
-                label = solve(trial, candidates(dist, max_walk=max_walk, include=(current_ok, trial)), False).label
-            except InfeasibleError:
-                break
-            lock = trial
-            count = int(islands(graph, label, s_node, children).sum())
-            if count < best[0]:
-                best = (count, label)
-            if count == 0:
-                break
-        label = best[1]
-        label, islands_left = repair(graph, s_node, label, children, seats, cost, locked < 0)
-        if islands_left:
-            # Grow contiguous catchments instead, following this plan (else the nearest-school one): a little
-            # more walking, no islands.
-            grown = contiguous_plan(graph, s_node, cost, children, seats, np.where(locked >= 0, locked, -1),
-                                    guides=(label, current))
-            if grown is not None:
-                count = int(islands(graph, grown, s_node, children).sum())
-                if count < islands_left:
-                    label, islands_left = grown, count
-        if islands_left:
-            warnings.append(("opt.not_contiguous", {"count": islands_left}))
     unit_dist = dist[label, np.arange(len(label))]
     objective = float(((unit_dist + stability * (label != current)) * (children + 1e-3)).sum())
     # The gap of the plan as shown (after any contiguity repair) to the solver's lower bound, which bounds the
     # contiguous problem too: the repair's cost is in the figure, not hidden.
-    gap = max(0.0, (objective - alloc.bound) / objective) if objective > 0 else 0.0
-    status = alloc.status
-    if status == "optimal" and not np.array_equal(label, alloc.label):
-        status = "contiguous"  # the optimum, changed to keep catchments whole: the gap says by how much
-    plan = {"solver": status, "gap": gap, "seconds": alloc.seconds, "objective": objective, "_start": current}
+    gap = max(0.0, (objective - min(out.bound, objective)) / objective) if objective > 0 else 0.0
+    empty = np.flatnonzero(np.bincount(label, minlength=len(schools)) == 0)
+    islands_left = out.islands
+    if islands_left:
+        warnings.append(("opt.not_contiguous", {"count": islands_left}))
+    if empty.size:
+        warnings.append(("opt.empty_schools", {"count": int(empty.size),
+                                               "schools": "、".join(str(s) for s in names_s[empty][:8])}))
+    status = out.status
+    if status in ("optimal", "contiguous") and (islands_left or empty.size):
+        status = "islands" if islands_left else "empty_schools"  # never called optimal (issue 13)
+    plan = {"solver": status, "gap": gap, "seconds": out.seconds, "objective": objective, "_start": current,
+            "empty_schools": int(empty.size), "short_of_fill": shortfall(label, children, fill),
+            "fill_penalty_m": out.short_m}
     if scenario.contiguous:
         plan["islands"] = islands_left
     return label, unit_dist, plan
+
+
+def min_fill_children(seats: np.ndarray, children: np.ndarray, min_fill: float,
+                      warnings: list[Warning_] | None = None) -> np.ndarray | None:
+    """Each school's minimum fill in children (``min_fill`` of its seats), or None when it is off.
+
+    It is off when ``min_fill`` is 0, and when the children are too few to fill every school that far (then
+    ``warnings`` gets ``opt.min_fill_off``: schools may be left without a zone, and are reported).
+
+    Parameters
+    ----------
+    seats : ndarray
+        Seats per school (without the tolerance).
+    children : ndarray
+        Children per compound.
+    min_fill : float
+        A share of seats, 0 to 1.
+    warnings : list, optional
+        Where the warning goes.
+
+    Returns
+    -------
+    ndarray or None
+    """
+    if min_fill <= 0 or len(seats) == 0:
+        return None
+    need = np.asarray(seats, float) * min_fill
+    if need.sum() > float(np.sum(children)):
+        if warnings is not None:
+            warnings.append(("opt.min_fill_off", {"fill": float(min_fill), "children": int(np.sum(children)),
+                                                  "seats": int(np.sum(seats))}))
+        return None
+    return need
+
+
+def near_boundary(xy: np.ndarray, label: np.ndarray, band_m: float) -> np.ndarray:
+    """Which compounds lie within ``band_m`` metres of their zone's boundary.
+
+    The boundary between two zones runs midway between their neighbouring compounds, so a compound is within
+    ``band_m`` of it when a compound of another zone lies within ``2 * band_m``.
+
+    Parameters
+    ----------
+    xy : ndarray
+        Compound points (projected, metres), ``m x 2``.
+    label : ndarray of int
+        Each compound's zone.
+    band_m : float
+        Metres.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    from scipy.spatial import cKDTree
+
+    label = np.asarray(label)
+    near = np.zeros(label.size, bool)
+    if label.size == 0:
+        return near
+    tree = cKDTree(xy)
+    for i, found in enumerate(tree.query_ball_point(xy, r=2.0 * band_m)):
+        near[i] = bool((label[found] != label[i]).any())
+    return near
+
+
+def groups_from_file(path: str | Path, column: str, *, coords: str = "wgs84",
+                     mapping: dict | None = None) -> tuple[tuple[str, ...], ...]:
+    """Groups of compound ids from a column of the compounds file (e.g. 社区), for :attr:`Scenario.groups`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The compounds file, as given to :func:`geo.inputs.load.load_inputs`.
+    column : str
+        The column; compounds with the same non-blank value form a group.
+    coords, mapping
+        As for :func:`geo.inputs.tables.read_table`.
+
+    Returns
+    -------
+    tuple of tuple of str
+
+    Raises
+    ------
+    InputError
+        When the column is not in the file (``err.group_column``), or as the compounds file's checks.
+    """
+    from geo.inputs.demand import normalise_compounds
+    from geo.inputs.tables import read_table
+
+    table = read_table(path, coords=coords, mapping=mapping)
+    if column not in table.columns:
+        raise InputError("err.group_column", column=column,
+                         columns="、".join(str(c) for c in table.columns if c != "geometry"))
+    ids = normalise_compounds(table, Path(path).name)["compound_id"].astype(str).to_numpy()
+    values = table[column]
+    given = values.notna().to_numpy() & (values.astype(str).str.strip() != "").to_numpy()
+    out: dict[str, list[str]] = {}
+    for cid, v in zip(ids[given], values[given].astype(str).str.strip()):
+        out.setdefault(v, []).append(str(cid))
+    return tuple(tuple(members) for members in out.values() if len(members) > 1)
+
+
+def compound_groups(compounds: pd.DataFrame, scenario: Scenario) -> np.ndarray | None:
+    """Each compound's group index (compounds kept together: ``scenario.group_column``'s values, where not
+    blank, and ``scenario.groups``), or None when no group has two compounds.
+
+    Raises
+    ------
+    InputError
+        When the group column is not in the compounds table (``err.group_column``).
+    """
+    m = len(compounds)
+    ids = compounds["compound_id"].astype(str).to_numpy()
+    key = np.array([f"#{i}" for i in range(m)], dtype=object)
+    if scenario.group_column:
+        if scenario.group_column not in compounds.columns:
+            raise InputError("err.group_column", column=scenario.group_column,
+                             columns="、".join(str(c) for c in compounds.columns if c != "geometry"))
+        col = compounds[scenario.group_column]
+        given = col.notna().to_numpy() & (col.astype(str).str.strip() != "").to_numpy()
+        key[given] = ["c:" + str(v).strip() for v in col[given]]
+    index = {cid: i for i, cid in enumerate(ids)}
+    for n, members in enumerate(scenario.groups):
+        for cid in members:
+            if str(cid) in index:
+                key[index[str(cid)]] = f"g:{n}"
+    _, group = np.unique(key.astype(str), return_inverse=True)
+    if group.size == 0 or group.max() + 1 == m:
+        return None
+    # Keep groups in the order of their first compound (deterministic, and singletons keep their order).
+    first = np.full(int(group.max()) + 1, m)
+    np.minimum.at(first, group, np.arange(m))
+    rank = np.empty_like(first)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[group]
+
+
+def _contract(group: np.ndarray, dist: np.ndarray, children: np.ndarray, current: np.ndarray, locked: np.ndarray,
+              graph: UnitGraph, names: np.ndarray):
+    """The problem with each group of compounds as one unit: children summed, walks child-weighted, the
+    starting school the one most of its children start at, locked where a member is, neighbours merged."""
+    g = int(group.max()) + 1
+    m = group.size
+    w = np.asarray(children, float) + 1e-3
+    member = sp.csr_matrix((w, (np.arange(m), group)), shape=(m, g))
+    finite = np.isfinite(dist)
+    g_dist = (np.where(finite, dist, 0.0) @ member) / np.bincount(group, weights=w, minlength=g)
+    blocked = (~finite).astype(float) @ sp.csr_matrix((np.ones(m), (np.arange(m), group)), shape=(m, g))
+    g_dist = np.where(np.asarray(blocked) > 0, np.inf, g_dist)
+    g_children = np.bincount(group, weights=np.asarray(children, float), minlength=g)
+    k = dist.shape[0]
+    votes = np.zeros((g, k))
+    np.add.at(votes, (group, current), w)
+    g_current = votes.argmax(axis=1)
+    g_locked = np.full(g, -1, np.int64)
+    has = locked >= 0
+    g_locked[group[has][::-1]] = locked[has][::-1]  # the first locked member's school
+    one = sp.csr_matrix((np.ones(m), (np.arange(m), group)), shape=(m, g))
+    adj = (one.T @ graph.adjacency @ one).tocsr()
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    adj = (adj > 0).astype(np.int8).tocsr()
+    owner = graph.unit_of_node
+    g_graph = UnitGraph(adj, np.where(owner >= 0, group[np.maximum(owner, 0)], -1), graph.node_dist)
+    g_names = np.empty(g, dtype=object)
+    g_names[group[::-1]] = np.asarray(names, dtype=object)[::-1]
+    return g_dist, g_children, g_current, g_locked, g_graph, g_names
+
+
+@dataclass(frozen=True, eq=False)
+class OptimalPlan:
+    """What :func:`plan_optimal` found: the plan, the best lower bound known, and how it was reached.
+
+    Attributes
+    ----------
+    label : ndarray of int
+        Each compound's school.
+    bound : float
+        A lower bound on the objective (the MIP's dual bound or the LP relaxation).
+    status : str
+        "optimal", "contiguous", "time_limit", "interrupted" or "heuristic".
+    seconds : float
+        The solver's time.
+    islands : int
+        Island compounds left.
+    short_m : float
+        What a plan's score charges per child short of a school's minimum fill (metres of walk).
+    """
+
+    label: np.ndarray
+    bound: float
+    status: str
+    seconds: float
+    islands: int
+    short_m: float
+
+
+def plan_optimal(dist: np.ndarray, children: np.ndarray, seats: np.ndarray, current: np.ndarray,
+                 locked: np.ndarray, graph: UnitGraph, s_node: np.ndarray, *, solver: str = FAST,
+                 stability: float = 0.0, contiguous: bool = True, max_walk: float = 0.0,
+                 fill: np.ndarray | None = None, time_limit: float = 10.0, should_stop=None,
+                 names: tuple[np.ndarray, np.ndarray] | None = None) -> OptimalPlan:
+    """Capacity-optimal zoning on arrays: allocation, contiguity, minimum fill.
+
+    The exact solver (with contiguity on) also runs the fast one and keeps the better contiguous plan by the
+    same objective, so it is never worse than fast. With a stability weight the plan grown from the starting
+    zones (overflow passed along neighbouring catchments, then improving moves) competes too.
+
+    Parameters
+    ----------
+    dist : ndarray
+        Walks, schools x compounds (inf: out of reach).
+    children : ndarray
+        Children per compound.
+    seats : ndarray
+        Seats per school, tolerance included.
+    current : ndarray of int
+        Each compound's school in the starting plan.
+    locked : ndarray of int
+        Each compound's locked school (-1: none).
+    graph : UnitGraph
+        The compounds' neighbour graph.
+    s_node : ndarray of int
+        Each school's street node.
+    solver : str
+        "fast" or "exact".
+    stability : float
+        Metres of walk a moved child is worth.
+    contiguous : bool
+        Keep catchments whole.
+    max_walk : float
+        Metres (0: none).
+    fill : ndarray, optional
+        Each school's minimum fill in children.
+    time_limit : float
+        Seconds an exact solve may take.
+    should_stop : callable, optional
+        Asked during an exact solve.
+    names : (ndarray, ndarray), optional
+        Compound and school names for the reasons of an infeasible plan.
+
+    Returns
+    -------
+    OptimalPlan
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan meets the settings.
+    """
+    children = np.asarray(children, float)
+    k, m = dist.shape
+    max_w = max_walk if max_walk > 0 else np.inf
+    # The starting plan's school is always a candidate (for stability), but never beyond the maximum walk.
+    current_ok = np.where(dist[current, np.arange(m)] <= max_w, current, -1)
+    cands = candidates(dist, max_walk=max_w, include=(current_ok, locked))
+    if fill is not None:
+        cands = _with_fill_pairs(cands, dist, children, fill, max_w)
+    if names is not None:
+        reasons = explain(cands, children, seats, locked, names[0], names[1])
+        if reasons:
+            raise InfeasibleError(reasons)
+    finite = np.isfinite(dist) & (dist <= max_w)
+    # A child short of a school's minimum fill costs twice the longest walk (plus, in the MIP, twice the stability
+    # weight, so that filling a school beats keeping a compound where it was).
+    short_m = float(2.0 * np.max(dist[finite], initial=1000.0)) if fill is not None else 0.0
+    short_cost = short_m + 2.0 * stability if fill is not None else 0.0
+    walk_cost = np.where(finite, dist * (children + 1e-3), np.inf)
+    moved_cost = (children + 1e-3) * (np.arange(k)[:, None] != current[None, :])
+    movable = locked < 0
+
+    lazy = solver == EXACT and contiguous and m <= MAX_UNITS  # small: contiguity inside the model too
+    mip_time = time_limit / 2 if lazy else time_limit
+
+    def allocate(lock: np.ndarray, pairs: Candidates, exact: bool, w: float) -> Allocation:
+        kw: dict[str, Any] = dict(current=current, locked=lock, stability=w)
+        if exact:
+            return solve_exact(pairs, children, seats, time_limit=mip_time, should_stop=should_stop, fill=fill,
+                               short_cost=short_cost, **kw)
+        try:
+            return solve_heuristic(pairs, children, seats, **kw)
+        except InfeasibleError:  # the fast repair got stuck: let the MIP find a plan
+            return solve_exact(pairs, children, seats, time_limit=time_limit, should_stop=should_stop, fill=fill,
+                               short_cost=short_cost, **kw)
+
+    def figures(label: np.ndarray, left: int) -> tuple[int, float, float]:
+        """(islands and empty schools, walk plus ``short_m`` per child short of the minimum fill, moved): a
+        plan's score at a weight w is ``(first, second + w * moved)``, compared in that order."""
+        at = np.arange(m)
+        walk = float(walk_cost[label, at].sum()) + short_m * shortfall(label, children, fill)
+        moved = float(((label != current) * (children + 1e-3)).sum())
+        empty = int((np.bincount(label, minlength=k) == 0).sum()) if fill is not None else 0
+        return left + empty, walk, moved
+
+    def score(fig: tuple[int, float, float], w: float) -> tuple[int, float, float]:
+        return fig[0], fig[1] + w * fig[2], fig[2]
+
+    def finish(label: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, int]:
+        if fill is not None:
+            label = fill_repair(graph, s_node, label, children, seats, fill, cost, movable, contiguous)
+        return label, int(islands(graph, label, s_node, children).sum()) if contiguous else 0
+
+    def pipeline(exact: bool, w: float) -> tuple[np.ndarray, int, Allocation]:
+        """One weight's plan: allocation, contiguity repair, minimum fill; with a weight, the plan grown from
+        the starting zones competes."""
+        cost = walk_cost + w * moved_cost if w > 0 else walk_cost
+        try:
+            alloc = allocate(locked, cands, exact, w)
+        except InfeasibleError:
+            raise InfeasibleError([("opt.infeasible", {})]) from None
+        if not contiguous:
+            return (*finish(alloc.label, cost), alloc)
+        label, left = _make_contiguous(graph, s_node, alloc.label, dist, children, seats, cost, locked, current,
+                                       current_ok, max_w, lambda lk, pairs: allocate(lk, pairs, False, w).label)
+        label, left = finish(label, cost)
+        if w > 0:
+            # From the starting zones: overflow passed along neighbouring catchments, then improving moves.
+            grown = _from_start(graph, s_node, current, locked, cost, children, seats)
+            if grown is not None:
+                g_label, g_left = finish(grown, cost)
+                if score(figures(g_label, g_left), w) < score(figures(label, left), w):
+                    label, left = g_label, g_left
+        return label, left, alloc
+
+    if stability > 0:
+        # Monotone by construction: the plan is the best, at this weight, of the fast plans found at a fixed
+        # ladder of weights (those moving no more children than the weight-0 plan). Over one fixed set of plans
+        # a larger weight can never pick a plan that moves more children (compare the two choices' scores at
+        # both weights).
+        ladder = [pipeline(False, v) for v in STABILITY_LADDER]
+        figs = [figures(lab, left) for lab, left, _ in ladder]
+        pick = min((i for i in range(len(ladder)) if figs[i][2] <= figs[0][2]), key=lambda i: score(figs[i], stability))
+        label, left = ladder[pick][0], ladder[pick][1]
+        lp = solve_heuristic(cands, children, seats, current=current, locked=locked, stability=stability)
+        status, bound, seconds = "heuristic", lp.bound, sum(a.seconds for _, _, a in ladder)
+    else:
+        label, left, alloc = pipeline(False, 0.0)
+        status, bound, seconds = alloc.status, alloc.bound, alloc.seconds
+    if solver == EXACT:
+        # The exact plan, unless the repairs after the MIP made it worse than the fast one (issue 13).
+        e_label, e_left, e_alloc = pipeline(True, stability)
+        bound = max(bound, e_alloc.bound)
+        seconds += e_alloc.seconds
+        if score(figures(e_label, e_left), stability) <= score(figures(label, left), stability):
+            label, left, status = e_label, e_left, e_alloc.status
+            if status == "optimal" and not np.array_equal(label, e_alloc.label):
+                status = "contiguous"  # the optimum, changed to keep catchments whole: the gap says by how much
+    if lazy:
+        # Small districts: contiguity inside the model (lazy cuts), from the best plan so far, in the time left.
+        solved = solve_contiguous_exact(cands, children, seats, graph.adjacency, graph.unit_of_node[s_node],
+                                        current=current, locked=locked, stability=stability, fill=fill,
+                                        short_cost=short_cost, start=label, time_limit=time_limit - mip_time,
+                                        should_stop=should_stop)
+        if solved is not None:
+            e_label, e_left = finish(solved.label, walk_cost + stability * moved_cost)
+            bound = max(bound, solved.bound)
+            seconds += solved.seconds
+            if score(figures(e_label, e_left), stability) < score(figures(label, left), stability) or (
+                    solved.proven and np.array_equal(e_label, label)):
+                label, left = e_label, e_left
+                status = "optimal" if solved.proven and np.array_equal(e_label, solved.label) else "time_limit"
+    return OptimalPlan(label, bound, status, seconds, left, short_m)
+
+
+def _from_start(graph: UnitGraph, s_node: np.ndarray, current: np.ndarray, locked: np.ndarray, cost: np.ndarray,
+                children: np.ndarray, seats: np.ndarray) -> np.ndarray | None:
+    label = np.where(locked >= 0, locked, current)
+    movable = locked < 0
+    with pywarnings.catch_warnings():  # a speculative candidate: relief that stops here is no news
+        pywarnings.simplefilter("ignore", UserWarning)
+        relieved = relieve(graph, label, s_node, cost, children, seats, movable)
+    if relieved is None:
+        return None
+    if islands(graph, relieved, s_node, children).any():  # the starting zones' own islands
+        relieved, left = repair(graph, s_node, relieved, children, seats, cost, movable)
+    return improve(graph, relieved, s_node, cost, children, seats, movable)
+
+
+def _make_contiguous(graph: UnitGraph, s_node: np.ndarray, label: np.ndarray, dist: np.ndarray,
+                     children: np.ndarray, seats: np.ndarray, cost: np.ndarray, locked: np.ndarray,
+                     current: np.ndarray, current_ok: np.ndarray, max_w: float, resolve) -> tuple[np.ndarray, int]:
+    """Repair islands: join each to its cheapest neighbouring catchment and re-solve the rest around it (fast
+    solver); keep the plan with the fewest islands; then grow contiguous catchments if islands are left."""
+    lock = locked.copy()
+    best = (int(islands(graph, label, s_node, children).sum()), label)
+    for _ in range(CONTIGUITY_ROUNDS):
+        island = islands(graph, label, s_node, children) & (lock < 0)
+        target = island_targets(graph, label, island, cost)
+        if not (target >= 0).any():
+            break
+        trial = np.where(target >= 0, target, lock)
+        try:
+            label = resolve(trial, candidates(dist, max_walk=max_w, include=(current_ok, trial)))
+        except InfeasibleError:
+            break
+        lock = trial
+        count = int(islands(graph, label, s_node, children).sum())
+        if count < best[0]:
+            best = (count, label)
+        if count == 0:
+            break
+    label = best[1]
+    label, left = repair(graph, s_node, label, children, seats, cost, locked < 0)
+    if left:
+        # Grow contiguous catchments instead, following this plan (else the starting one): a little more
+        # walking, no islands.
+        grown = contiguous_plan(graph, s_node, cost, children, seats, np.where(locked >= 0, locked, -1),
+                                guides=(label, current))
+        if grown is not None:
+            count = int(islands(graph, grown, s_node, children).sum())
+            if count < left:
+                label, left = grown, count
+    return label, left
+
+
+def _with_fill_pairs(c: Candidates, dist: np.ndarray, children: np.ndarray, fill: np.ndarray,
+                     max_w: float) -> Candidates:
+    """``c`` plus, for each school with a minimum fill, its nearest compounds holding twice that many children
+    (so that a school nobody has among its nearest can still be filled)."""
+    k, m = dist.shape
+    extra_s, extra_u = [], []
+    d = np.where(np.isfinite(dist) & (dist <= max_w), dist, np.inf)
+    for j in np.flatnonzero(fill > 0):
+        order = np.argsort(d[j], kind="stable")
+        order = order[np.isfinite(d[j, order])]
+        cum = np.cumsum(children[order])
+        n = int(np.searchsorted(cum, 2.0 * fill[j])) + 1
+        take = order[:n]
+        extra_s.append(np.full(take.size, j))
+        extra_u.append(take)
+    if not extra_s:
+        return c
+    school = np.r_[c.school, np.concatenate(extra_s)]
+    unit = np.r_[c.unit, np.concatenate(extra_u)]
+    key = np.unique(unit.astype(np.int64) * k + school)
+    unit, school = np.divmod(key, k)
+    return Candidates(unit, school, dist[school, unit], c.n_units, c.n_schools)
+
+
+def fill_repair(graph: UnitGraph, s_node: np.ndarray, label: np.ndarray, children: np.ndarray, seats: np.ndarray,
+                fill: np.ndarray, cost: np.ndarray, movable: np.ndarray, contiguous: bool = True,
+                rounds: int = 10_000) -> np.ndarray:
+    """Bring schools under their minimum fill up to it: the cheapest neighbouring compound moves in, one at a
+    time, from a school that stays at or above its own minimum (and, with ``contiguous``, whole).
+
+    Parameters
+    ----------
+    graph : UnitGraph
+        The compounds' neighbour graph.
+    s_node : ndarray of int
+        Each school's street node.
+    label : ndarray of int
+        Each compound's school.
+    children, seats, fill : ndarray
+        Children per compound; seats and minimum fill per school.
+    cost : ndarray
+        Schools x compounds (inf: not allowed).
+    movable : ndarray of bool
+        Which compounds may move.
+    contiguous : bool
+        Moves must keep the giving catchment connected.
+    rounds : int
+        At most this many moves.
+
+    Returns
+    -------
+    label : ndarray of int
+    """
+    label = np.array(label, copy=True)
+    k = len(seats)
+    adj = graph.adjacency
+    host = graph.unit_of_node[np.asarray(s_node)]
+    is_host = np.zeros(label.size, bool)
+    is_host[host[(host >= 0) & (label[np.maximum(host, 0)] == np.arange(k))]] = True
+    load = np.bincount(label, weights=children, minlength=k)
+    stuck = np.zeros(k, bool)
+    for _ in range(rounds):
+        under = np.flatnonzero((load < fill - 1e-9) & ~stuck)
+        if under.size == 0:
+            break
+        j = int(under[np.argmax((fill - load)[under])])
+        members = label == j
+        if members.any():
+            nb = np.unique(adj[np.flatnonzero(members)].indices)
+            options = nb[label[nb] != j]
+        else:  # an empty school starts from the compound it stands in, else one of its nearest compounds
+            nearest = np.argsort(cost[j], kind="stable")[:16]
+            options = np.r_[host[j], nearest[nearest != host[j]]] if host[j] >= 0 else nearest
+        options = options[movable[options] & ~is_host[options] & np.isfinite(cost[j, options])]
+        s = label[options]
+        ok = (load[s] - children[options] >= fill[s] - 1e-9) & (load[j] + children[options] <= seats[j] + 1e-9)
+        options = options[ok]
+        if members.any():  # the cheapest first; an empty school tries its own compound, then the nearest
+            options = options[np.argsort(cost[j, options] - cost[label[options], options], kind="stable")]
+        chosen = -1
+        for i in options:
+            src = label[i]
+            if contiguous:
+                rest = np.flatnonzero(label == src)
+                rest = rest[rest != i]
+                if rest.size > 1 and connected_components(adj[rest][:, rest], directed=False)[0] > 1:
+                    continue
+            chosen = int(i)
+            break
+        if chosen < 0:
+            stuck[j] = True
+            continue
+        src = label[chosen]
+        load[src] -= children[chosen]
+        load[j] += children[chosen]
+        label[chosen] = j
+    return label
 
 
 def _check_snaps(df: pd.DataFrame, snap_m: np.ndarray, file: str, kind: str, warnings: list[Warning_],
