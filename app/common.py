@@ -41,7 +41,8 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
     inputs = load_inputs(ds.network or None, ds.schools or None, ds.compounds or None, ds.mode, name=name,
                          schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
                          schools_mapping=dict(ds.schools_mapping) or None,
-                         compounds_mapping=dict(ds.compounds_mapping) or None)
+                         compounds_mapping=dict(ds.compounds_mapping) or None,
+                         default_seats=ds.default_seats or None)
     if ds.boundary:  # the district's edge clips every view
         return clip_inputs(inputs, boundary_from_file(ds.boundary), Path(ds.boundary).name)
     if ds.boundary_name:

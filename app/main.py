@@ -6,6 +6,7 @@ each view lives in its own module (``zoning_view``, ``edit_view``).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import streamlit as st
@@ -151,6 +152,12 @@ def sidebar() -> tuple[str, str, Dataset | None]:
                             help=T("opt.boundary_band.help"))
             st.text_input(T("opt.group_column"), "", key="group_column", help=T("opt.group_column.help"))
             st.slider(T("opt.time_limit"), 1, 60, 10, key="time_limit")
+    with sb.expander(T("app.standards")):  # China's planning standards, as defaults a planner may change
+        st.number_input(T("app.radius"), 0, 5_000, 0, step=50, key="radius", help=T("app.radius.help"))
+        seats = st.number_input(T("app.default_seats"), 0, 20_000, 0, step=60, key="default_seats",
+                                help=T("app.default_seats.help"))
+    if ds is not None and seats and ds.kind != "place":
+        ds = dataclasses.replace(ds, default_seats=int(seats))
     sb.radio(T("app.basemap"), ["none", "osm"], format_func=lambda k: T(f"app.basemap.{k}"), key="basemap")
     return lang, view, ds
 

@@ -39,13 +39,16 @@ class Dataset:
     # A district boundary that clips every view: a polygon file, or an administrative boundary of the OSM file.
     boundary: str = ""
     boundary_name: str = ""
+    # Seats of a school with no capacity; 0: China's standard (GB 50099 class sizes).
+    default_seats: int = 0
 
 
 def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str], ...] = ()) -> Scenario:
     """The scenario the widgets describe; ``locked`` pairs (compound id, school id) come from the page."""
     method = state.get("method", NETWORK)
+    radius = float(state.get("radius", 0) or 0)  # 0: the GB 50180 default of the level
     if method != OPTIMAL:
-        return Scenario(level=state.get("level", PRIMARY), method=method)
+        return Scenario(level=state.get("level", PRIMARY), method=method, radius_m=radius)
     return Scenario(
         level=state.get("level", PRIMARY),
         method=OPTIMAL,
@@ -59,6 +62,7 @@ def scenario_from_state(state: Mapping[str, Any], locked: tuple[tuple[str, str],
         min_fill=float(state.get("min_fill", 60) or 0) / 100.0,
         boundary_band_m=float(state.get("boundary_band", 0) or 0),
         group_column=str(state.get("group_column", "") or "").strip(),
+        radius_m=radius,
     )
 
 
