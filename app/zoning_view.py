@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import altair as alt
 import numpy as np
@@ -119,6 +120,17 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
     right.dataframe(per, column_config=cfg, hide_index=True, width="stretch", key="compare_schools")
 
 
+def _elapsed(status, asked, lang: str):
+    """The solver's stop question, which also says in the status label how long the solve has run."""
+    start = time.perf_counter()
+
+    def should_stop() -> bool:
+        status.update(label=t("opt.solving_elapsed", lang, seconds=time.perf_counter() - start))
+        return asked()
+
+    return should_stop
+
+
 def render(lang: str, ds: Dataset | None) -> None:
     """The zoning view: nearest-school or capacity-optimal zones of the chosen dataset and level."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
@@ -127,6 +139,7 @@ def render(lang: str, ds: Dataset | None) -> None:
 
     digest = dataset_digest(ds)
     level = st.session_state.get("level", LEVELS[0])
+    cancel_slot = st.empty()  # the Cancel button of a long solve: on the page, not inside the collapsed status box
     try:
         with st.status(T("app.loading_network"), expanded=False) as status:
             inputs = load_dataset(ds, digest)
@@ -145,10 +158,10 @@ def render(lang: str, ds: Dataset | None) -> None:
                 result = st.session_state.get("interrupted", {}).get(solve_key, nearest)
             elif scenario.method == OPTIMAL:
                 status.update(label=T("opt.solving"))
-                st.button(T("opt.cancel"), key="cancel_solve", on_click=st.session_state.update,
-                          kwargs={"cancelled": solve_key})
+                cancel_slot.button(T("opt.cancel"), key="cancel_solve", on_click=st.session_state.update,
+                                   kwargs={"cancelled": solve_key}, icon=":material/stop_circle:")
                 try:
-                    result = zoning(inputs, digest, scenario, rerun_requested())
+                    result = zoning(inputs, digest, scenario, _elapsed(status, rerun_requested(), lang))
                 except Interrupted as cut:  # the planner pressed Cancel (or changed a setting) mid-solve
                     st.session_state["interrupted"] = {solve_key: cut.result}
                     result = cut.result
