@@ -391,7 +391,7 @@ def compound_schools(network: Network, edge_school: np.ndarray, compound_xy: np.
 
 
 def catchment_polygons(network: Network, node_label: np.ndarray, node_dist: np.ndarray, n_schools: int,
-                       area: BaseGeometry | None = None) -> np.ndarray:
+                       area: BaseGeometry | None = None, edge_school: np.ndarray | None = None) -> np.ndarray:
     """One (multi)polygon per school that follows the listed streets: street samples labelled by node,
     Voronoi cells dissolved by school, as :mod:`geo.zoning.catchments` draws them.
 
@@ -408,13 +408,16 @@ def catchment_polygons(network: Network, node_label: np.ndarray, node_dist: np.n
         How many schools (polygons).
     area : Polygon, optional
         The study area; default: that of the labelled nodes.
+    edge_school : ndarray of int, optional
+        Each edge's school (-1: not listed): a listed street belongs to its school along its whole length.
 
     Returns
     -------
     ndarray of geometries
         One per school, empty where a school has no street.
     """
-    xy, lab = edge_samples(network, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12))
+    xy, lab = edge_samples(network, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12),
+                           edge_label=edge_school)
     if area is None:
         area = study_area(network.xy[node_label >= 0], network.xy)
     return polygons_from_sites(xy, lab, n_schools, area)
@@ -454,9 +457,7 @@ def reach_polygons(network: Network, edge_school: np.ndarray, node_label: np.nda
     ndarray of geometries
         One per zone, empty where a zone has no listed street on the network.
     """
-    xy, lab = edge_samples(network, node_label, np.where(np.isfinite(node_dist), node_dist, 1e12),
-                           edge_label=edge_school)
-    region = polygons_from_sites(xy, lab, n_zones, area)
+    region = catchment_polygons(network, node_label, node_dist, n_zones, area, edge_school)
     out = np.empty(n_zones, dtype=object)
     edge_school = np.asarray(edge_school, np.int64)
     own = [shapely.Polygon()] * n_zones
