@@ -170,6 +170,84 @@ def distance_matrix(network: Network, school_nodes: np.ndarray, school_offsets: 
         np.asarray(unit_offsets, float)[None, :]
 
 
+REACH_SAFETY = 1.25  # a school's search radius: this many times the farthest walk it is expected to matter at
+_MATRIX_CHUNK = 32  # schools per Dijkstra call (their rows are cut to the units' columns at once)
+
+
+def candidate_matrix(network: Network, school_nodes: np.ndarray, school_offsets: np.ndarray,
+                     unit_nodes: np.ndarray, unit_offsets: np.ndarray, k_nearest: int = 8,
+                     max_walk: float = np.inf, required: tuple[np.ndarray, ...] = ()) -> np.ndarray:
+    """:func:`distance_matrix` where it can matter to an allocation: each school searched only as far as the
+    units that may go to it (``inf`` beyond), so a city's matrix costs a fraction of all-pairs Dijkstra.
+
+    A school's search radius is the largest of: the straight line to each unit that has it among its
+    ``k_nearest`` schools as the crow flies, times the network's detour (the 99th percentile of walk over
+    straight line to the nearest school) and :data:`REACH_SAFETY`; and the walk of every unit whose nearest
+    school it is (exact, from one multi-source Dijkstra). With a finite ``max_walk`` the radius is that
+    instead (nothing farther may be chosen but a required pair). Pairs in ``required`` (a school index per unit, -1 for none: a
+    locked or starting school) are measured whatever their distance.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    school_nodes, school_offsets
+        Each school's snapped node and its walk to it.
+    unit_nodes, unit_offsets
+        Each unit's snapped node and its walk to it.
+    k_nearest
+        How many schools per unit the radius is meant to hold (the allocation's candidates).
+    max_walk
+        The longest walk allowed (inf: none).
+    required
+        Arrays of a school index per unit whose walk must be finite where the streets connect them.
+
+    Returns
+    -------
+    dist
+        A ``schools x units`` array of metres (``inf`` beyond a school's radius or out of reach).
+    """
+    school_nodes = np.asarray(school_nodes, np.int64)
+    unit_nodes = np.asarray(unit_nodes, np.int64)
+    s_off = np.asarray(school_offsets, float)
+    u_off = np.asarray(unit_offsets, float)
+    k, m = school_nodes.size, unit_nodes.size
+    if network.straight_line or k == 0 or m == 0:
+        return distance_matrix(network, school_nodes, s_off, unit_nodes, u_off,
+                               limit=max_walk if np.isfinite(max_walk) else np.inf)
+    if np.isfinite(max_walk):
+        radius = np.full(k, float(max_walk))
+    else:
+        near_d, near_s = nearest_source(network, school_nodes, s_off)
+        d1, s1 = near_d[unit_nodes], near_s[unit_nodes]
+        ok = s1 >= 0
+        walk = d1[ok] - s_off[s1[ok]]  # the network part: what Dijkstra's limit measures
+        uxy, sxy = network.xy[unit_nodes], network.xy[school_nodes]
+        line = np.hypot(*(uxy[ok] - sxy[s1[ok]]).T)
+        far = line > 100.0
+        detour = float(np.clip(np.quantile(walk[far] / line[far], 0.99), 1.0, 4.0)) if far.sum() >= 20 else 2.0
+        kk = min(k_nearest, k)
+        r, j = cKDTree(sxy).query(uxy, k=kk)
+        r, j = np.asarray(r).reshape(m, kk), np.asarray(j).reshape(m, kk)
+        radius = np.zeros(k)
+        np.maximum.at(radius, j.ravel(), r.ravel() * detour * REACH_SAFETY)
+        np.maximum.at(radius, s1[ok], walk * REACH_SAFETY + 1.0)
+    dist = np.full((k, m), np.inf)
+    order = np.argsort(radius, kind="stable")
+    for lo in range(0, k, _MATRIX_CHUNK):
+        rows = order[lo:lo + _MATRIX_CHUNK]
+        d = dijkstra(network.graph_to, directed=True, indices=school_nodes[rows], limit=float(radius[rows].max()))
+        dist[rows] = np.atleast_2d(d)[:, unit_nodes]
+    for want in required:  # locked or starting schools beyond their radius: measured in full
+        want = np.asarray(want, np.int64)
+        miss = (want >= 0) & ~np.isfinite(dist[np.maximum(want, 0), np.arange(m)])
+        rows = np.unique(want[miss])
+        if rows.size:
+            dist[rows] = np.atleast_2d(dijkstra(network.graph_to, directed=True, indices=school_nodes[rows]))[
+                :, unit_nodes]
+    return dist + s_off[:, None] + u_off[None, :]
+
+
 def straight_matrix(a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
     """Straight-line distance from each point of ``a_xy`` to each of ``b_xy``: an ``a x b`` array in metres.
 

@@ -18,6 +18,7 @@ from geo.network.graph import Network
 SAMPLE_SPACING_M = 40.0
 AREA_MARGIN_M = 300.0
 NETWORK_MARGIN_M = 150.0
+SAME_SCHOOL_SPACING = 2.5  # a street with one school at both ends: samples this many times farther apart
 
 
 def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: float = AREA_MARGIN_M) -> BaseGeometry:
@@ -68,13 +69,21 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
     xy, label
         The samples (the nodes first, projected) and each one's school: a point part-way along a street
         takes the school of whichever end gives the shorter walk (or the street's own).
+
+    Notes
+    -----
+    A street whose two ends go to the same school (and which has no school of its own) holds no boundary, so
+    it is sampled only every ``SAME_SCHOOL_SPACING`` times ``spacing`` (enough to keep it inside its own
+    polygon); the streets a boundary crosses keep the full ``spacing``. At city scale this halves the sites.
     """
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     a, b = np.minimum(u, v), np.maximum(u, v)
     _, first = np.unique(a * network.n_nodes + b, return_index=True)  # one sample run per street segment
     u, v, length = u[first], v[first], network.edge_length[first]
     own = np.full(first.size, -1, np.int64) if edge_label is None else np.asarray(edge_label, np.int64)[first]
-    m = np.maximum(np.ceil(length / spacing).astype(np.int64), 1)
+    same = (node_label[u] == node_label[v]) & (own < 0)
+    step = np.where(same, spacing * SAME_SCHOOL_SPACING, spacing)
+    m = np.maximum(np.ceil(length / step).astype(np.int64), 1)
     count = m - 1
     e = np.repeat(np.arange(u.size), count)
     j = np.arange(e.size) - np.repeat(np.cumsum(count) - count, count) + 1
@@ -138,33 +147,47 @@ def polygons_from_sites(xy: np.ndarray, label: np.ndarray, n_labels: int, area: 
     xy = np.asarray(xy, float)
     label = np.asarray(label, np.int64)
     ok = np.isfinite(xy).all(axis=1)
-    xy, label = xy[ok], label[ok]
-    points = shapely.points(xy)
+    xy, label = np.round(xy[ok], 3), label[ok]  # to the millimetre: sites closer than that are one site
     envelope = shapely.box(*shapely.bounds(area)).buffer(1000.0)
-    if len(xy) == 1:
-        cells = np.array([envelope])
+    if len(xy) <= 1:
+        cells, cell_label = np.array([envelope] * len(xy), dtype=object), label
     else:
-        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=envelope))
-    tree = shapely.STRtree(points)
-    cell_i, site_i = tree.query(cells, predicate="contains")
-    cell_label = np.full(len(cells), -1, np.int64)
-    # Duplicate sites share a cell: the first site listed decides.
-    order = np.lexsort((site_i, cell_i))
-    cell_i, site_i = cell_i[order], site_i[order]
-    first = np.ones(cell_i.size, bool)
-    first[1:] = cell_i[1:] != cell_i[:-1]
-    cell_label[cell_i[first]] = label[site_i[first]]
-    out = np.empty(n_labels, dtype=object)
-    prepared = area
-    shapely.prepare(prepared)
+        cells, cell_label = _voronoi_cells(xy, label, envelope)
+    keep = cell_label >= 0
+    order = np.argsort(cell_label[keep], kind="stable")
+    cells, cell_label = cells[keep][order], cell_label[keep][order]
+    bounds = np.searchsorted(cell_label, np.arange(n_labels + 1))
+    merged = np.empty(n_labels, dtype=object)
     for k in range(n_labels):
-        mine = cells[cell_label == k]
-        if mine.size == 0:
-            out[k] = shapely.Polygon()
-            continue
-        merged = shapely.coverage_union_all(mine)
-        out[k] = shapely.make_valid(shapely.intersection(merged, prepared))
-    return _polygonal(out)
+        lo, hi = bounds[k], bounds[k + 1]
+        merged[k] = shapely.coverage_union_all(cells[lo:hi]) if hi > lo else shapely.Polygon()
+    # Only the polygons that reach past the area's edge are clipped (most lie well inside it).
+    shapely.prepare(area)
+    outside = ~shapely.contains_properly(area, merged) & ~shapely.is_empty(merged)
+    merged[outside] = shapely.make_valid(shapely.intersection(merged[outside], area))
+    return _polygonal(merged)
+
+
+def _voronoi_cells(xy: np.ndarray, label: np.ndarray, envelope: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """The Voronoi cells of the sites (one per distinct location: the first listed decides) and each cell's
+    label."""
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    first = np.ones(order.size, bool)
+    first[1:] = (np.diff(xy[order], axis=0) != 0).any(axis=1)
+    unique = np.sort(np.minimum.reduceat(order, np.flatnonzero(first)))  # the first listed of each location
+    xy, label = xy[unique], label[unique]
+    sites = shapely.multipoints(xy)
+    try:  # cells in the sites' order (GEOS >= 3.12)
+        cells = shapely.get_parts(shapely.voronoi_polygons(sites, extend_to=envelope, ordered=True))
+        if len(cells) == len(xy):
+            return cells, label
+    except (shapely.errors.GEOSException, shapely.errors.UnsupportedGEOSVersionError):
+        pass
+    cells = shapely.get_parts(shapely.voronoi_polygons(sites, extend_to=envelope))
+    cell_i, site_i = shapely.STRtree(shapely.points(xy)).query(cells, predicate="contains")
+    cell_label = np.full(len(cells), -1, np.int64)
+    cell_label[cell_i] = label[site_i]
+    return cells, cell_label
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -238,8 +261,11 @@ def absorb_fragments(polys: np.ndarray, anchor_xy: np.ndarray, anchor_label: np.
         first[1:] = o_i[1:] != o_i[:-1]
         label[o_i[first]] = label[n_i[first]]
         orphan[o_i[first]] = False
-    out = np.empty(k, dtype=object)
-    for s in range(k):
-        mine = parts[label == s]
+    out = np.asarray(polys, dtype=object).copy()
+    changed = np.unique(np.concatenate([owner[label != owner], label[label != owner]]))
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(k + 1))
+    for s in changed:  # only the catchments that gave or took a piece are redrawn
+        mine = parts[order[bounds[s]:bounds[s + 1]]]
         out[s] = shapely.coverage_union_all(mine) if mine.size else shapely.Polygon()
     return _polygonal(out)

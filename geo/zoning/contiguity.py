@@ -200,6 +200,53 @@ def repair(graph: UnitGraph, school_nodes: np.ndarray, label: np.ndarray, demand
     return label, int(islands(graph, label, school_nodes, demand).sum())
 
 
+def join_islands(graph: UnitGraph, school_nodes: np.ndarray, label: np.ndarray, demand: np.ndarray,
+                 capacity: np.ndarray, cost: np.ndarray, movable: np.ndarray, rounds: int = 50) -> np.ndarray | None:
+    """Every island compound joins its cheapest neighbouring catchment, seats or not; the overflow that makes
+    is then passed along chains of neighbouring catchments to seats left (:func:`relieve`), keeping each whole.
+
+    A local mend of a plan that is almost contiguous: the rest of the plan stays as it was, where growing
+    every catchment again (:func:`contiguous_plan`) would redraw them all.
+
+    Parameters
+    ----------
+    graph
+        The compounds' unit graph.
+    school_nodes
+        Each school's street node.
+    label
+        Each compound's school (index).
+    demand, capacity
+        Children per compound, seats per school.
+    cost
+        A ``schools x compounds`` array (inf where not allowed).
+    movable
+        Which compounds may move.
+    rounds
+        At most this many rounds of joining (an island next to another island joins in a later round).
+
+    Returns
+    -------
+    label
+        A plan with no movable island and every school within its seats, or None when the islands cannot all
+        join or the overflow cannot be relieved.
+    """
+    label = np.array(label, copy=True)
+    for _ in range(rounds):
+        bad = islands(graph, label, school_nodes, demand) & movable
+        if not bad.any():
+            break
+        target = island_targets(graph, label, bad, cost)
+        if not (target >= 0).any():
+            return None
+        label = np.where(target >= 0, target, label)
+    else:
+        return None
+    if (islands(graph, label, school_nodes, demand) & movable).any():
+        return None
+    return relieve(graph, label, school_nodes, cost, demand, capacity, movable, report=[])
+
+
 def island_targets(graph: UnitGraph, label: np.ndarray, island: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """For each island compound, the cheapest neighbouring catchment outside its own.
 

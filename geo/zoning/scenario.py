@@ -22,8 +22,9 @@ from geo.errors import InputError
 from geo.inputs.demand import children_column
 from geo.inputs.model import Inputs
 from geo.inputs.schools import LEVELS, PRIMARY, schools_for_level
-from geo.network.distances import SNAP_WARN_M, distance_matrix, snap, straight_matrix
+from geo.network.distances import SNAP_WARN_M, candidate_matrix, snap, straight_matrix
 from geo.zoning.allocation import (
+    K_NEAREST,
     Allocation,
     Candidates,
     InfeasibleError,
@@ -41,6 +42,7 @@ from geo.zoning.contiguity import (
     improve,
     island_targets,
     islands,
+    join_islands,
     relieve,
     repair,
 )
@@ -58,6 +60,8 @@ FAST, EXACT = "fast", "exact"
 SOLVERS = (FAST, EXACT)  # capacity-optimal zoning: the heuristic, or the exact MIP (HiGHS)
 CONTIGUITY_ROUNDS = 8
 MIN_FILL = 0.6  # every open school at least 60% full by default (Scenario.min_fill)
+# When a minimum fill leaves islands, it is tried again at these shares of itself (0: off), until none are left.
+FILL_FALLBACK = (2 / 3, 1 / 3, 1 / 6, 0.0)
 # The fast solver's plan for a stability weight is the best of its plans at these weights (monotone, see
 # plan_optimal).
 STABILITY_LADDER = (0.0, 150.0, 400.0, 1000.0, 2500.0)
@@ -283,21 +287,25 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, scho
     nearest-school zones; on walks, or on straight lines when the inputs have no streets."""
     net = inputs.network
     u_node, u_off = inputs.compound_snap
-    if net.straight_line:
-        dist = straight_matrix(school_xy, inputs.compound_xy)
-    else:
-        dist = distance_matrix(net, s_node, s_off, u_node, u_off)
-    current = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=0)
-    if start is not None:
-        current = start_labels(inputs.compounds["compound_id"], schools["school_id"], start, current)
-    raw_seats = schools["seats"].to_numpy().astype(float)
-    seats = raw_seats * (1.0 + scenario.tolerance)
     school_index = {sid: j for j, sid in enumerate(schools["school_id"])}
     unit_index = {cid: i for i, cid in enumerate(inputs.compounds["compound_id"])}
     locked = np.full(len(children), -1, np.int64)
     for cid, sid in scenario.locked:
         if cid in unit_index and sid in school_index:
             locked[unit_index[cid]] = school_index[sid]
+    started = None if start is None else start_labels(inputs.compounds["compound_id"], schools["school_id"], start,
+                                                      np.full(len(children), -1, np.int64))
+    if net.straight_line:
+        dist = straight_matrix(school_xy, inputs.compound_xy)
+    else:  # each school searched as far as the compounds it may serve (its rows are inf beyond)
+        dist = candidate_matrix(net, s_node, s_off, u_node, u_off, k_nearest=K_NEAREST,
+                                max_walk=scenario.max_walk_m if scenario.max_walk_m > 0 else np.inf,
+                                required=(locked,) if started is None else (locked, started))
+    current = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=0)
+    if started is not None:
+        current = np.where(started >= 0, started, current)
+    raw_seats = schools["seats"].to_numpy().astype(float)
+    seats = raw_seats * (1.0 + scenario.tolerance)
     if scenario.boundary_band_m > 0:  # an annual adjustment: compounds deep inside their zone keep it
         near = near_boundary(inputs.compound_xy, current, scenario.boundary_band_m)
         locked = np.where((locked < 0) & ~near, current, locked)
@@ -311,10 +319,25 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, scho
     else:
         g_dist, g_children, g_current, g_locked, graph, g_names = (dist, children, current, locked,
                                                                     inputs.unit_graph, names_u)
-    out = plan_optimal(g_dist, g_children, seats, g_current, g_locked, graph, s_node,
-                       solver=scenario.solver, stability=scenario.stability, contiguous=scenario.contiguous,
-                       max_walk=scenario.max_walk_m, fill=fill, time_limit=scenario.time_limit_s,
-                       should_stop=should_stop, names=(g_names, names_s))
+    def solve(want: np.ndarray | None) -> OptimalPlan:
+        return plan_optimal(g_dist, g_children, seats, g_current, g_locked, graph, s_node,
+                            solver=scenario.solver, stability=scenario.stability, contiguous=scenario.contiguous,
+                            max_walk=scenario.max_walk_m, fill=want, time_limit=scenario.time_limit_s,
+                            should_stop=should_stop, names=(g_names, names_s))
+
+    out = solve(fill)
+    if out.islands and fill is not None:
+        # Whole catchments come first: schools that stand close together may not all reach the minimum fill
+        # with contiguous zones. Lower it step by step and say so (Chengdu: four schools in one block).
+        for share in FILL_FALLBACK:
+            lower = fill * share if share > 0 else None
+            trial = solve(lower)
+            if trial.islands < out.islands:
+                out, used = trial, share
+                if trial.islands == 0:
+                    warnings.append(("opt.fill_lowered", {"fill": scenario.min_fill * used,
+                                                          "wanted": scenario.min_fill}))
+                    break
     label = out.label if group is None else out.label[group]
     stability = scenario.stability
     unit_dist = dist[label, np.arange(len(label))]
@@ -737,12 +760,21 @@ def _make_contiguous(graph: UnitGraph, s_node: np.ndarray, label: np.ndarray, di
             break
         lock = trial
         count = int(islands(graph, label, s_node, children).sum())
-        if count < best[0]:
-            best = (count, label)
+        if count >= best[0]:  # a round that joins no island more: the next re-solve would not either, mostly
+            break
+        best = (count, label)
         if count == 0:
             break
     label = best[1]
     label, left = repair(graph, s_node, label, children, seats, cost, locked < 0)
+    if left:
+        # Mend locally first: the islands join their neighbours and the overflow moves along (the rest stays).
+        joined = join_islands(graph, s_node, label, children, seats, cost, locked < 0)
+        if joined is not None:
+            joined = improve(graph, joined, s_node, cost, children, seats, locked < 0)
+            count = int(islands(graph, joined, s_node, children).sum())
+            if count < left:
+                label, left = joined, count
     if left:
         # Grow contiguous catchments instead, following this plan (else the starting one): a little more
         # walking, no islands.
@@ -760,20 +792,17 @@ def _with_fill_pairs(c: Candidates, dist: np.ndarray, children: np.ndarray, fill
     """``c`` plus, for each school with a minimum fill, its nearest compounds holding twice that many children
     (so that a school nobody has among its nearest can still be filled)."""
     k, m = dist.shape
-    extra_s, extra_u = [], []
-    d = np.where(np.isfinite(dist) & (dist <= max_w), dist, np.inf)
-    for j in np.flatnonzero(fill > 0):
-        order = np.argsort(d[j], kind="stable")
-        order = order[np.isfinite(d[j, order])]
-        cum = np.cumsum(children[order])
-        n = int(np.searchsorted(cum, 2.0 * fill[j])) + 1
-        take = order[:n]
-        extra_s.append(np.full(take.size, j))
-        extra_u.append(take)
-    if not extra_s:
+    rows = np.flatnonzero(fill > 0)
+    if rows.size == 0:
         return c
-    school = np.r_[c.school, np.concatenate(extra_s)]
-    unit = np.r_[c.unit, np.concatenate(extra_u)]
+    d = np.where(np.isfinite(dist[rows]) & (dist[rows] <= max_w), dist[rows], np.inf)
+    order = np.argsort(d, axis=1, kind="stable")
+    reach = np.isfinite(np.take_along_axis(d, order, axis=1))
+    cum = np.cumsum(np.where(reach, np.asarray(children, float)[order], 0.0), axis=1)
+    n = (cum < 2.0 * np.asarray(fill, float)[rows, None]).sum(axis=1) + 1  # nearest holding twice the minimum
+    r, at = np.nonzero((np.arange(m)[None, :] < n[:, None]) & reach)
+    school = np.r_[c.school, rows[r]]
+    unit = np.r_[c.unit, order[r, at]]
     key = np.unique(unit.astype(np.int64) * k + school)
     unit, school = np.divmod(key, k)
     return Candidates(unit, school, dist[school, unit], c.n_units, c.n_schools)
