@@ -88,9 +88,17 @@ class Inputs:
         return unit_graph(self.network, *self.compound_snap)
 
     @cached_property
+    def cells(self):
+        """The study area cut into small cells, each a compound's (see :func:`geo.zoning.result.compound_cells`);
+        catchments are unions of cells."""
+        from geo.zoning.result import compound_cells  # lazy: inputs never import zoning at module level
+
+        return compound_cells(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
+
+    @cached_property
     def tiles(self) -> np.ndarray:
-        """Each compound's tile of the study area (see :func:`geo.zoning.result.compound_tiles`); catchments are
-        unions of tiles."""
+        """Each compound's tile of the study area: the union of its cells (see
+        :func:`geo.zoning.result.compound_tiles`)."""
         from geo.zoning.result import compound_tiles  # lazy: inputs never import zoning at module level
 
         return compound_tiles(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)

@@ -4,7 +4,7 @@ The heavy, plan-independent work is done once per inputs and level (:class:`Edit
 
 * every compound gets a *tile*, the part of the study area nearest to it over the streets (Voronoi cells
   of street samples labelled by the compound whose entrance is nearest, plus its own outline), so a
-  catchment is simply the union of its compounds' tiles and the catchments partition the area;
+  catchment is simply the union of its compounds' cells and the catchments partition the area;
 * each school's walking distance to every compound (one Dijkstra per school), kept per school position,
   so adding or moving a school costs one Dijkstra.
 
@@ -14,7 +14,7 @@ refuses such a school); a stored history that holds such an edit anyway still lo
 skips it, with a warning naming it.
 
 After an edit, :meth:`Editor.result` takes the nearest open school of each compound, applies the planner's
-reassignments and locks, and re-unions the tiles only of catchments whose compounds changed. The result
+reassignments and locks, and re-unions the cells only of catchments whose compounds changed. The result
 is a :class:`geo.zoning.scenario.ZoningResult`, so the map, the table and the exports treat it like any zoning.
 """
 
@@ -35,7 +35,7 @@ from geo.inputs.schools import schools_for_level
 from geo.network.distances import distance_matrix, snap, straight_matrix
 from geo.plans.edits import ADD_SCHOOL, Edit, check_edits, plan_overrides, school_changes
 from geo.zoning.assignment import NETWORK
-from geo.zoning.result import ZoningResult, build_result, union_tiles
+from geo.zoning.result import ZoningResult, build_result, union_cells
 from geo.zoning.scenario import OUTSIDE_M, Scenario
 
 _POLY_CACHE = 512
@@ -47,7 +47,7 @@ class Editor:
     Parameters
     ----------
     inputs
-        The network, schools and compounds (the compounds' tiles are computed on first use).
+        The network, schools and compounds (the compounds' cells are computed on first use).
     level
         "primary" or "junior".
     """
@@ -58,7 +58,7 @@ class Editor:
         self.children = inputs.compounds[children_column(level)].to_numpy()
         self.compound_ids = inputs.compounds["compound_id"].astype(str).to_numpy()
         self._index = {c: i for i, c in enumerate(self.compound_ids)}
-        self.tiles = inputs.tiles
+        self.cells = inputs.cells
         self._rows: dict[tuple, np.ndarray] = {}
         self._snaps: dict[tuple[float, float], float] = {}
         self._polys: OrderedDict[bytes, BaseGeometry] = OrderedDict()
@@ -88,7 +88,7 @@ class Editor:
         key = units.astype(np.int32).tobytes()
         poly = self._polys.get(key)
         if poly is None:
-            poly = union_tiles(self.tiles, units)
+            poly = union_cells(self.cells, units)
             self._polys[key] = poly
             if len(self._polys) > _POLY_CACHE:
                 self._polys.popitem(last=False)

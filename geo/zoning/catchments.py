@@ -144,6 +144,33 @@ def polygons_from_sites(xy: np.ndarray, label: np.ndarray, n_labels: int, area: 
     polygons
         An object array of ``n_labels`` (multi)polygons; labels with no site get an empty polygon.
     """
+    cells, cell_label = labelled_cells(xy, label, area)
+    bounds = np.searchsorted(cell_label, np.arange(n_labels + 1))
+    merged = np.empty(n_labels, dtype=object)
+    for k in range(n_labels):
+        lo, hi = bounds[k], bounds[k + 1]
+        merged[k] = shapely.coverage_union_all(cells[lo:hi]) if hi > lo else shapely.Polygon()
+    return clip_to_area(merged, area)
+
+
+def labelled_cells(xy: np.ndarray, label: np.ndarray, area: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """The Voronoi cells of the sites, each with its site's label, sorted by label (sites labelled -1 and
+    non-finite ones left out; sites within a millimetre of each other are one site: the first listed decides).
+
+    Parameters
+    ----------
+    xy
+        The sites (projected, metres), ``n x 2``.
+    label
+        Each site's label (-1: none).
+    area
+        The area to cover (the cells reach 1 km past its bounds).
+
+    Returns
+    -------
+    cells, label
+        The cells (polygons, not clipped to ``area``) and their labels, ascending.
+    """
     xy = np.asarray(xy, float)
     label = np.asarray(label, np.int64)
     ok = np.isfinite(xy).all(axis=1)
@@ -155,17 +182,64 @@ def polygons_from_sites(xy: np.ndarray, label: np.ndarray, n_labels: int, area: 
         cells, cell_label = _voronoi_cells(xy, label, envelope)
     keep = cell_label >= 0
     order = np.argsort(cell_label[keep], kind="stable")
-    cells, cell_label = cells[keep][order], cell_label[keep][order]
-    bounds = np.searchsorted(cell_label, np.arange(n_labels + 1))
-    merged = np.empty(n_labels, dtype=object)
-    for k in range(n_labels):
-        lo, hi = bounds[k], bounds[k + 1]
-        merged[k] = shapely.coverage_union_all(cells[lo:hi]) if hi > lo else shapely.Polygon()
-    # Only the polygons that reach past the area's edge are clipped (most lie well inside it).
+    return cells[keep][order], cell_label[keep][order]
+
+
+def clip_to_area(polys: np.ndarray, area: BaseGeometry) -> np.ndarray:
+    """``polys`` cut to ``area``; only those reaching past its edge are cut (most lie well inside it).
+
+    Parameters
+    ----------
+    polys
+        An object array of (multi)polygons.
+    area
+        The study area.
+
+    Returns
+    -------
+    polygons
+        A new object array.
+    """
+    out = np.asarray(polys, dtype=object).copy()
     shapely.prepare(area)
-    outside = ~shapely.contains_properly(area, merged) & ~shapely.is_empty(merged)
-    merged[outside] = shapely.make_valid(shapely.intersection(merged[outside], area))
-    return _polygonal(merged)
+    outside = ~shapely.contains_properly(area, out) & ~shapely.is_empty(out)
+    out[outside] = shapely.make_valid(shapely.intersection(out[outside], area))
+    return _polygonal(out)
+
+
+def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.ndarray, unit_geoms: np.ndarray,
+                      unit_label: np.ndarray, unit_xy: np.ndarray, school_xy: np.ndarray,
+                      area: BaseGeometry) -> np.ndarray:
+    """Catchments that follow the streets, straight from a labelling of the street nodes: samples along the
+    streets (dense only where a boundary crosses one, :func:`edge_samples`) and on the compounds' outlines, their
+    Voronoi cells dissolved by school, stray pieces absorbed (:func:`absorb_fragments`).
+
+    Parameters
+    ----------
+    network
+        The street network.
+    node_label, node_dist
+        Each node's school (index, -1: none) and its walk to where it is counted from (its school, or the entrance
+        of the compound whose region it is in).
+    unit_geoms, unit_label, unit_xy
+        Each compound's outline (projected), school (index, -1: none) and anchor point.
+    school_xy
+        The schools (projected), ``k x 2``.
+    area
+        The study area.
+
+    Returns
+    -------
+    polygons
+        One (multi)polygon per school; together they partition ``area``.
+    """
+    k = len(school_xy)
+    unit_label = np.asarray(unit_label, np.int64)
+    xy, lab = edge_samples(network, node_label, node_dist)
+    oxy, olab = outline_samples(unit_geoms, unit_label)
+    polys = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), k, area)
+    return absorb_fragments(polys, np.concatenate([np.asarray(school_xy, float).reshape(-1, 2), unit_xy]),
+                            np.concatenate([np.arange(k), unit_label]))
 
 
 def _voronoi_cells(xy: np.ndarray, label: np.ndarray, envelope: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:

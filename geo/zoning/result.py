@@ -3,11 +3,13 @@
 Nearest-school zoning, capacity-optimal zoning and the editor all end here, so the same labels give the
 same assignments, catchments, school table and figures whichever way they were reached.
 
-Catchments are unions of compound *tiles* (:func:`compound_tiles`): each compound's tile is the part of the
-study area nearest to it over the streets (Voronoi cells of street samples labelled by the compound whose
-entrance is nearest, plus its own outline), so the catchments of any plan partition the study area and
-every compound lies in its own school's catchment. Tiles are computed once per inputs; a plan costs one
-union per school (and the editor re-unions only the catchments an edit changes).
+Catchments are unions of compound *cells* (:func:`compound_cells`): the Voronoi cells of street samples, each
+labelled by the compound whose entrance is nearest over the streets (dense only where two compounds' streets
+meet), and of samples on each compound's own outline. Any plan's catchments therefore partition the study area
+and every compound lies in its own school's catchment; stray pieces without a compound or school of their own
+join a neighbour (:func:`geo.zoning.catchments.absorb_fragments`). Cells are computed once per inputs; a plan
+costs one union per school (and the editor re-unions only the catchments an edit changes). A compound's own
+*tile* is the union of its cells (:func:`compound_tiles`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.inputs.model import Inputs
 from geo.network.graph import Network
-from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+from geo.zoning.catchments import absorb_fragments, clip_to_area, edge_samples, labelled_cells, outline_samples
 from geo.zoning.contiguity import UnitGraph, islands, node_labels
 from geo.zoning.metrics import polsby_popper, school_table, summary
 
@@ -90,13 +92,30 @@ def radius_phrase(summary: dict[str, Any]) -> list[tuple[str, dict]]:
     return [("radius.default" if default else "radius.set", {"m": float(summary.get("radius_m", float("nan")))})]
 
 
-def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarray, area: BaseGeometry) -> np.ndarray:
-    """Each compound's tile (a polygon per compound, in the network's CRS): the study area split by which
-    compound's entrance is nearest over the streets, each compound's own outline included (as the crow flies
-    from the outlines on a straight-line network: no streets).
+@dataclass(frozen=True, eq=False)
+class CompoundCells:
+    """The study area cut into small cells, each belonging to one compound (:func:`compound_cells`).
 
-    Small pieces of a tile that hold no compound (a strip of street cut off by another compound's outline)
-    join the neighbouring tile they share the longest border with, so a union of tiles carries no slivers.
+    Attributes
+    ----------
+    cells
+        The cells (polygons, projected), grouped by compound: compound ``i`` owns
+        ``cells[bounds[i]:bounds[i + 1]]``.
+    bounds
+        ``n_compounds + 1`` offsets into ``cells``.
+    area
+        The study area the cells are cut to when unioned.
+    """
+
+    cells: np.ndarray
+    bounds: np.ndarray
+    area: BaseGeometry
+
+
+def compound_cells(network: Network, graph: UnitGraph, compound_geoms: np.ndarray, area: BaseGeometry
+                   ) -> CompoundCells:
+    """The Voronoi cells of street samples labelled by the compound whose entrance is nearest over the streets
+    and of samples on each compound's outline (as the crow flies from the outlines on a straight-line network).
 
     Parameters
     ----------
@@ -111,27 +130,26 @@ def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarra
 
     Returns
     -------
-    tiles
-        An object array of one (multi)polygon per compound.
+    CompoundCells
     """
     m = len(compound_geoms)
-    if network.straight_line:  # no streets: a tile is the part of the area nearest to the compound as the crow flies
+    if network.straight_line:  # no streets: a compound's cells are the part of the area nearest its outline
         xy, lab = np.zeros((0, 2)), np.zeros(0, np.int64)
     else:
         xy, lab = edge_samples(network, graph.unit_of_node, graph.node_dist)
     oxy, olab = outline_samples(compound_geoms, np.arange(m))
-    tiles = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), m, area)
-    anchors = shapely.get_coordinates(shapely.point_on_surface(np.asarray(compound_geoms, dtype=object)))
-    return absorb_fragments(tiles, anchors, np.arange(m))
+    cells, label = labelled_cells(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), area)
+    keep = label < m
+    return CompoundCells(cells[keep], np.searchsorted(label[keep], np.arange(m + 1)), area)
 
 
-def union_tiles(tiles: np.ndarray, units: np.ndarray) -> BaseGeometry:
-    """The catchment made of the tiles of ``units`` (compound indices), as one (multi)polygon.
+def union_cells(cells: CompoundCells, units: np.ndarray) -> BaseGeometry:
+    """The catchment made of the cells of ``units`` (compound indices), cut to the study area.
 
     Parameters
     ----------
-    tiles
-        Each compound's tile (:func:`compound_tiles`).
+    cells
+        :func:`compound_cells`.
     units
         Compound indices.
 
@@ -140,36 +158,66 @@ def union_tiles(tiles: np.ndarray, units: np.ndarray) -> BaseGeometry:
     polygon
         Empty when ``units`` is.
     """
-    if units.size == 0:
+    units = np.asarray(units, np.int64)
+    start, end = cells.bounds[units], cells.bounds[units + 1]
+    size = end - start
+    if size.sum() == 0:
         return shapely.Polygon()
-    poly = shapely.coverage_union_all(tiles[units])
-    if poly.geom_type not in ("Polygon", "MultiPolygon") and not poly.is_empty:
-        poly = shapely.union_all([p for p in shapely.get_parts(poly) if p.geom_type in ("Polygon", "MultiPolygon")])
-    return poly
+    at = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size) + np.repeat(start, size)
+    return clip_to_area(np.array([shapely.coverage_union_all(cells.cells[at])], dtype=object), cells.area)[0]
 
 
-def catchment_polygons(tiles: np.ndarray, label: np.ndarray, k: int,
-                       union: Callable[[np.ndarray], BaseGeometry] | None = None) -> np.ndarray:
-    """One polygon per school ``0..k-1``: the union of its compounds' tiles (compounds labelled -1 are in none).
+def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarray, area: BaseGeometry) -> np.ndarray:
+    """Each compound's tile: the union of its cells (:func:`compound_cells`), stray pieces without the compound
+    joined to a neighbour.
 
     Parameters
     ----------
+    network
+        The street network.
+    graph
+        The compounds' unit graph.
+    compound_geoms
+        Each compound's outline (projected).
+    area
+        The study area.
+
+    Returns
+    -------
     tiles
-        Each compound's tile (:func:`compound_tiles`).
+        An object array of one (multi)polygon per compound.
+    """
+    m = len(compound_geoms)
+    cells = compound_cells(network, graph, compound_geoms, area)
+    tiles = np.empty(m, dtype=object)
+    for i in range(m):
+        tiles[i] = union_cells(cells, np.array([i]))
+    anchors = shapely.get_coordinates(shapely.point_on_surface(np.asarray(compound_geoms, dtype=object)))
+    return absorb_fragments(tiles, anchors, np.arange(m))
+
+
+def catchment_polygons(cells: CompoundCells, label: np.ndarray, k: int,
+                       union: Callable[[np.ndarray], BaseGeometry] | None = None) -> np.ndarray:
+    """One polygon per school ``0..k-1``: the union of its compounds' cells (compounds labelled -1 are in none).
+
+    Parameters
+    ----------
+    cells
+        :func:`compound_cells`.
     label
         Each compound's school (index, -1: none).
     k
         How many schools.
     union
         Makes the polygon of a sorted array of compound indices; the editor passes a cached one. Default:
-        :func:`union_tiles`.
+        :func:`union_cells`.
 
     Returns
     -------
     polygons
         An object array of ``k`` (multi)polygons.
     """
-    union = union or (lambda units: union_tiles(tiles, units))
+    union = union or (lambda units: union_cells(cells, units))
     label = np.asarray(label, np.int64)
     order = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[order], np.arange(k + 1))
@@ -215,7 +263,7 @@ def build_result(inputs: Inputs, scenario: Scenario, schools: gpd.GeoDataFrame, 
         Added to the assignments table / the summary (the editor's ``locked`` and ``edits``; a solver's
         status and gap).
     union : callable, optional
-        Polygon of a sorted array of compound indices (a cached :func:`union_tiles`).
+        Polygon of a sorted array of compound indices (a cached :func:`union_cells`).
     node_label, node_dist : ndarray, optional
         Each street node's school and walk to it, where the method labels streets itself (nearest school by
         network; give both); default: the school of the compound whose region the node is in.
@@ -232,10 +280,12 @@ def build_result(inputs: Inputs, scenario: Scenario, schools: gpd.GeoDataFrame, 
     sid = schools["school_id"].astype(str).to_numpy()
     names = schools["name"].astype(str).to_numpy()
     dist = np.where(ok, np.asarray(dist, float), np.inf)
-    if polygons is None:
-        polygons = catchment_polygons(inputs.tiles, label, k, union)
-
     schools_xy = shapely.get_coordinates(schools.geometry.to_crs(net.crs).to_numpy())
+    if polygons is None:
+        polygons = absorb_fragments(catchment_polygons(inputs.cells, label, k, union),
+                                    np.concatenate([schools_xy.reshape(-1, 2), inputs.compound_xy]),
+                                    np.concatenate([np.arange(k), label]))
+
     at = np.maximum(label, 0)
     straight = np.where(ok, np.hypot(*(inputs.compound_xy - schools_xy[at]).T) if k else np.nan, np.nan)
     ids = np.where(ok, sid[at] if k else "", "")

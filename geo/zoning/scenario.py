@@ -35,7 +35,7 @@ from geo.zoning.allocation import (
     solve_heuristic,
 )
 from geo.zoning.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
-from geo.zoning.catchments import absorb_fragments, edge_samples, outline_samples, polygons_from_sites
+from geo.zoning.catchments import polygons_from_sites, street_catchments
 from geo.zoning.contiguity import (
     UnitGraph,
     contiguous_plan,
@@ -240,16 +240,12 @@ def run_scenario(inputs: Inputs, scenario: Scenario, *,
         baseline = nearest_by_network(net, s_node, s_off, u_node, u_off)[2]
     if start is not None and scenario.method != OPTIMAL:
         baseline = start_labels(inputs.compounds["compound_id"], schools["school_id"], start, baseline)
-    # A plan's catchments are the unions of its compounds' tiles; the nearest-school methods draw instead
-    # what they mean, every point's nearest school: along the streets (network) or as the crow flies.
+    # A plan's catchments are the unions of its compounds' cells (geo.zoning.result); the nearest-school methods
+    # draw instead what they mean, every point's nearest school: along the streets (network) or as the crow flies.
     nearest: dict = {}
     if scenario.method == NETWORK:
-        xy, lab = edge_samples(net, node_label, node_dist)
-        oxy, olab = outline_samples(inputs.compounds_projected.to_numpy(), label)
-        polys = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), len(schools),
-                                    inputs.area)
-        polys = absorb_fragments(polys, np.concatenate([school_xy, inputs.compound_xy]),
-                                 np.concatenate([np.arange(len(schools)), label]))
+        polys = street_catchments(net, node_label, node_dist, inputs.compounds_projected.to_numpy(), label,
+                                  inputs.compound_xy, school_xy, inputs.area)
         nearest = dict(polygons=polys, node_label=node_label, node_dist=node_dist)
     elif scenario.method != OPTIMAL:
         nearest = dict(polygons=polygons_from_sites(school_xy, np.arange(len(schools)), len(schools), inputs.area))
