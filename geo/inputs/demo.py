@@ -473,3 +473,103 @@ def _osm_xml(nodes_xy, ways, river, compounds, comp_polys, schools, school_polys
         way(ring(np.asarray(poly.exterior.coords)), {"amenity": "school", "name": row["name"]})
     out += extra_nodes + way_xml + ["</osm>", ""]
     return "\n".join(out)
+
+
+# --- the forecast's demo tables (generated) -------------------------------------------------------------
+
+FORECAST_BASE_YEAR = 2025
+FORECAST_FILES = ("ages.csv", "housing.csv", "enrolment_history.csv")
+GENERATED = "生成数据（演示用，非真实统计） / generated for the demo, not real statistics"
+# Each single year of age relative to the average of its level's ages, for the ages 0-14 at the end of 2025:
+# a made-up shape in the manner of China's falling births (the younger, the fewer), not a published series.
+_AGE_SHAPE = np.array([0.55, 0.53, 0.57, 0.62, 0.72, 0.84, 0.90, 0.95, 1.00, 1.03, 1.05, 1.07, 0.97, 1.00, 1.03])
+
+
+def forecast_tables(district: DemoDistrict | None = None, seed: int = SEED) -> dict[str, pd.DataFrame]:
+    """Generated inputs for the forecast on the demo district: children by age per compound, a few planned
+    compounds, and five years of enrolment by grade per school. Every row says it is generated (the
+    ``数据来源`` column).
+
+    Children by age follow each compound's primary and junior children (ages 6-11 and 12-14) with a made-up
+    shape of falling births for the younger ages (:data:`_AGE_SHAPE`); history grows each school's grade 1
+    from its seats and moves pupils up with ratios near 0.99.
+
+    Parameters
+    ----------
+    district : DemoDistrict, optional
+        The district; default generated for ``seed``.
+    seed : int
+        The random seed.
+
+    Returns
+    -------
+    dict
+        File name (:data:`FORECAST_FILES`) -> table.
+    """
+    d = district or generate(seed)
+    rng = np.random.default_rng(seed + 16)
+    c = d.compounds
+    per_p = c["children_primary"].to_numpy(dtype=float) / 6
+    per_j = c["children_junior"].to_numpy(dtype=float) / 3
+    level_mean = np.where(np.arange(15) < 12, 1, 0)[None, :] * per_p[:, None] + \
+        np.where(np.arange(15) >= 12, 1, 0)[None, :] * per_j[:, None]
+    counts = rng.poisson(level_mean * _AGE_SHAPE[None, :])
+    ages = pd.DataFrame({"compound_id": c["compound_id"].to_numpy(), "小区名称": c["name"].to_numpy(),
+                         "年份": FORECAST_BASE_YEAR})
+    for a in range(15):
+        ages[f"{a}岁"] = counts[:, a]
+    ages["数据来源"] = GENERATED
+
+    pts = c.geometry.representative_point()
+    pick = rng.choice(len(c), size=4, replace=False)
+    housing = pd.DataFrame({
+        "项目编号": [f"H{i + 1:02d}" for i in range(4)],
+        "项目名称": ["滨河新城一期", "滨河新城二期", "东湖雅居", "锦绣华庭"],
+        "户数": [1200, 900, 600, 800],
+        "交付年份": [2027, 2029, 2028, 2031],
+        "每百户学生数": [18.0, 18.0, np.nan, 15.0],
+        "lon": np.round(pts.x.to_numpy()[pick] + 0.002, 6),
+        "lat": np.round(pts.y.to_numpy()[pick] + 0.001, 6),
+        "数据来源": GENERATED,
+    })
+
+    rows = []
+    s = d.schools
+    for r in s.itertuples():  # a few dozen schools
+        for level, first, n_grades in (("primary", 1, 6), ("junior", 7, 3)):
+            if r.level not in (level, "nine_year"):
+                continue
+            cap = getattr(r, f"capacity_{level}") if r.level == "nine_year" else r.capacity
+            fill = rng.uniform(0.75, 1.02)
+            grade1 = cap / n_grades * fill * rng.normal(1.0, 0.04, size=5 + n_grades - 1)
+            for y in range(5):
+                year = FORECAST_BASE_YEAR - 4 + y
+                for g in range(n_grades):
+                    cohort = grade1[y - g + n_grades - 1]  # entered g years before
+                    pupils = cohort * 0.99 ** g * rng.normal(1.0, 0.01)
+                    rows.append((r.id, r.name, year, first + g, int(round(pupils)), GENERATED))
+    history = pd.DataFrame(rows, columns=["school_id", "学校名称", "年份", "年级", "在校生数", "数据来源"])
+    return {"ages.csv": ages, "housing.csv": housing, "enrolment_history.csv": history}
+
+
+def write_forecast_demo(out_dir: str | Path, district: DemoDistrict | None = None, seed: int = SEED) -> list[Path]:
+    """Write the forecast's generated demo tables (:func:`forecast_tables`) as CSV files.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The folder (created if needed).
+    district : DemoDistrict, optional
+        The district; default generated for ``seed``.
+    seed : int
+        The random seed.
+
+    Returns
+    -------
+    list of Path
+        The files written (:data:`FORECAST_FILES`).
+    """
+    from geo.render.export import safe_frame  # formula-safe, as every CSV the project writes
+
+    return [write_text(Path(out_dir) / name, safe_frame(table).to_csv(index=False, lineterminator="\n"))
+            for name, table in forecast_tables(district, seed).items()]
