@@ -9,6 +9,7 @@
     xuequ zonetext write --network FILE --schools FILE --demand FILE --level primary --method network \
         --format text|markdown|csv --out FILE
     xuequ scenarios [--fresh-store]
+    xuequ forecast --network OSM --schools F --demand F --ages F [--housing F] [--history F] --years 10 --out DIR
 
 The choices of every option (levels, methods, solvers, travel modes, languages, coordinate systems, zone list
 formats) are geo's own constants, so what the library accepts is what the command offers.
@@ -24,6 +25,11 @@ from pathlib import Path
 import typer
 
 from geo.errors import InputError, XuequError
+from geo.forecast.cohort import COUNT_DATE as FORECAST_COUNT_DATE
+from geo.forecast.cohort import CUTOFF as FORECAST_CUTOFF
+from geo.forecast.load import communities_of, load_forecast_inputs
+from geo.forecast.model import compare_plans
+from geo.forecast.run import forecast_zoning
 from geo.inputs.boundary import boundary_from_file, boundary_from_osm, clip_inputs
 from geo.inputs.coords import SYSTEMS, WGS84
 from geo.inputs.demo import write_demo
@@ -352,6 +358,94 @@ def zonetext_write(
     typer.echo(t("cli.wrote", lang.value, path=write_text(out, written.text)))
     if len(written.unwritten):
         typer.echo(t("cli.zonetext.unwritten", lang.value, count=len(written.unwritten)), err=True)
+
+
+@cli.command("forecast")
+def forecast_cmd(
+    network: Path = typer.Option(None, help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf; without one, "
+                                            "distances are straight lines"),
+    schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
+    demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
+    ages: Path = typer.Option(None, help="Children by single year of age 0-14, per compound (id or name) or per "
+                                         "community (社区): CSV / XLSX"),
+    births: Path = typer.Option(None, help="Births by year per compound or community (instead of --ages)"),
+    housing: Path = typer.Option(None, help="Planned housing: households, delivery year, [每百户学生数], and a school "
+                                            "id, a compound id or lon/lat"),
+    history: Path = typer.Option(None, help="Enrolment by grade per school and year (grade-progression ratios)"),
+    level: Level = typer.Option(Level(PRIMARY), help="School level"),
+    method: Method = typer.Option(Method(NETWORK), help="The plan: network, straight or optimal (without "
+                                                       "--network: straight)"),
+    years: int = typer.Option(10, min=1, max=30, help="Years forward"),
+    base_year: int = typer.Option(None, help="The year the ages were counted in (default: the ages table's year "
+                                             "column, else last year)"),
+    cutoff: str = typer.Option(FORECAST_CUTOFF, help="Entry cut-off, MM-DD (age 6 / 12 reached by it)"),
+    count_date: str = typer.Option(FORECAST_COUNT_DATE, help="The date the ages were counted on, MM-DD"),
+    survival: float = typer.Option(1.0, min=0.0, help="Survival/migration ratio per year of age"),
+    birth_trend: float = typer.Option(1.0, min=0.0, help="Each year's births over the year before's"),
+    share: float = typer.Option(1.0, min=0.0, max=1.5, help="Enrolment share: the children who attend the "
+                                                            "zone's public school"),
+    plan: int = typer.Option(None, help="Forecast under this stored scenario (its id in `xuequ scenarios`) "
+                                        "instead of --method's zoning"),
+    compare_plan: int = typer.Option(None, help="Also compare with this stored scenario (0: --method's zoning) "
+                                                "year by year: writes compare.csv"),
+    mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
+    out: Path = typer.Option(Path("out"), help="Folder for forecast.csv, warnings.csv, zones.csv, district.csv"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
+) -> None:
+    """Forecast each school's intake and enrolment year by year against its seats (学位预警): writes forecast.csv
+    (school, year, intake, enrolment, seats, surplus, level, ...), warnings.csv (the school-years not green),
+    zones.csv and district.csv."""
+    try:
+        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
+        how = method.value if network is not None else STRAIGHT
+        base = run_scenario(inputs, Scenario(level.value, how))
+        plans = _stored_plans(inputs, level.value, base, [p for p in (plan, compare_plan) if p])
+        comms = communities_of(demand, inputs.compounds["compound_id"].to_numpy(), coords=coords.value) \
+            if demand is not None else None
+        data = load_forecast_inputs(inputs.compounds, ages=ages, births=births, history=history, housing=housing,
+                                    base_year=base_year, communities=comms, schools=inputs.schools)
+        settings = {"horizon": years, "cutoff": cutoff, "count_date": count_date, "survival": survival,
+                    "birth_trend": birth_trend, "share": share, "housing_file": housing.name if housing else "housing"}
+        result_f = forecast_zoning(inputs, plans.get(plan or 0, base), data, **settings)
+        other = forecast_zoning(inputs, plans.get(compare_plan, base), data, **settings) \
+            if compare_plan is not None else None
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    for key, params in (*inputs.warnings, *data.warnings, *result_f.notes):
+        typer.echo(t(key, lang.value, **params), err=True)
+    table = result_f.schools.rename(columns={"school_id": "school"})
+    first = ["school", "year", "intake", "enrolment", "seats", "surplus", "level"]
+    table = table[first + [c for c in table.columns if c not in first]]
+    warn = result_f.warnings.rename(columns={"school_id": "school"})
+    files = {"forecast": table, "warnings": warn[[c for c in table.columns if c in warn]],
+             "zones": result_f.zones, "district": result_f.district}
+    if other is not None:  # A: the plan compared with; B: the plan forecast
+        files["compare"] = compare_plans(other, result_f)
+    for stem, frame in files.items():  # forecast.csv, warnings.csv, zones.csv, district.csv, compare.csv
+        typer.echo(t("cli.wrote", lang.value, path=write_bytes(out / f"{stem}.csv", export.table_csv(frame))))
+    counts = result_f.warnings["level"].value_counts()
+    typer.echo(t("cli.forecast.summary", lang.value, schools=len(result_f.school_ids), first=int(result_f.years[0]),
+                 last=int(result_f.years[-1]), red=int(counts.get("red", 0)), orange=int(counts.get("orange", 0)),
+                 yellow=int(counts.get("yellow", 0)), blue=int(counts.get("blue", 0))))
+
+
+def _stored_plans(inputs, level: str, base, ids: list[int]) -> dict:
+    """Stored scenarios' zonings on these inputs (id -> result; 0 is ``base``), through the editor."""
+    out = {0: base}
+    if not ids:
+        return out
+    from geo.plans.editor import Editor  # kept lazy: only a stored plan needs the editor
+
+    store = Store()
+    editor = Editor(inputs, level)
+    for sid in ids:
+        stored = store.get(sid)
+        if stored.level != level:
+            raise InputError("err.forecast.plan_level", id=sid, level=f"@level.{stored.level}")
+        out[sid] = editor.result(stored.history.active)
+    return out
 
 
 @cli.command()

@@ -8,6 +8,7 @@ import re
 import threading
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app.assets import ensure_leaflet
@@ -28,6 +29,7 @@ from geo.plans.editor import Editor
 from geo.plans.store import Store
 from geo.render import export
 from geo.render.i18n import t, word
+from geo.render.notes import summarise
 from geo.zoning.scenario import Scenario, ZoningResult, run_scenario
 
 # --- cached stages -------------------------------------------------------------------------------------
@@ -174,9 +176,10 @@ def editor(_inputs: Inputs, data_key: str, level: str) -> tuple[Editor, threadin
     return Editor(_inputs, level), threading.Lock()
 
 
-def page_header(ds: Dataset | None, lang: str, title: str, caption: str) -> bool:
-    """A view's title and caption, and the dataset notes; False when there is no dataset to show yet."""
-    st.title(t(title, lang))
+def page_header(ds: Dataset | None, lang: str, title: str, caption: str, **params) -> bool:
+    """A view's title (``params`` fill it in) and caption, and the dataset notes; False when there is no dataset
+    to show yet."""
+    st.title(t(title, lang, **params))
     st.caption(t(caption, lang))
     if ds is None:
         st.info(t("app.nothing", lang))
@@ -188,6 +191,54 @@ def page_header(ds: Dataset | None, lang: str, title: str, caption: str) -> bool
 
 def store() -> Store:
     return Store()
+
+
+DASH = "—"  # a cell with no figure
+
+
+def _printf(fmt: str | None, value: float) -> str:
+    """``value`` written as a column config's printf-style format would show it (``%d``, ``%.0f%%``, ``%+d``)."""
+    try:
+        return fmt % value if fmt and "%" in fmt else f"{value:,.2f}".rstrip("0").rstrip(".")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def dash_missing(df: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, dict]:
+    """A table and its column config that never show "None" or "nan": a number column with missing cells becomes
+    text written in its column's format, each missing cell "—"; a text column's missing cells are empty.
+
+    Columns without a config (or hidden, ``None``) and number columns with every cell present are left alone, so
+    they still sort as numbers."""
+    out, cfg = df.copy(), dict(cfg)
+    for c in out.columns:
+        col = out[c]
+        if not col.isna().any():
+            continue
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            conf = cfg.get(c)
+            if not conf:
+                continue
+            fmt = (conf.get("type_config") or {}).get("format")
+            out[c] = [DASH if pd.isna(v) else _printf(fmt, float(v)) for v in col]
+            cfg[c] = st.column_config.TextColumn(conf.get("label"), help=conf.get("help"), width=conf.get("width"),
+                                                 alignment="right")
+        else:
+            out[c] = col.astype(object).where(col.notna(), "")
+    return out, cfg
+
+
+def warnings_summary(warnings, lang: str) -> None:
+    """What loading and zoning found, in a few words at the top of a view (``geo.render.notes.summarise``), with
+    every warning in an expander below it."""
+    warnings = list(warnings)
+    if not warnings:
+        return
+    phrases = summarise(warnings)
+    st.warning(" · ".join(inert_t(k, lang, **p) for k, p in phrases), icon=":material/warning:")
+    with st.expander(f"{t('app.warnings', lang)} ({len(warnings)})"):
+        for k, p in warnings:
+            st.markdown("- " + inert_t(k, lang, **p))
 
 
 # --- user text is never Markdown ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ server loses nothing. The plan shown is always ``store -> edits -> Editor.result
 from __future__ import annotations
 
 import time
+import zlib
 from datetime import datetime
 
 import folium
@@ -18,6 +19,7 @@ from streamlit_folium import st_folium
 
 from app.assets import leaflet_draw
 from app.common import (
+    dash_missing,
     dataset_digest,
     download_row,
     editor,
@@ -30,6 +32,7 @@ from app.common import (
     result_key,
     show_error,
     store,
+    warnings_summary,
 )
 from app.state import Dataset, dataset_key
 from app.zoning_view import school_table
@@ -301,7 +304,7 @@ def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool
         plugin.default_js = [("leaflet_draw_js", tools[0])]
         plugin.default_css = [("leaflet_draw_css", tools[1])]
         plugin.add_to(m)
-    layers = zoning_layers(result, lang=lang, selected=selected, changed=changed)
+    layers = zoning_layers(result, lang=lang, selected=selected, changed=changed, base_schools=inputs.schools)
     return m, layers
 
 
@@ -365,8 +368,11 @@ def render(lang: str, ds: Dataset | None) -> None:
     if said is not None:
         key_, params = said
         st.error(inert_t(key_, lang, **params), icon=":material/warning:")
+    loaded = list(inputs.warnings)  # what the data set's files say: in a few words, the list in an expander
+    warnings_summary([w for w in result.warnings if w in loaded], lang)
     for key_, params in result.warnings:  # a half-finished plan is allowed: warn, never block
-        st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
+        if (key_, params) not in loaded:
+            st.warning(inert_t(key_, lang, **params), icon=":material/warning:")
 
     left, right = st.columns([3, 2])
     with left:
@@ -392,10 +398,17 @@ def selection_panel(db: Store, sid: int, history, result, level: str, lang: str)
     a = result.assignments
     labels = {str(c): f"{n} ({c}) → {s}" for c, n, s in zip(a["compound_id"], a["name"], a["school_name"])}
     sel = [c for c in selection() if c in labels]
-    key = f"selection_{st.session_state.get('sel_version', 0)}"
-    st.multiselect(T("edit.selection"), list(labels), default=sel, format_func=lambda c: labels.get(c, str(c)),
-                   key=key, placeholder=T("app.choose"),
-                   help=T("edit.selection.help"), on_change=_selection_widget_changed, args=(key,))
+    # The browser keeps a list widget's chips as their texts while its key stands, and sends those texts back on
+    # every rerun: once an edit changes a compound's school, the old text matches no option and the selection
+    # would be dropped without a word. The key names the texts, so a plan that changes them draws a new widget,
+    # whose chips are the selection with its schools as they are now.
+    digest = zlib.crc32("\x1f".join(labels.values()).encode())
+    key = f"selection_{st.session_state.get('sel_version', 0)}_{digest:08x}"
+    chosen = st.multiselect(T("edit.selection"), list(labels), default=sel, format_func=lambda c: labels.get(c, str(c)),
+                            key=key, placeholder=T("app.choose"),
+                            help=T("edit.selection.help"), on_change=_selection_widget_changed, args=(key,))
+    sel = [str(c) for c in chosen if str(c) in labels]  # the caption and the buttons say what the chips show
+    st.session_state["sel"] = sel
     kids = int(a.loc[a["compound_id"].isin(sel), "children"].sum())
     st.caption(T("edit.selected", count=len(sel), children=kids))
     schools = {str(k): str(v) for k, v in zip(result.table["school_id"], result.table["name"])}
@@ -434,6 +447,8 @@ def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang:
                 st.rerun()
         st.divider()
         st.markdown(T("edit.add"))
+        if st.session_state.pop("_school_added", False):  # set before the field is drawn: the browser shows it
+            st.session_state["new_school_name"] = ""
         name = st.text_input(T("edit.add.name"), key="new_school_name", max_chars=60)
         a1, a2 = st.columns(2)
         kind = a1.selectbox(T("app.level"), SCHOOL_LEVELS, format_func=lambda k: T(f"level.{k}"),
@@ -453,6 +468,7 @@ def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang:
             edit = Edit(ADD_SCHOOL, school=f"NEW{n:02d}", name=name.strip(), school_level=kind, capacity=int(new_cap),
                         lon=float(st.session_state["new_lon"]), lat=float(st.session_state["new_lat"]))
             if push(db, sid, history, edit, lang):
+                st.session_state["_school_added"] = True  # the name is cleared: a second click adds nothing
                 st.rerun()
 
 
@@ -508,6 +524,7 @@ def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> 
            "mean_m_b": num(T("edit.col.mean_b"), format="%.0f"),
            "within_radius_a": num(T("edit.col.within_a"), format="%.0f%%"),
            "within_radius_b": num(T("edit.col.within_b"), format="%.0f%%")}
+    diff, cfg = dash_missing(diff, cfg)  # a school open in one plan only: "—" in the other's columns, never "None"
     st.dataframe(diff, column_config=cfg, hide_index=True, width="stretch", key="compare_table")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import alliance_view, edit_view, equity_view, official_view, zoning_view
+from app import alliance_view, edit_view, equity_view, forecast_view, official_view, zoning_view
 from app.common import save_upload, show_error
 from app.state import DATASETS, Dataset, demo_dataset
 from app.tables import TABLE_TYPES, table_options
@@ -25,9 +25,9 @@ from geo.zoning.scenario import EXACT, FAST
 
 st.set_page_config(page_title="学区 Xuequ", page_icon="🏫", layout="wide")
 
-VIEWS = ("zones", "edit", "official", "equity", "alliances")
+VIEWS = ("zones", "edit", "official", "equity", "alliances", "forecast")
 RENDER = {"zones": zoning_view.render, "edit": edit_view.render, "official": official_view.render,
-          "equity": equity_view.render, "alliances": alliance_view.render}
+          "equity": equity_view.render, "alliances": alliance_view.render, "forecast": forecast_view.render}
 
 
 # Choices survive a change of language: their widgets' labels change with it, and a browser would otherwise

@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import (
+    dash_missing,
     dataset_digest,
     download_row,
     editor,
@@ -23,6 +24,7 @@ from app.common import (
     page_header,
     show_error,
     store,
+    warnings_summary,
     zoning,
 )
 from app.state import Dataset, dataset_key
@@ -551,8 +553,8 @@ def _comparison(result: ZoningResult, report, lang: str) -> None:
            "nearest_name": st.column_config.TextColumn(T("official.col.nearest_school")),
            "nearest_m": st.column_config.NumberColumn(T("official.col.nearest_m"), format="%.0f"),
            "extra_m": st.column_config.NumberColumn(T("official.col.extra_m"), format="%.0f")}
-    st.dataframe(_texts(far.reindex(columns=list(cfg))), column_config=cfg, hide_index=True, width="stretch",
-                 key="zone_farther")
+    shown, cfg = dash_missing(_texts(far.reindex(columns=list(cfg))), cfg)
+    st.dataframe(shown, column_config=cfg, hide_index=True, width="stretch", key="zone_farther")
 
 
 def _zone_table(result: ZoningResult, lang: str) -> None:
@@ -569,8 +571,8 @@ def _zone_table(result: ZoningResult, lang: str) -> None:
            "mean_m": st.column_config.TextColumn(T("col.mean_m")),
            "parts": st.column_config.NumberColumn(T("opt.parts"), format="%d")}
     st.subheader(T("official.zones"))
-    st.dataframe(_texts(tab.reindex(columns=list(cfg))), column_config=cfg, hide_index=True, width="stretch",
-                 key="zone_table")
+    shown, cfg = dash_missing(_texts(tab.reindex(columns=list(cfg))), cfg)
+    st.dataframe(shown, column_config=cfg, hide_index=True, width="stretch", key="zone_table")
 
 
 def _downloads(inputs: Inputs, digest: str, zone_key: str, nearest: ZoningResult | None,
@@ -628,10 +630,7 @@ def render(lang: str, ds: Dataset | None) -> None:
         show_error(err, lang)
         if inputs is None:
             return
-    if inputs.warnings:
-        with st.expander(f"{T('app.warnings')} ({len(inputs.warnings)})"):
-            for key_, params in inputs.warnings:
-                st.write("- " + inert_t(key_, lang, **params))
+    warnings_summary(inputs.warnings, lang)  # in a few words; the list in an expander
 
     st.subheader(T("official.input"))
     if nearest is not None:
@@ -686,7 +685,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     m = official_map(result, inputs.network, report.edges.edge_school,
                      farther=result.assignments["farther"].to_numpy(bool), lang=lang,
                      tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
-                     leaflet_js=js, leaflet_css=css)
+                     leaflet_js=js, leaflet_css=css, base_schools=inputs.schools)
     st.caption(T("official.map.caption", reach=s.get("reach_m", reach)))
     out = st_folium(m, height=620, use_container_width=True,
                     returned_objects=["last_clicked"] if placing is not None else [], key="official_map")

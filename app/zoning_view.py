@@ -12,16 +12,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import (
+    DASH,
     Interrupted,
+    dash_missing,
     dataset_digest,
     download_row,
     downloads,
-    inert_t,
     leaflet_assets,
     load_dataset,
     page_header,
     rerun_requested,
     show_error,
+    warnings_summary,
     zoning,
 )
 from app.state import Dataset, scenario_from_state
@@ -54,9 +56,11 @@ def school_table(result: ZoningResult, lang: str) -> None:
     tab = result.table.copy()
     tab["utilisation"] = tab["utilisation"] * 100
     tab["within_radius"] = tab["within_radius"] * 100
+    # Long ids (osm-node-1947168653) would take the table's width: the id comes after the name, in a narrow column
+    # (two schools may share a name; the whole id shows when the cell is opened or the column widened).
     cfg = {
-        "school_id": st.column_config.TextColumn(t("col.school_id", lang)),
         "name": st.column_config.TextColumn(t("col.school_name", lang)),
+        "school_id": st.column_config.TextColumn(t("col.school_id", lang), width="small"),
         "seats": st.column_config.NumberColumn(t("col.capacity", lang), format="%d"),
         "children": st.column_config.NumberColumn(t("col.children", lang), format="%d"),
         "compounds": st.column_config.NumberColumn(t("col.compounds", lang), format="%d"),
@@ -69,7 +73,9 @@ def school_table(result: ZoningResult, lang: str) -> None:
         "compactness": st.column_config.NumberColumn(t("opt.row.compactness", lang), format="%.2f"),
         "parts": st.column_config.NumberColumn(t("opt.parts", lang), format="%d"),
     }
-    st.dataframe(tab, column_config=cfg, hide_index=True, width="stretch", key="school_table")
+    order = ["name", "school_id"] + [c for c in tab.columns if c not in ("name", "school_id")]
+    tab, cfg = dash_missing(tab, cfg)  # a school with no children has no walks: "—", never "None"
+    st.dataframe(tab, column_config=cfg, column_order=order, hide_index=True, width="stretch", key="school_table")
 
 
 def locked_pairs(nearest: ZoningResult) -> tuple[tuple[str, str], ...]:
@@ -94,16 +100,26 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
     if s.get("solver"):
         st.caption(t("opt.solved", lang, solver=t(f"opt.status.{s['solver']}", lang), gap=s["gap"],
                      seconds=s["seconds"], moved=s["moved_children"], compounds=s["moved_compounds"]))
-    rows = [("opt.row.over", "over_capacity", "{:,.0f}"), ("col.mean_m", "mean_m", "{:,.0f}"),
-            ("col.within_radius", "within_radius", "{:.1%}"), ("opt.row.moved", "moved_children", "{:,.0f}"),
-            ("opt.row.compactness", "compactness", "{:.2f}"), ("opt.row.islands", "islands", "{:,.0f}")]
+    # (figure, summary column, format, format of the change: a share changes by percentage points)
+    rows = [("opt.row.over", "over_capacity", "{:,.0f}", "{:+,.0f}"), ("col.mean_m", "mean_m", "{:,.0f}", "{:+,.0f}"),
+            ("col.within_radius", "within_radius", "{:.1%}", "{:+.1f} pp"),
+            ("opt.row.moved", "moved_children", "{:,.0f}", "{:+,.0f}"),
+            ("opt.row.compactness", "compactness", "{:.2f}", "{:+.2f}"),
+            ("opt.row.islands", "islands", "{:,.0f}", "{:+,.0f}")]
+
+    def change(c: str, f: str) -> str:
+        a, b = float(nearest.summary.get(c, 0) or 0), float(plan.summary.get(c, 0) or 0)
+        d = (b - a) * (100 if f.endswith("pp") else 1)
+        return f.format(d) if np.isfinite(d) else DASH
+
     df = pd.DataFrame({
-        t("opt.figure", lang): [t(k, lang) for k, _, _ in rows],
-        t(f"method.{nearest.scenario.method}", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f in rows],
-        t("method.optimal", lang): [f.format(plan.summary.get(c, 0)) for _, c, f in rows],
+        t("opt.figure", lang): [t(k, lang) for k, _, _, _ in rows],
+        t(f"method.{nearest.scenario.method}", lang): [f.format(nearest.summary.get(c, 0)) for _, c, f, _ in rows],
+        t("method.optimal", lang): [f.format(plan.summary.get(c, 0)) for _, c, f, _ in rows],
+        t("edit.col.delta", lang): [change(c, f) for _, c, _, f in rows],
     })
-    left, right = st.columns([1, 1])
-    left.dataframe(df, hide_index=True, width="stretch", key="compare_summary")
+    # one above the other: side by side, each was cut off on the right
+    st.dataframe(df, hide_index=True, width="content", key="compare_summary")
     per = nearest.table[["school_id", "name", "seats", "children"]].merge(
         plan.table[["school_id", "children"]], on="school_id", suffixes=("_nearest", "_plan"))
     per["utilisation_nearest"] = per["children_nearest"] / per["seats"] * 100
@@ -117,7 +133,8 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
         "utilisation_nearest": st.column_config.NumberColumn(t("opt.util_nearest", lang), format="%.0f%%"),
         "utilisation_plan": st.column_config.NumberColumn(t("opt.util_plan", lang), format="%.0f%%"),
     }
-    right.dataframe(per, column_config=cfg, hide_index=True, width="stretch", key="compare_schools")
+    per, cfg = dash_missing(per, cfg)
+    st.dataframe(per, column_config=cfg, hide_index=True, width="stretch", key="compare_schools")
 
 
 def _elapsed(status, asked, lang: str):
@@ -134,7 +151,8 @@ def _elapsed(status, asked, lang: str):
 def render(lang: str, ds: Dataset | None) -> None:
     """The zoning view: nearest-school or capacity-optimal zones of the chosen dataset and level."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
-    if not page_header(ds, lang, "app.title", "app.caption"):
+    method = st.session_state.get("method", NETWORK)
+    if not page_header(ds, lang, "app.title", "app.caption", method=T(f"app.title.{method}")):
         return
 
     digest = dataset_digest(ds)
@@ -179,10 +197,11 @@ def render(lang: str, ds: Dataset | None) -> None:
                   within=s["within_radius"]) + " · " + T("app.summary_radius", radius=radius_phrase(s)))
     if inputs.network.straight_line:
         st.info(T("warn.straight_line"), icon=":material/straighten:")
+    warnings_summary(result.warnings, lang)  # above the map, in a few words; the list in an expander
 
     js, css = leaflet_assets()
     m = zoning_map(result, lang=lang, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
-                   leaflet_js=js, leaflet_css=css)
+                   leaflet_js=js, leaflet_css=css, base_schools=inputs.schools)
     st.subheader(T("app.map"))
     st_folium(m, height=620, use_container_width=True, returned_objects=[], key="map")
 
@@ -208,9 +227,4 @@ def render(lang: str, ds: Dataset | None) -> None:
         (T("app.download.assignments"), assign, f"assignments-{stem}.geojson", "application/geo+json",
          "dl_assignments"),
         (T("app.download.table"), table, f"schools-{stem}.csv", "text/csv", "dl_table")])
-
-    if result.warnings:
-        with st.expander(f"{T('app.warnings')} ({len(result.warnings)})"):
-            for key_, params in result.warnings:
-                st.write("- " + inert_t(key_, lang, **params))
 

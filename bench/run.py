@@ -282,7 +282,7 @@ def edit_section() -> tuple[list[str], list[str]]:
         "close a school": lambda i: Edit(CLOSE_SCHOOL, school=schools[(i * 3) % len(schools)]),
     }
     lines = ["", "### What-if editing of the demo district (primary; ms per edit, server side)", "",
-             f"First load of the editor (compound tiles, distances): {first:.0f} ms. Zoning from scratch "
+             f"First load of the editor (compound cells, distances): {first:.0f} ms. Zoning from scratch "
              f"(`run_scenario`, nearest school): {scratch:.0f} ms.", "",
              "| edit | median | max | scratch / median |", "|---|---:|---:|---:|"]
     verdicts, worst = [], 0.0
@@ -393,8 +393,9 @@ BEFORE_NAMES = ("solve_heuristic", "islands", "island_targets", "repair", "conti
 def city_run(inputs, before: dict | None = None, scenario: Scenario | None = None) -> dict:
     """One whole run on ``inputs`` (default scenario: primary, optimal, as the app's defaults) with each stage's
     seconds ("other": the rest of the zoning); ``before``: the previous pipeline's modules patched into
-    :mod:`geo.zoning.scenario` for this run. Memory: the process's max RSS when the run ends, before the editor's
-    tiles are timed (run it in a fresh process, :func:`_city_case`); tracemalloc would slow the timed run."""
+    :mod:`geo.zoning.scenario` for this run. Memory: the process's max RSS when the run ends (run it in a fresh
+    process, :func:`_city_case`); tracemalloc would slow the timed run. The compounds' cells (the catchments'
+    pieces) are computed on first use, inside "result build"."""
     import geo.zoning.scenario as sc
 
     secs = dict.fromkeys(["unit graph", *STAGES], 0.0)
@@ -440,10 +441,7 @@ def city_run(inputs, before: dict | None = None, scenario: Scenario | None = Non
     secs["other"] = total - sum(secs.values())
     import resource
 
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the tiles: the run's own peak
-    t = time.perf_counter()
-    inputs.tiles  # noqa: B018  (only the editor needs them: timed apart, not part of the run)
-    secs["editor tiles"] = time.perf_counter() - t
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"total": total, **secs, "maxrss_mb": maxrss, "walk": s["mean_m"],
         "islands": s["islands"], "over": s["over_capacity"], "gap": s.get("gap", float("nan")),
         "moved": s["moved_children"], "solver": s.get("solver", "")}
@@ -476,8 +474,8 @@ def optimal_city_section() -> tuple[list[str], list[str]]:
              "`run_scenario(inputs, Scenario('primary', 'optimal'))`. 'before': commit "
              f"`{BEFORE_COMMIT}`'s solver and contiguity in the same run.", "",
              "| case | nodes | run | total | " + " | ".join(stages) + " | peak memory MB (max RSS) | "
-             "mean walk m | islands | over capacity | gap | moved children | editor tiles (apart) |",
-             "|---|---:|---|" + "---:|" * (len(stages) + 8)]
+             "mean walk m | islands | over capacity | gap | moved children |",
+             "|---|---:|---|" + "---:|" * (len(stages) + 7)]
     verdicts = []
     for n_units, n_schools, side in CITY_CASES[:1] if only_small else CITY_CASES:
         runs = [("now", _in_fresh_process(_city_case, n_units, n_schools, side, False))]
@@ -487,7 +485,7 @@ def optimal_city_section() -> tuple[list[str], list[str]]:
             lines.append(f"| {n_units:,} x {n_schools} | {side * side:,} | {run} | {r['total']:.1f} | "
                          + " | ".join(f"{r[s]:.1f}" for s in stages)
                          + f" | {r['maxrss_mb']:.0f} | {r['walk']:.0f} | {r['islands']} | "
-                         f"{r['over']} | {r['gap']:.2%} | {r['moved']:,} | {r['editor tiles']:.1f} |")
+                         f"{r['over']} | {r['gap']:.2%} | {r['moved']:,} |")
             print(lines[-1], flush=True)
         now = runs[0][1]
         target = CITY_TARGET_S[n_units]
@@ -500,12 +498,11 @@ def optimal_city_section() -> tuple[list[str], list[str]]:
                      f"{(old['total'] - old['unit graph']) / zoning:.1f}x faster")
         verdicts.append(f"city {n_units:,} x {n_schools}: whole pipeline {now['total']:.1f} s, zoning once the "
                         f"inputs' unit graph is cached {zoning:.1f} s{ratio} (target < {target:.0f} s: "
-                        f"{'PASS' if now['total'] < target else 'FAIL'}); peak memory {now['maxrss_mb']:,.0f} MB; "
-                        f"the editor's compound tiles, on first opening it: {now['editor tiles']:.1f} s")
+                        f"{'PASS' if now['total'] < target else 'FAIL'}); peak memory {now['maxrss_mb']:,.0f} MB")
     return lines, verdicts
 
 
-QUALITY_TIME_S = 60.0  # the exact contiguous solve's time limit in the quality section
+QUALITY_TIME_S = 120.0  # the exact contiguous solve's time limit in the quality section
 
 
 def _plan_figures(inputs, level: str, solver: str) -> dict:
@@ -546,12 +543,17 @@ def optimal_quality_section() -> tuple[list[str], list[str]]:
         bound = max(f["bound"], e["bound"])
         gap = max(0.0, (f["objective"] - bound) / f["objective"]) if f["objective"] > 0 else 0.0
         fill = "-" if f["fill"] is None else f"{f['fill']:.0%}"
+        # A lowered minimum fill: the solvers' bounds count children short of it, the plans' costs do not.
+        gap_cell = f"<= {gap:.2%}" if f["fill"] is None else "not measured (fill lowered)"
         lines.append(f"| {name} | {f['secs']:.1f} | {f['walk']:.0f} | {e['secs']:.1f} | {e['walk']:.0f} | "
                      f"{e['status']} | {f['islands']}/{e['islands']} | {f['empty']} | {f['moved']:,} | {fill} | "
-                     f"<= {gap:.2%} |")
+                     f"{gap_cell} |")
         print(lines[-1], flush=True)
-        verdicts.append(f"{name}: fast plan within {gap:.2%} of the contiguous optimum (target <= 2%: "
-                        f"{'PASS' if gap <= 0.02 else 'FAIL'}), islands {f['islands']} and schools without a zone "
+        gap_verdict = (f"fast plan within {gap:.2%} of the contiguous optimum (target <= 2%: "
+                       f"{'PASS' if gap <= 0.02 else 'FAIL'})" if f["fill"] is None else
+                       f"minimum fill lowered to {f['fill']:.0%}, gap not measured; fast walk {f['walk']:.0f} m, "
+                       f"exact {e['walk']:.0f} m")
+        verdicts.append(f"{name}: {gap_verdict}, islands {f['islands']} and schools without a zone "
                         f"{f['empty']} (target 0: {'PASS' if f['islands'] == 0 and f['empty'] == 0 else 'FAIL'})")
     return lines, verdicts
 

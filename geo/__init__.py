@@ -65,10 +65,21 @@ _API = {
     "InputError": "geo.errors",
     "OfflineError": "geo.errors",
     "InfeasibleError": "geo.zoning.allocation",
+    # forecast (school-age population, seat warnings)
+    "run_forecast": "geo.forecast.model",
+    "ForecastParams": "geo.forecast.model",
+    "Forecast": "geo.forecast.model",
+    "Event": "geo.forecast.model",
+    "compare_plans": "geo.forecast.model",
+    "labels_from_result": "geo.forecast.model",
+    "load_forecast_inputs": "geo.forecast.load",
     # text
     "t": "geo.render.i18n",
+    # stable school colours (every map)
+    "school_colours": "geo.render.colours",
+    "plan_colours": "geo.render.colours",
 }
-SUBPACKAGES = ("inputs", "network", "zoning", "plans", "official", "equity", "render", "errors")
+SUBPACKAGES = ("inputs", "network", "zoning", "plans", "official", "equity", "forecast", "render", "errors")
 
 __all__ = sorted(_API) + list(SUBPACKAGES)
 

@@ -332,3 +332,134 @@ def test_an_unusable_store_is_named_in_the_page_and_a_fresh_one_started(data_dir
     assert len(kept) == 1 and kept[0].read_bytes() == before  # kept aside, never deleted
     assert any(str(kept[0]) in i.value for i in at.info)
     assert "0 / 0" in status(at) and len(Store(path).list()) == 1
+
+
+# --- the selection agrees with the plan shown ----------------------------------------------------------------------
+
+class Browser:
+    """The selection list as a browser holds it: its chips are texts, kept while the widget's id stands (a new id
+    draws it afresh from its default), and sent back on every run the page makes."""
+
+    def __init__(self, at: AppTest) -> None:
+        self.at, self.id, self.texts = at, None, []
+
+    def widget(self):
+        return next(m for m in self.at.multiselect if str(m.key).startswith("selection_"))
+
+    def chips(self) -> list[str]:
+        w = self.widget()
+        if w.id != self.id:
+            self.id, self.texts = w.id, [w.options[i] for i in w.proto.default]
+        return list(self.texts)
+
+    def pick(self, ids: list[str]) -> None:
+        w = self.widget()
+        self.id, self.texts = w.id, [w.format_func(c) for c in ids]
+        w.set_value(ids).run()
+
+    def send(self) -> None:
+        """Before another widget's event: the chips go back to the server as the texts the browser shows."""
+        self.widget().set_value(self.chips())
+
+
+def selected_count(at: AppTest) -> int:
+    import re
+
+    (text,) = [c.value for c in at.caption if re.search(r"\d+ 个小区", c.value)]
+    return int(re.search(r"(\d+) 个小区", text).group(1))
+
+
+def school_name(at: AppTest, sid: str) -> str:
+    return at.dataframe[0].value.set_index("school_id").at[sid, "name"]
+
+
+def test_after_a_reassign_the_chips_name_the_new_school_and_undo_brings_the_old_back(data_dir):
+    at = edit_view()
+    b = Browser(at)
+    b.pick(["C001", "C002"])
+    old = {c.rsplit(" → ", 1)[1] for c in b.chips()}
+    assert len(old) == 1 and selected_count(at) == 2
+    b.send()
+    at.selectbox(key="target_school").set_value("P05").run()
+    b.send()
+    at.button(key="do_reassign").click().run()
+    ok(at)
+    new = school_name(at, "P05")
+    chips = b.chips()
+    assert len(chips) == 2 and all(c.endswith(" → " + new) for c in chips), chips
+    assert selected_count(at) == 2
+    b.send()
+    at.button(key="undo").click().run()
+    ok(at)
+    assert "0 / 1" in status(at)
+    chips = b.chips()
+    assert len(chips) == 2 and {c.rsplit(" → ", 1)[1] for c in chips} == old, chips
+    assert selected_count(at) == len(chips)  # the caption counts the chips shown
+
+
+def test_switching_the_click_mode_keeps_the_selection(data_dir):
+    at = edit_view()
+    b = Browser(at)
+    b.pick(["C001", "C002"])
+    at.selectbox(key="target_school").set_value("P05").run()
+    b.send()
+    at.button(key="do_reassign").click().run()
+    for mode in ("add", "move", "select"):
+        b.send()
+        at.radio(key="click_mode").set_value(mode).run()
+        ok(at)
+        assert selected_count(at) == 2 and len(b.chips()) == 2, mode
+        assert sorted(b.widget().value) == ["C001", "C002"]
+
+
+def test_the_new_school_name_is_cleared_after_it_is_opened(data_dir):
+    at = edit_view()
+    at.text_input(key="new_school_name").input("新城小学").run()
+    at.button(key="do_add").click().run()
+    ok(at)
+    assert at.text_input(key="new_school_name").value == ""
+    assert at.button(key="do_add").disabled  # a second click adds nothing (AppTest refuses clicks on it too)
+    at.run()
+    ids = set(at.dataframe[0].value["school_id"])
+    assert "NEW01" in ids and "NEW02" not in ids
+    assert "1 / 1" in status(at)
+
+
+def map_colours(at: AppTest) -> list[dict[str, str]]:
+    """Per folium map on the page: school id -> its catchment's fill colour, as the page sends it."""
+    import json
+    import re
+
+    out = []
+    for e in at.get("component_instance"):
+        if e.proto.component_name != "streamlit_folium.st_folium":
+            continue
+        args = json.loads(e.proto.json_args)
+        script = args["script"] + (args.get("feature_group") or "")
+        props = (json.loads(p) for p in re.findall(r'"properties": (\{[^{}]*\})', script))
+        out.append({p["school_id"]: p["colour"] for p in props if "school_id" in p and "utilisation" in p})
+    return out
+
+
+def test_a_school_keeps_its_colour_across_edits_and_on_both_compare_maps(data_dir):
+    at = edit_view()
+    (first,) = map_colours(at)
+    select(at, ["C001", "C002", "C003"])
+    at.selectbox(key="target_school").set_value("P05").run()
+    at.button(key="do_reassign").click().run()
+    at.selectbox(key="school_pick").set_value("P03").run()
+    at.button(key="do_close").click().run()
+    at.text_input(key="new_school_name").input("新城小学").run()
+    at.number_input(key="new_lon").set_value(104.25).run()
+    at.number_input(key="new_lat").set_value(30.58).run()
+    at.button(key="do_add").click().run()
+    ok(at)
+    assert "3 / 3" in status(at)
+    at.toggle(key="show_compare").set_value(True).run()
+    ok(at)
+    edited, base, this, changed = map_colours(at)  # the editing map, the compare view's two maps, the changes
+    assert "P03" not in edited and "NEW01" in edited and set(base) == set(first)
+    assert base == first
+    for m in (edited, this, changed):
+        assert {s: m[s] for s in m if s in first} == {s: first[s] for s in m if s in first}
+    assert this == edited == changed

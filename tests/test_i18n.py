@@ -25,7 +25,7 @@ KEY_CALLS = {"t", "T", "translate", "inert_t", "XuequError", "InputError", "Offl
 WORD, FILE = r"[a-z0-9_]+", r"[a-z0-9_]+\.[a-z]+"
 DYNAMIC_KEYS = dict.fromkeys((
     "alliance.{}", "alliance.mode.{}", "alliance.nb.{}", "alliance.rule.{}", "alliance.status.{}", "app.{}_coords",
-    "app.basemap.{}", "app.dataset.{}", "coords.{}", "edit.click.{}", "equity.band.{}", "equity.ind.{}",
+    "app.title.{}", "app.basemap.{}", "app.dataset.{}", "coords.{}", "edit.click.{}", "equity.band.{}", "equity.ind.{}",
     "equity.need.{}", "equity.role.{}", "equity.short.{}", "equity.stats.by_{}", "equity.std.{}", "equity.strong.{}",
     "equity.tab.{}", "exchange.cat.{}", "field.{}", "kind.{}", "level.{}", "method.{}", "mode.{}",
     "official.format.{}", "official.plan.{}", "official.source.{}", "opt.solver.{}", "opt.status.{}",

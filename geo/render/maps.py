@@ -20,6 +20,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.network.graph import Network
+from geo.render.colours import plan_colours
 from geo.render.export import to_geojson
 from geo.render.i18n import t
 from geo.zoning.result import ZoningResult
@@ -97,6 +98,20 @@ class _Legend(MacroElement):
         self.html = html_text
 
 
+class _MetricScale(MacroElement):
+    """The scale bar in metres and kilometres only (Leaflet's default also shows miles and feet)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None,
              leaflet_css: str | None = None, height: str = "100%") -> folium.Map:
     """An empty map framed on ``bounds`` (lon/lat).
@@ -118,7 +133,8 @@ def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet
     """
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=zoom_for(bounds), tiles=None,
-                   control_scale=True, height=height, prefer_canvas=False)
+                   control_scale=False, height=height, prefer_canvas=False)
+    m.add_child(_MetricScale())
     if tiles:
         folium.TileLayer(tiles, name="OpenStreetMap" if tiles.lower() == "openstreetmap" else tiles).add_to(m)
     if leaflet_js and leaflet_css:
@@ -147,7 +163,8 @@ def legend(lang: str = "zh") -> MacroElement:
 
 
 def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "OpenStreetMap",
-               leaflet_js: str | None = None, leaflet_css: str | None = None, height: str = "100%") -> folium.Map:
+               leaflet_js: str | None = None, leaflet_css: str | None = None, height: str = "100%",
+               base_schools: gpd.GeoDataFrame | None = None) -> folium.Map:
     """A folium map of ``result``: catchments, compounds and schools with a layer control and legend.
 
     Parameters
@@ -158,6 +175,9 @@ def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "O
         "zh" or "en".
     tiles, leaflet_js, leaflet_css, height
         As :func:`base_map` takes them.
+    base_schools
+        The data set's schools (``Inputs.schools``), which fix each school's colour
+        (:func:`geo.render.colours.plan_colours`); None: the result's schools.
 
     Returns
     -------
@@ -165,7 +185,7 @@ def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "O
     """
     m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,
                  leaflet_css=leaflet_css, height=height)
-    for group in zoning_layers(result, lang=lang):
+    for group in zoning_layers(result, lang=lang, base_schools=base_schools):
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(legend(lang))
@@ -173,7 +193,8 @@ def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "O
 
 
 def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[str] = (),
-                  changed: npt.ArrayLike | None = None) -> list[folium.FeatureGroup]:
+                  changed: npt.ArrayLike | None = None,
+                  base_schools: gpd.GeoDataFrame | None = None) -> list[folium.FeatureGroup]:
     """The layers of a zoning as feature groups: catchments, compounds, schools (and the selection).
 
     Parameters
@@ -186,13 +207,16 @@ def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[
         Compound ids drawn highlighted.
     changed
         A mask of compounds drawn as changed (thick red outline), for a comparison of two plans.
+    base_schools
+        The data set's schools (``Inputs.schools``): each school keeps its colour on every plan of the data set
+        (:func:`geo.render.colours.plan_colours`); None: colours from the result's schools.
 
     Returns
     -------
     layers
         Catchments, compounds and schools.
     """
-    colour = {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(result.catchments["school_id"])}
+    colour = plan_colours(result.schools, base_schools)
     groups = []
     c = result.catchments[["school_id", "school_name", "children", "seats", "utilisation", "geometry"]].copy()
     c = c.to_crs("EPSG:4326")
@@ -460,7 +484,7 @@ def _official_compounds(result: ZoningResult, colours: Sequence[str], farther: n
 def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray, *,
                  farther: npt.ArrayLike | None = None, lang: str = "zh",
                  tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None, leaflet_css: str | None = None,
-                 height: str = "100%") -> folium.Map:
+                 height: str = "100%", base_schools: gpd.GeoDataFrame | None = None) -> folium.Map:
     """A map of official zones (``geo.official.plan.official_plan``): catchments (only as far as the listed streets
     reach), compounds (grey where the list does not cover them), schools, and the listed streets in their school's
     colour. Every name is escaped.
@@ -479,6 +503,8 @@ def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray
         "zh" or "en".
     tiles, leaflet_js, leaflet_css, height
         As :func:`base_map` takes them.
+    base_schools
+        The data set's schools, which fix each school's colour (as on the other maps); None: the result's schools.
 
     Returns
     -------
@@ -489,12 +515,13 @@ def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray
     bounds = drawn.total_bounds if len(drawn) else result.assignments.to_crs("EPSG:4326").total_bounds
     m = base_map(bounds, tiles=tiles, leaflet_js=leaflet_js, leaflet_css=leaflet_css, height=height)
     names = list(result.catchments["school_name"])
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    by_id = plan_colours(result.schools, base_schools)
+    colours = [by_id.get(str(s), PALETTE[i % len(PALETTE)]) for i, s in enumerate(result.catchments["school_id"])]
     far = np.zeros(len(result.assignments), bool) if farther is None else np.asarray(farther, bool)
     _official_catchments(result, colours, lang).add_to(m)
     _official_compounds(result, colours, far, lang).add_to(m)
     listed_streets_layer(network, edge_school, names, colours, lang=lang).add_to(m)
-    zoning_layers(result, lang=lang)[2].add_to(m)  # the schools with a location
+    zoning_layers(result, lang=lang, base_schools=base_schools)[2].add_to(m)  # the schools with a location
     folium.LayerControl(collapsed=False).add_to(m)
     swatch = ('<div><span style="display:inline-block;width:12px;height:12px;background:{fill};'
               'margin-right:6px;border:{w}px solid {edge}"></span>{text}</div>')
