@@ -142,9 +142,14 @@ def _elapsed(status, asked, lang: str):
     start = time.perf_counter()
 
     def should_stop() -> bool:
-        status.update(label=t("opt.solving_elapsed", lang, seconds=time.perf_counter() - start))
+        seconds = time.perf_counter() - start
+        gap = should_stop.gap  # type: ignore[attr-defined]  # the exact solver writes its current gap here
+        label = (t("opt.solving_gap", lang, seconds=seconds, gap=gap) if gap == gap
+                 else t("opt.solving_elapsed", lang, seconds=seconds))
+        status.update(label=label)
         return asked()
 
+    should_stop.gap = float("nan")  # type: ignore[attr-defined]
     return should_stop
 
 

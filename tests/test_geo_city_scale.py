@@ -99,3 +99,19 @@ def test_voronoi_polygons_first_listed_site_decides_and_partition():
     polys = polygons_from_sites(xy, np.array([0, 1, 2, 2]), 3, area)
     assert shapely.area(polys).round(6).tolist() == [5000.0, 5000.0, 0.0]
     assert shapely.equals(shapely.union_all(polys), area)
+
+
+def test_the_exact_solver_reports_its_current_gap_as_it_runs(demo_inputs):
+    seen: list[float] = []
+
+    def should_stop() -> bool:
+        seen.append(should_stop.gap)  # type: ignore[attr-defined]
+        return False
+
+    should_stop.gap = float("nan")  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_scenario(demo_inputs, Scenario("primary", "optimal", solver="exact", time_limit_s=4.0),
+                     should_stop=should_stop)
+    gaps = [g for g in seen if g == g]
+    assert gaps and all(g >= 0.0 for g in gaps)

@@ -170,8 +170,8 @@ def distance_matrix(network: Network, school_nodes: np.ndarray, school_offsets: 
         np.asarray(unit_offsets, float)[None, :]
 
 
-REACH_SAFETY = 1.25  # a school's search radius: this many times the farthest walk it is expected to matter at
-_MATRIX_CHUNK = 32  # schools per Dijkstra call (their rows are cut to the units' columns at once)
+REACH_SAFETY = 1.15  # a school's search radius: this many times the farthest walk it is expected to matter at
+_MATRIX_CHUNK = 8  # schools per Dijkstra call (their rows are cut to the units' columns at once)
 
 
 def candidate_matrix(network: Network, school_nodes: np.ndarray, school_offsets: np.ndarray,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -118,6 +119,30 @@ class InfeasibleError(XuequError):
 
 class Cancelled(XuequError):
     """The planner stopped a solve before any plan was found (parameters as :class:`XuequError`'s)."""
+
+
+def stop_callback(should_stop: Callable[[], bool]) -> Callable[[Any], None]:
+    """A HiGHS interrupt callback that asks ``should_stop`` whether to stop; when ``should_stop`` has a ``gap``
+    attribute, the solver's current relative gap is written there first (so a page can show it as it runs).
+
+    Parameters
+    ----------
+    should_stop
+        Returns True to stop the solve (the best plan so far is kept).
+
+    Returns
+    -------
+    callback
+        For ``Highs.cbMipInterrupt`` / ``cbSimplexInterrupt``.
+    """
+    def ask(event: Any) -> None:
+        gap = float(getattr(event.data_out, "mip_gap", float("nan")))
+        if hasattr(should_stop, "gap") and np.isfinite(gap):
+            setattr(should_stop, "gap", gap)  # noqa: B010  (an attribute of the caller's function)
+        if should_stop():
+            event.interrupt()
+
+    return ask
 
 
 def candidates(dist: np.ndarray, *, k_nearest: int = K_NEAREST, max_walk: float = np.inf,
@@ -467,10 +492,7 @@ def solve_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, *, curr
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if should_stop is not None:
-        def ask(event) -> None:
-            if should_stop():
-                event.interrupt()
-
+        ask = stop_callback(should_stop)
         h.cbMipInterrupt.subscribe(ask)
         h.cbSimplexInterrupt.subscribe(ask)
     h.run()

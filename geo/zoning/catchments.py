@@ -18,7 +18,7 @@ from geo.network.graph import Network
 SAMPLE_SPACING_M = 40.0
 AREA_MARGIN_M = 300.0
 NETWORK_MARGIN_M = 150.0
-SAME_SCHOOL_SPACING = 2.5  # a street with one school at both ends: samples this many times farther apart
+SAME_SCHOOL_SPACING = 4.0  # a street with one school at both ends: samples this many times farther apart
 
 
 def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: float = AREA_MARGIN_M) -> BaseGeometry:
@@ -74,7 +74,9 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
     -----
     A street whose two ends go to the same school (and which has no school of its own) holds no boundary, so
     it is sampled only every ``SAME_SCHOOL_SPACING`` times ``spacing`` (enough to keep it inside its own
-    polygon); the streets a boundary crosses keep the full ``spacing``. At city scale this halves the sites.
+    polygon). A short street a boundary crosses gets one sample, placed so that the Voronoi bisector between it
+    and the far end falls exactly where the walks from both ends are equal; a long one keeps the full
+    ``spacing``. At city scale this leaves about half the sites.
     """
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     a, b = np.minimum(u, v), np.maximum(u, v)
@@ -82,9 +84,10 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
     u, v, length = u[first], v[first], network.edge_length[first]
     own = np.full(first.size, -1, np.int64) if edge_label is None else np.asarray(edge_label, np.int64)[first]
     same = (node_label[u] == node_label[v]) & (own < 0)
+    split = ~same & (own < 0) & (length <= spacing * SAME_SCHOOL_SPACING)  # one exactly placed sample each
     step = np.where(same, spacing * SAME_SCHOOL_SPACING, spacing)
     m = np.maximum(np.ceil(length / step).astype(np.int64), 1)
-    count = m - 1
+    count = np.where(split, 0, m - 1)
     e = np.repeat(np.arange(u.size), count)
     j = np.arange(e.size) - np.repeat(np.cumsum(count) - count, count) + 1
     frac = j / m[e]
@@ -95,8 +98,19 @@ def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray
     via_v = node_dist[ve] + (1 - frac) * length[e]
     label = np.where(via_u <= via_v, node_label[ue], node_label[ve])
     label = np.where(own[e] >= 0, own[e], label)
-    xy = np.concatenate([network.xy, np.column_stack([x, y])])
-    return xy, np.concatenate([node_label, label])
+    # The split point t (from u) has equal walks from both ends; a sample at 2t - L labelled as u (or at 2t
+    # labelled as v) puts the bisector with the other end at t.
+    su, sv, sl = u[split], v[split], length[split]
+    du, dv = node_dist[su], node_dist[sv]
+    t = np.where(np.isfinite(du) & np.isfinite(dv), (sl + dv - du) / 2, np.where(np.isfinite(du), sl, 0.0))
+    t = np.clip(t, 0.05 * sl, 0.95 * sl)
+    far_u = t >= sl / 2
+    frac_s = np.where(far_u, 2 * t - sl, 2 * t) / np.maximum(sl, 1e-9)
+    sx = network.x[su] + (network.x[sv] - network.x[su]) * frac_s
+    sy = network.y[su] + (network.y[sv] - network.y[su]) * frac_s
+    s_label = np.where(far_u, node_label[su], node_label[sv])
+    xy = np.concatenate([network.xy, np.column_stack([x, y]), np.column_stack([sx, sy])])
+    return xy, np.concatenate([node_label, label, s_label])
 
 
 def outline_samples(geoms: np.ndarray, labels: np.ndarray, spacing: float = SAMPLE_SPACING_M

@@ -23,7 +23,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from geo.zoning.allocation import Candidates, InfeasibleError, _labels_from, _model, pair_cost, shortfall
+from geo.zoning.allocation import (
+    Candidates,
+    InfeasibleError,
+    _labels_from,
+    _model,
+    pair_cost,
+    shortfall,
+    stop_callback,
+)
 
 MAX_UNITS = 500  # above this the cut loop is not tried (the scenario keeps the repaired plans)
 
@@ -143,11 +151,7 @@ def solve_contiguous_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarr
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if should_stop is not None:
-        def ask(event) -> None:
-            if should_stop():
-                event.interrupt()
-
-        h.cbMipInterrupt.subscribe(ask)
+        h.cbMipInterrupt.subscribe(stop_callback(should_stop))
 
     def col_values(label: np.ndarray) -> np.ndarray:
         x = (c.school == label[c.unit]).astype(float)
