@@ -25,9 +25,11 @@
    islands, schools without a zone and children moved. Targets: gap <= 2%, islands and empty schools 0.
 
 8. ``forecast``: a ten-year seat forecast for 50,000 generated compounds (:mod:`bench.forecast`). Target < 1 s.
+9. ``metro``: nearest school by network on a 500k-node city (50,000 compounds, 1,000 schools), per stage, peak
+   memory and the ratio to one bare Dijkstra (issue 14). Targets: < 8 s, < 2 GB.
 
 ``python -m bench.run [section ...]`` runs only the named sections (assignment, zoning, load, optimal, edit,
-optimal-city, optimal-quality, forecast); ``make bench`` runs all but optimal-city's previous pipeline on 20,000 x 300 (it never finishes).
+optimal-city, optimal-quality, forecast, metro); ``make bench`` runs all but optimal-city's previous pipeline on 20,000 x 300 (it never finishes).
 
 Prints a table and writes it as Markdown to ``build/bench.md``.
 """
@@ -558,7 +560,87 @@ def optimal_quality_section() -> tuple[list[str], list[str]]:
     return lines, verdicts
 
 
-SECTIONS = ("assignment", "zoning", "load", "optimal", "edit", "optimal-city", "optimal-quality", "forecast")
+METRO_CASE = (50_000, 1_000, 707)  # compounds, schools, grid side: 500k nodes (issue 14)
+METRO_STAGES = {  # stage -> names in geo.zoning.scenario whose calls it times (nearest school by network)
+    "nearest school": ("nearest_by_network",),
+    "catchments": ("street_catchments",),
+    "result build": ("build_result",),
+}
+
+
+def _metro_case() -> dict:
+    """The metro case in this (fresh) process: per-stage seconds, peak memory and one bare multi-source Dijkstra."""
+    import resource
+
+    import geo.zoning.scenario as sc
+
+    t = time.perf_counter()
+    inputs = city_inputs(*METRO_CASE)
+    secs = {"generate inputs (apart)": time.perf_counter() - t}
+    net = inputs.network
+    net.graph_to  # noqa: B018  (compiled once per network, as the app's cache keeps it)
+    sxy = shapely.get_coordinates(inputs.schools.to_crs(net.crs).geometry.to_numpy())
+    s_node, _ = snap(net, sxy)
+    t = time.perf_counter()
+    dijkstra(net.graph_to, directed=True, indices=np.unique(s_node), min_only=True)
+    floor = time.perf_counter() - t
+    saved = {}
+    for stage, names in METRO_STAGES.items():
+        secs[stage] = 0.0
+        for n in names:
+            saved[n] = fn = getattr(sc, n)
+
+            def wrap(*a, _fn=fn, _stage=stage, **kw):
+                t0 = time.perf_counter()
+                try:
+                    return _fn(*a, **kw)
+                finally:
+                    secs[_stage] += time.perf_counter() - t0
+            setattr(sc, n, wrap)
+    t = time.perf_counter()
+    try:
+        result = run_scenario(inputs, Scenario("primary", "network"))
+    finally:
+        total = time.perf_counter() - t
+        for n, fn in saved.items():
+            setattr(sc, n, fn)
+    secs["other"] = total - sum(v for k, v in secs.items() if k in METRO_STAGES)
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from geo.render.maps import map_detail, zoning_map
+
+    t = time.perf_counter()
+    html = zoning_map(result, tiles=None).get_root().render()  # what the page sends (no tile server)
+    map_s = time.perf_counter() - t
+    return {"total": total, **secs, "floor": floor, "features": len(result.catchments), "maxrss_mb": maxrss,
+            "map_s": map_s, "map_mb": len(html.encode()) / 2**20, **map_detail(result)}
+
+
+def metro_section() -> tuple[list[str], list[str]]:
+    """Nearest school by network on a 500k-node generated city (issue 14's metro case), in a fresh process."""
+    r = _in_fresh_process(_metro_case)
+    n_units, n_schools, side = METRO_CASE
+    stages = [*METRO_STAGES, "other"]
+    lines = ["", "### Metro scale: nearest school by network, 500k nodes (seconds)", "",
+             f"`city_inputs({n_units:,}, {n_schools:,}, {side})` (the optimal-city recipe); "
+             "`run_scenario(inputs, Scenario('primary', 'network'))`; floor: one bare multi-source Dijkstra "
+             "from the schools (scipy, `min_only`).", "",
+             "| nodes | schools | compounds | total | " + " | ".join(stages) + " | floor | total / floor | peak MB "
+             "| map s | map MB | catchment vertices drawn | compounds as points |",
+             "|---:|---:|---:|---:|" + "---:|" * (len(stages) + 7),
+             f"| {side * side:,} | {n_schools:,} | {n_units:,} | {r['total']:.1f} | "
+             + " | ".join(f"{r[k]:.1f}" for k in stages)
+             + f" | {r['floor']:.2f} | {r['total'] / r['floor']:.0f}x | {r['maxrss_mb']:,.0f} | {r['map_s']:.1f} | "
+             f"{r['map_mb']:.1f} | {r['vertices_drawn']:,} of {r['vertices']:,} | {r['compound_points']:,} |"]
+    print(lines[-1], flush=True)
+    ok_t, ok_m, ok_map = r["total"] < 8.0, r["maxrss_mb"] < 2048, r["map_mb"] < 8.0
+    return lines, [f"metro 500k nodes: {r['total']:.1f} s (target < 8 s: {'PASS' if ok_t else 'FAIL'}), peak "
+                   f"{r['maxrss_mb']:,.0f} MB (target < 2 GB: {'PASS' if ok_m else 'FAIL'}), "
+                   f"{r['total'] / r['floor']:.0f}x one bare Dijkstra; map {r['map_mb']:.1f} MB in {r['map_s']:.1f} s "
+                   f"(target < 8 MB: {'PASS' if ok_map else 'FAIL'})"]
+
+
+SECTIONS = ("assignment", "zoning", "load", "optimal", "edit", "optimal-city", "optimal-quality", "forecast",
+            "metro")
 
 
 def main() -> None:
@@ -593,7 +675,8 @@ def main() -> None:
     from bench.forecast import forecast_section
 
     for section, fn in (("optimal", optimal_section), ("edit", edit_section), ("optimal-city", optimal_city_section),
-                        ("optimal-quality", optimal_quality_section), ("forecast", forecast_section)):
+                        ("optimal-quality", optimal_quality_section), ("forecast", forecast_section),
+                        ("metro", metro_section)):
         if section in wanted:
             more, more_verdicts = fn()
             lines += more

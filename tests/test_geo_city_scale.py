@@ -51,6 +51,11 @@ def test_candidate_matrix_measures_required_pairs_and_a_walk_limit(demo_inputs):
     capped = candidate_matrix(net, s_node, s_off, u_node, u_off, max_walk=1500.0)
     inside = full <= 1500.0 - s_off[:, None] - u_off[None, :]  # the limit applies to the network part
     np.testing.assert_allclose(capped[inside], full[inside])
+    # Every compound keeps its nearest school's walk, even beyond the limit (it is where it starts from).
+    tight = candidate_matrix(net, s_node, s_off, u_node, u_off, max_walk=100.0)
+    near = np.argmin(full, axis=0)
+    assert (full.min(axis=0) > 100.0).any()
+    np.testing.assert_allclose(tight[near, np.arange(near.size)], full.min(axis=0))
 
 
 def _path_graph(n: int) -> UnitGraph:
@@ -115,3 +120,51 @@ def test_the_exact_solver_reports_its_current_gap_as_it_runs(demo_inputs):
                      should_stop=should_stop)
     gaps = [g for g in seen if g == g]
     assert gaps and all(g >= 0.0 for g in gaps)
+
+
+def test_a_lowered_fill_is_said_at_the_top_of_the_page():
+    from geo.render.i18n import t
+    from geo.render.notes import summarise
+
+    phrases = summarise([("opt.fill_lowered", {"fill": 0.4, "wanted": 0.6}), ("opt.not_contiguous", {"count": 2})])
+    assert [k for k, _ in phrases] == ["warn.summary.fill_lowered", "warn.summary.not_contiguous"]
+    assert t(phrases[0][0], "en", **phrases[0][1]) == "minimum fill lowered to 40% (to keep zones whole)"
+    assert t(phrases[1][0], "en", **phrases[1][1]) == "2 compounds are islands"
+
+
+def test_nearest_catchments_use_fewer_sites_deep_inside_and_keep_their_streets():
+    """Deep inside a catchment one street node per square is enough: fewer Voronoi sites, the same partition,
+    (almost) every street node still inside its own school's catchment."""
+    import geo.zoning.catchments as ca
+    from bench.run import city_inputs
+
+    inputs = city_inputs(2_000, 20, 150)
+    kept: list[float] = []
+    real = ca._boundary_nodes
+
+    def spy(network, *a):
+        out = real(network, *a)
+        kept.append(out.mean())
+        return out
+
+    ca._boundary_nodes = spy
+    try:
+        result = run_scenario(inputs, Scenario("primary", "network"))
+        ca._boundary_nodes = lambda network, *a: np.ones(network.n_nodes, bool)
+        every = run_scenario(inputs, Scenario("primary", "network"))
+    finally:
+        ca._boundary_nodes = real
+    assert kept and kept[0] < 0.8  # a fifth of the nodes or more need no site
+    polys, full = result.catchments.geometry.to_numpy(), every.catchments.geometry.to_numpy()
+    areas = shapely.area(polys)
+    # The same area covered (the grid's unreachable corners are in no catchment either way), no overlaps, and
+    # nearly the same catchments.
+    assert abs(areas.sum() - shapely.area(full).sum()) <= 1e-6 * areas.sum()
+    assert abs(shapely.union_all(polys).area - areas.sum()) <= 1e-6 * areas.sum()
+    assert shapely.area(shapely.symmetric_difference(polys, full)).sum() <= 1e-3 * areas.sum()
+    lab = result.node_label
+    ok = lab >= 0
+    nodes = shapely.points(inputs.network.xy[ok])
+    inside = shapely.contains(polys[lab[ok]], nodes).mean()
+    inside_full = shapely.contains(full[lab[ok]], nodes).mean()
+    assert inside >= inside_full - 2e-3 and inside >= 0.99  # street nodes still in their own school's catchment

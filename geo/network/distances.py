@@ -184,8 +184,9 @@ def candidate_matrix(network: Network, school_nodes: np.ndarray, school_offsets:
     ``k_nearest`` schools as the crow flies, times the network's detour (the 99th percentile of walk over
     straight line to the nearest school) and :data:`REACH_SAFETY`; and the walk of every unit whose nearest
     school it is (exact, from one multi-source Dijkstra). With a finite ``max_walk`` the radius is that
-    instead (nothing farther may be chosen but a required pair). Pairs in ``required`` (a school index per unit, -1 for none: a
-    locked or starting school) are measured whatever their distance.
+    instead (nothing farther may be chosen but a required pair). Each unit's nearest school and the pairs in
+    ``required`` (a school index per unit, -1 for none: a locked or starting school) are measured whatever their
+    distance.
 
     Parameters
     ----------
@@ -215,11 +216,12 @@ def candidate_matrix(network: Network, school_nodes: np.ndarray, school_offsets:
     if network.straight_line or k == 0 or m == 0:
         return distance_matrix(network, school_nodes, s_off, unit_nodes, u_off,
                                limit=max_walk if np.isfinite(max_walk) else np.inf)
+    near_d, near_s = nearest_source(network, school_nodes, s_off)
+    d1, s1 = near_d[unit_nodes], near_s[unit_nodes]
+    required = (*required, s1)  # every unit's nearest school, even beyond a walk limit (its starting zone)
     if np.isfinite(max_walk):
         radius = np.full(k, float(max_walk))
     else:
-        near_d, near_s = nearest_source(network, school_nodes, s_off)
-        d1, s1 = near_d[unit_nodes], near_s[unit_nodes]
         ok = s1 >= 0
         walk = d1[ok] - s_off[s1[ok]]  # the network part: what Dijkstra's limit measures
         uxy, sxy = network.xy[unit_nodes], network.xy[school_nodes]

@@ -251,18 +251,68 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
     unit_label = np.asarray(unit_label, np.int64)
     xy, lab = edge_samples(network, node_label, node_dist)
     oxy, olab = outline_samples(unit_geoms, unit_label)
-    polys = polygons_from_sites(np.concatenate([xy, oxy]), np.concatenate([lab, olab]), k, area)
+    xy, lab = np.concatenate([xy, oxy]), np.concatenate([lab, olab])
+    keep = np.ones(len(xy), bool)
+    keep[:network.n_nodes] = _boundary_nodes(network, node_label, xy, lab)
+    polys = polygons_from_sites(xy[keep], lab[keep], k, area)
     return absorb_fragments(polys, np.concatenate([np.asarray(school_xy, float).reshape(-1, 2), unit_xy]),
                             np.concatenate([np.arange(k), unit_label]))
+
+
+INTERIOR_CELL_M = 250.0  # deep inside a catchment, one street node per this many metres square is enough
+INTERIOR_HOPS = 2  # nodes this many links from a boundary street, or nearer, are all kept
+
+
+def _boundary_nodes(network: Network, node_label: np.ndarray, site_xy: np.ndarray,
+                    site_label: np.ndarray) -> np.ndarray:
+    """Which street nodes a catchment drawing needs as sites: every node within ``INTERIOR_HOPS`` links of a
+    street whose ends go to different schools, every node with another school's site in its own or a
+    neighbouring ``INTERIOR_CELL_M`` square (across a river, say), and one node per square elsewhere (deep
+    inside one catchment, where more sites change the cells' shapes but not whose they are)."""
+    n = network.n_nodes
+    label = np.asarray(node_label, np.int64)
+    u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
+    near = np.zeros(n, bool)
+    cut = label[u] != label[v]
+    near[u[cut]] = near[v[cut]] = True
+    near |= label < 0
+    for _ in range(INTERIOR_HOPS):
+        grow = near[u] | near[v]
+        near[u[grow]] = near[v[grow]] = True
+    # Squares holding (or next to) sites of more than one school keep all their nodes.
+    ok = np.isfinite(site_xy).all(axis=1)  # sites of no school (-1) count too: their cells must not grow
+    ij = np.floor((site_xy[ok] - site_xy[ok].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64)
+    shape = ij.max(axis=0) + 5
+    lo = np.full(shape, np.iinfo(np.int64).max)
+    hi = np.full(shape, -1)
+    np.minimum.at(lo, (ij[:, 0] + 2, ij[:, 1] + 2), site_label[ok])
+    np.maximum.at(hi, (ij[:, 0] + 2, ij[:, 1] + 2), site_label[ok])
+    from scipy.ndimage import maximum_filter, minimum_filter
+
+    mixed = minimum_filter(lo, size=3) < maximum_filter(hi, size=3)
+    nij = np.floor((network.xy - site_xy[ok].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64) + 2
+    inside = (nij >= 0).all(axis=1) & (nij < shape).all(axis=1)
+    near[inside] |= mixed[nij[inside, 0], nij[inside, 1]]
+    near[~inside] = True
+    # Elsewhere: the first node of each square and school.
+    deep = np.flatnonzero(~near)
+    key = (nij[deep, 0] * shape[1] + nij[deep, 1]) * (int(label.max()) + 2) + label[deep]
+    _, first = np.unique(key, return_index=True)
+    near[deep[first]] = True
+    return near
 
 
 def _voronoi_cells(xy: np.ndarray, label: np.ndarray, envelope: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
     """The Voronoi cells of the sites (one per distinct location: the first listed decides) and each cell's
     label."""
-    order = np.lexsort((xy[:, 1], xy[:, 0]))
-    first = np.ones(order.size, bool)
-    first[1:] = (np.diff(xy[order], axis=0) != 0).any(axis=1)
-    unique = np.sort(np.minimum.reduceat(order, np.flatnonzero(first)))  # the first listed of each location
+    # Sites are rounded to the millimetre: one integer key per location sorts much faster than float pairs.
+    ij = np.round((xy - xy.min(axis=0)) * 1000.0).astype(np.int64)
+    span = int(ij[:, 1].max()) + 1
+    if int(ij[:, 0].max()) < np.iinfo(np.int64).max // span:
+        _, unique = np.unique(ij[:, 0] * span + ij[:, 1], return_index=True)  # the first listed of each location
+    else:  # a continent's extent: compare the pairs
+        _, unique = np.unique(ij, axis=0, return_index=True)
+    unique.sort()
     xy, label = xy[unique], label[unique]
     sites = shapely.multipoints(xy)
     try:  # cells in the sites' order (GEOS >= 3.12)
