@@ -17,7 +17,14 @@ from geo.inputs import coords as _coords
 from geo.inputs import schools as _schools
 from geo.inputs.demand import DemandParams, compounds_from_osm, normalise_compounds
 from geo.inputs.model import Inputs
-from geo.inputs.osm import is_osm_file, load_network_checked, network_from_place, place_features, read_osm_features
+from geo.inputs.osm import (
+    is_osm_file,
+    load_network_checked,
+    load_osm,
+    network_from_place,
+    place_features,
+    read_osm_features,
+)
 from geo.inputs.schools import normalise_schools, schools_from_osm
 from geo.inputs.tables import read_table_checked
 from geo.network.graph import WALK, Network, network_from_points, utm_crs
@@ -138,7 +145,7 @@ def load_inputs(network: str | Path | None, schools: str | Path | None = None, d
                 mode: str = WALK, params=None, *, name: str = "", coords: str = "wgs84",
                 schools_coords: str | None = None, compounds_coords: str | None = None,
                 schools_mapping: dict | None = None, compounds_mapping: dict | None = None,
-                default_seats: int | dict | None = None) -> Inputs:
+                default_seats: int | dict | None = None, progress=None) -> Inputs:
     """Network, schools and compounds from files; schools and compounds default to the OSM file's own.
 
     Tables read as WGS-84 that sit off the streets by the GCJ-02 offset get a warning
@@ -170,6 +177,8 @@ def load_inputs(network: str | Path | None, schools: str | Path | None = None, d
     default_seats : int or dict, optional
         Seats of a school whose file gives none: one number for every level, or a level -> seats dict; default
         :data:`geo.inputs.schools.DEFAULT_CAPACITY` (China's standard class sizes).
+    progress : callable, optional
+        ``progress(fraction, objects)`` while the OSM file is read (see :func:`geo.inputs.osm.load_osm`).
 
     Returns
     -------
@@ -186,15 +195,27 @@ def load_inputs(network: str | Path | None, schools: str | Path | None = None, d
     if network is None and not (schools and demand):
         raise InputError("err.no_network_tables", schools=Path(schools).name if schools else "-",
                          compounds=Path(demand).name if demand else "-")
-    net, wn = load_network_checked(network, mode) if network is not None else (None, [])
+    systems = {"s": _coords.check_system(schools_coords or coords), "c": _coords.check_system(compounds_coords or coords)}
+    own = {}  # the OSM file's own schools and compounds, read in the same pass as its streets
+    if network is not None and is_osm_file(network) and not (schools and demand):
+        net, wn, own["s"], own["c"] = load_osm(network, mode, progress=progress)
+    else:
+        net, wn = load_network_checked(network, mode) if network is not None else (None, [])
+        if progress is not None:
+            progress(1.0, 0)
     schools = schools or network
     demand = demand or network
     assert schools is not None and demand is not None
-    systems = {"s": _coords.check_system(schools_coords or coords), "c": _coords.check_system(compounds_coords or coords)}
-    s, ws = load_schools(schools, coords=systems["s"], mapping=schools_mapping, keep_unleveled=True)
+    if "s" in own and schools == network:
+        s, ws = schools_from_osm(own["s"], True)
+    else:
+        s, ws = load_schools(schools, coords=systems["s"], mapping=schools_mapping, keep_unleveled=True)
     unleveled = (s["level"] == _schools.UNLEVELED).to_numpy()
     s, other = s[~unleveled].reset_index(drop=True), s[unleveled].reset_index(drop=True)
-    c, wc = load_compounds(demand, params, coords=systems["c"], mapping=compounds_mapping)
+    if "c" in own and demand == network:
+        c, wc = compounds_from_osm(own["c"], params or DemandParams())
+    else:
+        c, wc = load_compounds(demand, params, coords=systems["c"], mapping=compounds_mapping)
     s, ws = _schools.apply_default_seats(s, ws, default_seats)
     if len(s) == 0:
         raise InputError("err.empty", file=Path(schools).name, kind="@kind.schools")

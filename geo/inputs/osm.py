@@ -39,8 +39,9 @@ InsufficientResponseError: type[ValueError] = ox._errors.InsufficientResponseErr
 
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml")
 # 2: OSM files are checked (positions, duplicate nodes, clipped ways) before compiling; 3: walking networks
-# leave out roads whose sidewalks are mapped as separate ways (sidewalk*=separate), as osmnx 2.1 does.
-CACHE_VERSION = "3"
+# leave out roads whose sidewalks are mapped as separate ways (sidewalk*=separate), as osmnx 2.1 does;
+# 4: compiled from one pyosmium pass (geo.inputs.osm_pass), the same networks as osmnx's graph of the file.
+CACHE_VERSION = "4"
 
 
 def _check_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
@@ -378,6 +379,13 @@ def load_network_checked(path: str | Path, mode: str = WALK, *, use_cache: bool 
     p = _check_file(path, OSM_SUFFIXES)
     if p.stat().st_size == 0:
         raise InputError("err.empty", file=p.name, kind="@kind.data")
+    return _network_and_features(p, mode, use_cache=use_cache, features=False)[0:2]
+
+
+def _cached_network(p: Path, mode: str, use_cache: bool) -> tuple[Path, tuple[Network, list] | None]:
+    """The cache entry of a file's network and, when present and readable, the network and its warnings."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
     cached = cache_dir() / f"network-{file_digest(p)}-{mode}-v{CACHE_VERSION}.npz"
     if use_cache and cached.is_file():
         try:
@@ -386,21 +394,88 @@ def load_network_checked(path: str | Path, mode: str = WALK, *, use_cache: bool 
             kept = [(str(k), dict(v)) for k, v in json.loads(str(arrays.pop("warnings", "[]")))]
             for _, params in kept:
                 params["file"] = p.name  # the same bytes may come under another name
-            return Network.from_arrays(arrays), kept
+            return cached, (Network.from_arrays(arrays), kept)
         except Exception:  # noqa: BLE001 - a damaged cache entry, whatever the damage, is rebuilt
             cached.unlink(missing_ok=True)
-    found: list[tuple[str, dict]] = []
-    net = network_from_graph(read_osm_graph(p, found), mode)
+    return cached, None
+
+
+def _checked_pass(p: Path, *, streets: bool, progress=None):
+    """One pyosmium pass over a checked OSM file (:func:`geo.inputs.osm_pass.read_osm_pass`) and its warnings.
+
+    XML is first scanned by :func:`check_osm` (entities refused, positions and duplicates checked); PBF is read
+    as it is (its ways' missing nodes are found by the pass)."""
+    from geo.inputs.osm_pass import read_osm_pass
+
+    if p.stat().st_size == 0:
+        raise InputError("err.empty", file=p.name, kind="@kind.data")
+    if p.name.lower().endswith(".pbf"):
+        found = read_osm_pass(p, label=p.name, streets=streets, progress=progress)
+        return found, list(found.warnings)
+    checked = check_osm(p, p.name)
+    found = read_osm_pass(p, label=p.name, streets=streets, progress=progress)
+    return found, list(checked.warnings)
+
+
+def _network_and_features(p: Path, mode: str, *, use_cache: bool = True, features: bool = True, progress=None):
+    """The network (cached), warnings, and the schools' and compounds' features of an OSM file, in one pass."""
+    from geo.inputs.osm_pass import features_from_pass, network_from_pass
+
+    cached, hit = _cached_network(p, mode, use_cache)
+    if hit is not None and not features:
+        if progress is not None:
+            progress(1.0, 0)
+        return hit[0], hit[1], None, None
+    found, warns = _checked_pass(p, streets=hit is None, progress=progress)
+    schools = features_from_pass(found.schools) if features else None
+    compounds = features_from_pass(found.compounds) if features else None
+    if hit is not None:
+        return hit[0], hit[1], schools, compounds
+    net = network_from_pass(found, mode)
     if net.n_nodes == 0:
         raise InputError("err.no_roads", file=p.name, mode=f"@mode.{mode}")
     if use_cache:
         cached.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".npz")
         with os.fdopen(fd, "wb") as f:
-            payload: dict[str, Any] = {**net.to_arrays(), "warnings": np.array(json.dumps(found, ensure_ascii=False))}
+            payload: dict[str, Any] = {**net.to_arrays(), "warnings": np.array(json.dumps(warns, ensure_ascii=False))}
             np.savez_compressed(f, **payload)
         os.replace(tmp, cached)
-    return net, found
+    return net, warns, schools, compounds
+
+
+def load_osm(path: str | Path, mode: str = WALK, *, use_cache: bool = True, progress=None):
+    """The network, schools and residential areas of an OSM file, read in one pyosmium pass.
+
+    The network comes from the on-disk cache when the file was seen before (the pass then reads only the
+    features), as :func:`load_network_checked`.
+
+    Parameters
+    ----------
+    path : str or Path
+        An OSM file (XML, bz2 or PBF).
+    mode : str
+        ``"walk"`` or ``"drive"``.
+    use_cache : bool
+        Read and write the network cache.
+    progress : callable, optional
+        ``progress(fraction, objects)`` while reading: the share of the file read and the tagged objects seen
+        (see :mod:`geo.inputs.osm_pass`).
+
+    Returns
+    -------
+    network : Network
+    warnings : list of (key, params)
+    schools, compounds : GeoDataFrame
+        The ``amenity=school`` and ``landuse=residential`` features, as :func:`read_osm_features` gives them.
+
+    Raises
+    ------
+    InputError
+        For a missing, empty, damaged or road-less file.
+    """
+    p = _check_file(path, OSM_SUFFIXES)
+    return _network_and_features(p, mode, use_cache=use_cache, progress=progress)
 
 
 def network_from_place(place: str, mode: str = WALK) -> Network:
@@ -461,6 +536,13 @@ def read_osm_features(path: str | Path, tags: dict, warns: list | None = None) -
     InputError
         For a missing file, another format or a damaged file.
     """
+    if tags in ({"amenity": "school"}, {"landuse": "residential"}):  # what the one pass reads
+        from geo.inputs.osm_pass import features_from_pass
+
+        found, checked = _checked_pass(_check_file(path, OSM_SUFFIXES), streets=False)
+        if warns is not None:
+            warns.extend(checked)
+        return features_from_pass(found.schools if "amenity" in tags else found.compounds)
     return _read_osm(path, lambda xml: ox.features_from_xml(xml, tags=tags),
                      lambda p, exc: gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), warns)
 
