@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import (
+    basemap,
     dataset_digest,
     download_row,
     editor,
@@ -30,7 +31,7 @@ from app.common import (
 from app.state import DEMO, Dataset, dataset_key
 from geo.errors import InputError, XuequError
 from geo.forecast.cohort import COUNT_DATE, CUTOFF
-from geo.forecast.load import communities_of, load_forecast_inputs
+from geo.forecast.load import communities_in_polygons, communities_of, join_communities, load_forecast_inputs
 from geo.forecast.model import EVENT_KINDS, Event, compare_plans
 from geo.forecast.run import forecast_zoning
 from geo.inputs.schools import LEVELS
@@ -40,12 +41,12 @@ from geo.render.i18n import t
 from geo.zoning.assignment import nearest_method
 from geo.zoning.scenario import Scenario
 
-KINDS = ("ages", "births", "history", "housing")
+KINDS = ("ages", "births", "history", "housing", "ratios")
 DEMO_FILES = {"ages": DEMO / "ages.csv", "history": DEMO / "enrolment_history.csv", "housing": DEMO / "housing.csv"}
 EVENT_COLUMNS = ["year", "kind", "school", "seats", "target", "compounds"]
 TEXT_COLUMNS = ("kind", "school", "target", "compounds")
 FILE_KEYS = {"ages": "forecast.file.ages", "births": "forecast.file.births", "history": "forecast.file.history",
-             "housing": "forecast.file.housing"}
+             "housing": "forecast.file.housing", "ratios": "forecast.file.ratios"}
 
 
 def _stored(ds: Dataset, level: str) -> dict[int, str]:
@@ -113,11 +114,16 @@ def _files(ds: Dataset, lang: str) -> dict[str, str]:
             st.caption(t("forecast.demo_files", lang))
         cols = st.columns(len(KINDS))
         for col, kind in zip(cols, KINDS, strict=True):
-            up = col.file_uploader(t(FILE_KEYS[kind], lang), type=["csv", "xlsx"], key=f"fc_up_{kind}")
+            shapes = ["geojson", "json", "gpkg", "kml", "zip"] if kind == "housing" else []  # planned polygons
+            up = col.file_uploader(t(FILE_KEYS[kind], lang), type=["csv", "xlsx", *shapes], key=f"fc_up_{kind}")
             if up is not None:
                 paths[kind] = save_upload(up)
                 if kind == "births":
                     paths.pop("ages", None)
+        up = st.file_uploader(t("forecast.file.communities", lang), type=["geojson", "json", "gpkg", "kml", "zip"],
+                              key="fc_up_communities", help=t("forecast.file.communities.help", lang))
+        if up is not None:
+            paths["communities"] = save_upload(up)
     return paths
 
 
@@ -243,8 +249,11 @@ def render(lang: str, ds: Dataset | None) -> None:
             return
         comms = communities_of(ds.compounds, inputs.compounds["compound_id"].to_numpy(),
                                coords=ds.compounds_coords) if ds.compounds else None
+        if "communities" in files:
+            comms = join_communities(comms, communities_in_polygons(inputs.compounds, files["communities"]))
         data = load_forecast_inputs(inputs.compounds, ages=files.get("ages"), births=files.get("births"),
-                                    history=files.get("history"), housing=files.get("housing"), communities=comms,
+                                    history=files.get("history"), housing=files.get("housing"),
+                                    ratios=files.get("ratios"), communities=comms,
                                     schools=inputs.schools)
         try:
             fc = forecast_zoning(inputs, result, data, events=events, housing_file=Path(files.get("housing", "")).name,
@@ -268,8 +277,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     for col, lv in zip(st.columns(len(LEVEL_STYLE)), LEVEL_STYLE, strict=True):
         col.metric(level_text(lv, lang), int(counts.get(lv, 0)))
     js, css = leaflet_assets()
-    m = forecast_map(result, fc, year, lang=lang, leaflet_js=js, leaflet_css=css,
-                     tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None)
+    m = forecast_map(result, fc, year, lang=lang, leaflet_js=js, leaflet_css=css, **basemap(inputs))
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="fc_map")
 
     st.subheader(T("forecast.per_school"))
@@ -300,4 +308,7 @@ def render(lang: str, ds: Dataset | None) -> None:
         (T("forecast.download.warnings"), export.table_csv(fc.warnings), f"warnings-{level}.csv", "text/csv",
          "fc_dl_warn"),
         (T("forecast.download.geojson", year=year), forecast_geojson(result, fc, year).encode("utf-8"),
-         f"forecast-{level}-{year}.geojson", "application/geo+json", "fc_dl_geojson")])
+         f"forecast-{level}-{year}.geojson", "application/geo+json", "fc_dl_geojson"),
+        (T("forecast.download.geojson_all", first=int(fc.years[0]), last=int(fc.years[-1])),
+         forecast_geojson(result, fc).encode("utf-8"), f"forecast-{level}-{int(fc.years[0])}-{int(fc.years[-1])}.geojson",
+         "application/geo+json", "fc_dl_geojson_all")])

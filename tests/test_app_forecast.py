@@ -61,7 +61,8 @@ def test_view_shows_the_forecast_of_the_demo():
     counts = fc.schools[fc.schools["year"] == 2033]["level"].value_counts()
     blue = next(m for m in at.metric if m.label.startswith("蓝色"))
     assert int(blue.value) == int(counts.get("blue", 0))
-    assert len(at.get("download_button")) == 4
+    assert len(at.get("download_button")) == 5  # CSV, XLSX, warnings, GeoJSON of the year, GeoJSON of every year
+    assert any("Base year calibrated" in c.value or "逐校校准" in c.value for c in at.caption)
 
 
 def test_junior_level_in_english_has_no_raw_keys():

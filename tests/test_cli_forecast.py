@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from shapely.geometry import box
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -38,6 +41,16 @@ def test_forecast_writes_ten_years_per_school_with_levels(tmp_path):
     d = read_csv(tmp_path / "district.csv")
     assert abs(d["enrolment"].iloc[0] - f.loc[f["year"] == 2026, "enrolment"].sum()) < 5
     assert "progression ratios" in res.output and "red school-years" in res.output
+    assert "Base year calibrated per school" in res.output
+    # Calibrated on the history's 2025 enrolment, each school's first year follows on from its own recorded
+    # figure (one year of ageing apart: within 10 %); uncalibrated, the demo's generated ages gave 0.26-3.3 times.
+    h = read_csv(DEMO / "enrolment_history.csv")
+    recorded = h[(h["年份"] == 2025) & (h["年级"] <= 6)].groupby("school_id")["在校生数"].sum()
+    ratio = (f[f["year"] == 2026].set_index("school")["enrolment"] / recorded).dropna()
+    assert len(ratio) == 20 and ratio.between(0.9, 1.1).all(), ratio.describe()
+    gj = json.loads((tmp_path / "forecast.geojson").read_text("utf-8"))
+    years = [ft["properties"]["year"] for ft in gj["features"]]
+    assert sorted(set(years)) == list(range(2026, 2036)) and len(years) == 10 * len(set(f["school"]))
 
 
 def test_forecast_junior_straight_line_from_births(tmp_path):
@@ -53,6 +66,41 @@ def test_forecast_junior_straight_line_from_births(tmp_path):
     f = read_csv(tmp_path / "forecast.csv")
     assert sorted(f["year"].unique()) == [2026, 2027, 2028] and f["school"].str.match("[JN]").all()
     assert "红色预警" in res.output
+
+
+def test_forecast_per_community_joined_by_boundary_and_ratios_by_age(tmp_path):
+    import geopandas as gpd
+
+    # Two communities split at the demo's middle longitude; 100 children of every age in 东, 50 in 西. Counted on
+    # the cut-off, survival 1: the 2026 intake is the 5-year-olds (150 in all), the 2026 enrolment ages 5-10 (900).
+    comp = gpd.read_file(DEMO / "compounds.geojson")
+    x0, y0, x1, y1 = comp.total_bounds
+    mid = float(comp.geometry.representative_point().x.median())
+    bounds = gpd.GeoDataFrame({"社区": ["西社区", "东社区"]}, geometry=[
+        box(x0 - 0.01, y0 - 0.01, mid, y1 + 0.01), box(mid, y0 - 0.01, x1 + 0.01, y1 + 0.01)], crs="EPSG:4326")
+    bounds.to_file(tmp_path / "communities.geojson", driver="GeoJSON")
+    ages = tmp_path / "ages.csv"
+    ages.write_text("社区,年份," + ",".join(f"{a}岁" for a in range(15)) + "\n东社区,2025," + ",".join(["100"] * 15)
+                    + "\n西社区,2025," + ",".join(["50"] * 15) + "\n", encoding="gbk")
+    res = runner.invoke(cli, ["forecast", "--schools", str(DEMO / "schools.csv"), "--demand",
+                              str(DEMO / "compounds.geojson"), "--ages", str(ages), "--communities",
+                              str(tmp_path / "communities.geojson"), "--cutoff", "08-31", "--count-date", "08-31",
+                              "--years", "2", "--out", str(tmp_path), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    d = read_csv(tmp_path / "district.csv")
+    assert d["intake"].iloc[0] == pytest.approx(150, abs=0.5) and d["enrolment"].iloc[0] == pytest.approx(900, abs=1)
+    # A retention ratio of 0.5 reaching age 6: 2026's six-year-olds are 75, grades 2-6 (ages 7-11) 5 x 150.
+    (tmp_path / "ratios.csv").write_text("age,survival\n6,0.5\n", encoding="utf-8")
+    res = runner.invoke(cli, ["forecast", "--schools", str(DEMO / "schools.csv"), "--demand",
+                              str(DEMO / "compounds.geojson"), "--ages", str(ages), "--communities",
+                              str(tmp_path / "communities.geojson"), "--ratios", str(tmp_path / "ratios.csv"),
+                              "--cutoff", "08-31", "--count-date", "08-31", "--years", "2", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    d = read_csv(tmp_path / "district.csv")
+    assert d["intake"].iloc[0] == pytest.approx(75, abs=0.5) and d["enrolment"].iloc[0] == pytest.approx(825, abs=1)
+    res = runner.invoke(cli, ["forecast", "--schools", str(DEMO / "schools.csv"), "--demand",
+                              str(DEMO / "compounds.geojson"), "--ages", str(ages), "--out", str(tmp_path)])
+    assert res.exit_code != 0 and "社区" in res.output  # per community without boundaries or a column: said
 
 
 def test_forecast_names_the_bad_row(tmp_path):

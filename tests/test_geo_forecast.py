@@ -3,6 +3,9 @@ and invariants checked with hypothesis."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,6 +133,27 @@ def test_history_ratios_drive_the_forecast():
     assert f.progression[0] == pytest.approx(0.8) and f.progression[1] == pytest.approx(1.0)
     assert f.school_pupils["central"][0, 0] == pytest.approx(100 + 80)  # grade 1: 100; grade 2: 100 x 0.8
     assert any(k == "forecast.note.progression" for k, _ in f.notes)
+
+
+def test_base_year_is_calibrated_per_school_from_the_history():
+    # Two compounds of 10 children at every age, one per school; counted on the cut-off, survival 1, share 1.
+    # S1's grades 1-6 hold 6 x 10 = 60 children of ages 6-11; the history records 30 pupils in 2025 (5 a grade):
+    # factor 30 / 60 = 0.5 on S1's compounds. S2 is not in the history: factor 1.
+    hist = pd.DataFrame([("S1", 2025, grade, 5) for grade in range(1, 7)],
+                        columns=["school_id", "year", "grade", "students"])
+    schools = pd.DataFrame({"school_id": ["S1", "S2"], "seats": [600, 600]})
+    ages = np.full((2, 15), 10.0)
+    params = ForecastParams(2025, survival_spread=0.0, birth_spread=0.0, **ON_CUTOFF)
+    f = forecast(["c0", "c1"], ages, ["S1", "S2"], schools, params, history=hist)
+    assert f.school_intake["central"][:, 0].tolist() == pytest.approx([5.0, 10.0])  # the 5-year-olds x 0.5 / x 1
+    assert f.school_pupils["central"][:, 0].tolist() == pytest.approx([30.0, 60.0])  # ages 5-10 a year on
+    assert ("forecast.note.calibrated", {"schools": 1, "year": 2025, "low": 0.5, "high": 0.5}) in f.notes
+    off = forecast(["c0", "c1"], ages, ["S1", "S2"], schools, replace(params, calibrate=False), history=hist)
+    assert off.school_intake["central"][:, 0].tolist() == pytest.approx([10.0, 10.0])
+    older = hist.assign(year=2024)  # no base year in the history: nothing calibrated, and said
+    f = forecast(["c0", "c1"], ages, ["S1", "S2"], schools, params, history=older)
+    assert f.school_intake["central"][0, 0] == pytest.approx(10.0)
+    assert ("forecast.note.not_calibrated", {"year": 2025}) in f.notes
 
 
 def test_new_housing_brings_its_yield_from_its_delivery_year():
@@ -294,6 +318,43 @@ def test_ages_per_community_are_shared_by_children(tmp_path):
     assert err.value.key == "err.forecast.no_community"
 
 
+def test_communities_joined_by_polygon_and_by_name(tmp_path):
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.forecast.load import communities_in_polygons, join_communities
+
+    def square(x0, y0, x1, y1):
+        return [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
+
+    # 东社区 covers lon 104.00-104.01, 西社区 104.01-104.02 (lat 30.00-30.01).
+    feats = [{"type": "Feature", "properties": {"社区": n}, "geometry": {"type": "Polygon", "coordinates": square(*b)}}
+             for n, b in (("东社区", (104.0, 30.0, 104.01, 30.01)), ("西社区", (104.01, 30.0, 104.02, 30.01)))]
+    path = write(tmp_path, "communities.geojson", json.dumps({"type": "FeatureCollection", "features": feats}))
+    gdf = gpd.GeoDataFrame(COMPOUNDS.copy(), geometry=[  # C1, C2 in 东; C3 in 西
+        box(104.001, 30.001, 104.002, 30.002), box(104.008, 30.005, 104.009, 30.006),
+        box(104.015, 30.005, 104.016, 30.006)], crs="EPSG:4326")
+    by_polygon = communities_in_polygons(gdf, path)
+    assert by_polygon.tolist() == ["东社区", "东社区", "西社区"]
+    outside = gdf.iloc[:1].copy()
+    outside.geometry = [box(105.0, 31.0, 105.001, 31.001)]
+    assert communities_in_polygons(outside, path).tolist() == [""]
+    text = "社区," + ",".join(map(str, range(15))) + "\n东社区," + ",".join(["40"] * 15) + "\n西社区," + ",".join(["9"] * 15)
+    ages, _ = read_ages(write(tmp_path, "ages.csv", text), COMPOUNDS, communities=by_polygon)
+    assert ages[:, 0].tolist() == [30, 10, 9]  # 东 40 split 30:10 by the compounds' children
+    # The compounds table's own community column wins where it names one: C2 is in 西 by name.
+    joined = join_communities(pd.Series(["", "西社区", None]), by_polygon)
+    assert joined.tolist() == ["东社区", "西社区", "西社区"]
+    ages, _ = read_ages(write(tmp_path, "ages.csv", text), COMPOUNDS, communities=joined)
+    assert ages[:, 0].tolist() == [40, 9, 0]  # 西 9 split 10:0 between C2 and C3
+    points = write(tmp_path, "points.csv", "社区,lon,lat\n东社区,104.005,30.005\n")
+    with pytest.raises(InputError) as err:
+        communities_in_polygons(gdf, points)
+    assert err.value.key == "err.forecast.no_polygons"
+
+
 def test_ages_name_the_bad_row(tmp_path):
     header = "compound_id," + ",".join(map(str, range(15))) + "\n"
     bad = header + "C1," + ",".join(["1"] * 15) + "\nC9," + ",".join(["1"] * 15) + "\n"
@@ -355,6 +416,79 @@ def test_housing_read_and_placed(tmp_path):
     assert err.value.params["hint"] == "@hint.positive_int"
 
 
+def test_housing_drawn_as_polygons_is_placed_at_its_point(tmp_path):
+    import json
+
+    ring = [[104.099, 30.599], [104.101, 30.599], [104.101, 30.601], [104.099, 30.601], [104.099, 30.599]]
+    gj = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Polygon",
+          "coordinates": [ring]}, "properties": {"项目名称": "新城一期", "户数": 800, "交付年份": 2028, "经度": 1}}]}
+    h = read_housing(write(tmp_path, "housing.geojson", json.dumps(gj, ensure_ascii=False)))
+    assert h["lon"].iloc[0] == pytest.approx(104.1, abs=0.001) and h["lat"].iloc[0] == pytest.approx(30.6, abs=0.001)
+    assert h["households"].tolist() == [800] and h["year"].tolist() == [2028]
+    placed = place_housing(h, np.array(["C1", "C2"]), np.array([[104.0, 30.0], [104.1, 30.6]]),
+                           {"C1": "S1", "C2": "S2"})
+    assert placed["school_id"].tolist() == ["S2"]  # the compound nearest the polygon's point
+
+
+def test_housing_yield_as_per_thousand_residents(tmp_path):
+    # 千人指标 50 pupils per 1,000 residents at 2.62 persons a household: 50 x 2.62 / 10 = 13.1 per 100 households;
+    # a row with 每百户学生数 keeps it; a row with neither takes the default (NaN here).
+    text = "项目名称,户数,交付年份,千人指标,每百户学生数,小区编号\n甲,100,2028,50,,C1\n乙,100,2028,50,20,C1\n丙,100,2028,,,C1\n"
+    h = read_housing(write(tmp_path, "housing.csv", text, "gbk"))
+    assert h["yield_per_100"].iloc[:2].tolist() == pytest.approx([13.1, 20.0]) and np.isnan(h["yield_per_100"].iloc[2])
+    with pytest.raises(InputError) as err:
+        read_housing(write(tmp_path, "housing.csv", "户数,交付年份,千人指标\n100,2028,900\n"))
+    assert err.value.params["hint"] == "@hint.yield" and err.value.params["row"] == 1
+
+
+def test_retention_ratios_per_age_from_a_table(tmp_path):
+    from geo.forecast.load import ForecastInputs, read_ratios
+    from geo.forecast.run import forecast_zoning
+
+    r = read_ratios(write(tmp_path, "ratios.csv", "年龄,留存率\n6岁,0.5\n7,0.9\n", "gbk"))
+    assert r.shape == (15,) and r[6] == 0.5 and r[7] == 0.9 and r[[1, 5, 8, 14]].tolist() == [1, 1, 1, 1]
+    for bad, field in (("年龄,留存率\n15,0.9\n", "年龄"), ("年龄,留存率\n6,0.9\n6,0.8\n", "年龄"),
+                       ("年龄,留存率\n6,3\n", "留存率")):
+        with pytest.raises(InputError) as err:
+            read_ratios(write(tmp_path, "ratios.csv", bad))
+        assert err.value.params["field"] == field
+    # 100 five-year-olds, counted on the cut-off: a year on, 100 x 0.5 = 50 reach 6 and start grade 1; a second
+    # --survival 0.8 multiplies the table: 100 x 0.5 x 0.8 = 40.
+    result = SimpleNamespace(assignments=pd.DataFrame({"compound_id": ["c"], "school_id": ["S1"]}),
+                             scenario=SimpleNamespace(level="primary"),
+                             schools=pd.DataFrame({"school_id": ["S1"], "name": ["S1"], "seats": [600]}))
+    data = ForecastInputs(np.array(["c"]), ages_with(a5=100), 2025, survival=r)
+    flat = {"survival_spread": 0.0, "birth_spread": 0.0} | ON_CUTOFF
+    f = forecast_zoning(SimpleNamespace(compounds=None), result, data, horizon=2, **flat)
+    assert f.school_intake["central"][0, 0] == pytest.approx(50.0)
+    assert f.school_pupils["central"][0, 1] == pytest.approx(50.0 * 0.9)  # grade 2 in 2027: age 7's ratio
+    f = forecast_zoning(SimpleNamespace(compounds=None), result, data, horizon=2, survival=0.8, **flat)
+    assert f.school_intake["central"][0, 0] == pytest.approx(40.0)
+
+
+def test_enrolment_share_per_compound_from_the_ages_table(tmp_path):
+    from geo.forecast.load import read_shares
+    from geo.forecast.run import forecast_zoning
+
+    header = "compound_id," + ",".join(map(str, range(15))) + ",公办就读比例\n"
+    tens = ",".join(["10"] * 15)
+    path = write(tmp_path, "ages.csv", header + f"C1,{tens},0.5\nC2,{tens},\n", "gbk")
+    share = read_shares(path, COMPOUNDS)
+    assert share[0] == 0.5 and np.isnan(share[1]) and np.isnan(share[2])
+    with pytest.raises(InputError) as err:
+        read_shares(write(tmp_path, "bad.csv", header + f"C1,{tens},90%\n"), COMPOUNDS)
+    assert err.value.params["hint"] == "@hint.share" and err.value.params["row"] == 1
+    data = load_forecast_inputs(COMPOUNDS, ages=path, base_year=2025)
+    # 10 five-year-olds in each of C1 and C2, counted on the cut-off; C1 attends at 0.5, C2 at the setting 0.8:
+    # a year on, S1 (C1) takes 10 x 0.5 = 5 and S2 (C2) 10 x 0.8 = 8.
+    result = SimpleNamespace(assignments=pd.DataFrame({"compound_id": ["C1", "C2"], "school_id": ["S1", "S2"]}),
+                             scenario=SimpleNamespace(level="primary"),
+                             schools=pd.DataFrame({"school_id": ["S1", "S2"], "name": ["S1", "S2"], "seats": [600, 600]}))
+    f = forecast_zoning(SimpleNamespace(compounds=None), result, data, horizon=1, share=0.8,
+                        **({"survival_spread": 0.0, "birth_spread": 0.0} | ON_CUTOFF))
+    assert f.school_intake["central"][:, 0].tolist() == pytest.approx([5.0, 8.0])
+
+
 def test_load_forecast_inputs_needs_children_and_takes_the_year(tmp_path):
     with pytest.raises(InputError) as err:
         load_forecast_inputs(COMPOUNDS)
@@ -399,16 +533,20 @@ def test_series_file_cites_every_figure_and_leaves_unconfirmed_out():
     assert df.loc[df["status"] == "unconfirmed", "value_10k"].isna().all()
     births, intake = read_series(SERIES)
     assert births[2016] == 1786 and intake[2023] == 1877.88 and 2018 not in intake and 2010 not in births
+    assert births[2014] == 1687 and births[2020] == 1200
 
 
 def test_backtest_on_china_births_and_primary_intake():
     births, intake = read_series(SERIES)
     r = backtest_intake(births, intake, horizon=5)
-    assert len(r.table) == 15 and set(r.table["origin"]) == {2015, 2017, 2019, 2021, 2022, 2023}
+    assert len(r.table) == 22 and set(r.table["origin"]) == {2015, 2017, 2019, 2020, 2021, 2022, 2023}
     t = r.table.set_index(["origin", "year"])
     assert t.loc[(2021, 2024), "forecast"] == pytest.approx(1782.58 / 1655 * 1523)
-    assert r.mape == pytest.approx(7.25, abs=0.01)  # the README's figure
-    assert backtest_intake(births, intake, window=3).mape == pytest.approx(5.29, abs=0.01)
+    # 2014's births (1687) make 2020 an origin: share 1808.09 / 1687, times 2015's births 1655 for 2021.
+    assert t.loc[(2020, 2021), "forecast"] == pytest.approx(1808.09 / 1687 * 1655)
+    assert t.loc[(2020, 2021), "ape"] == pytest.approx(abs(1808.09 / 1687 * 1655 - 1782.58) / 1782.58 * 100)
+    assert r.mape == pytest.approx(6.07, abs=0.01)  # the README's figure
+    assert backtest_intake(births, intake, window=3).mape == pytest.approx(4.95, abs=0.01)
 
 
 def test_a_mapping_is_remembered_for_the_layout(tmp_path):
@@ -451,6 +589,14 @@ def test_forecast_map_escapes_names_and_geojson_carries_the_year():
     by_school = fc.schools[fc.schools["year"] == 2027].set_index("school_id")
     for p in props:
         assert p["seats"] == by_school.at[p["school_id"], "seats"]
+    every = [f["properties"] for f in json.loads(forecast_geojson(result, fc))["features"]]  # all years, one file
+    assert len(every) == 3 * len(result.catchments)  # horizon 3: each catchment once a year
+    assert [p["year"] for p in every] == sorted(p["year"] for p in every)
+    assert {p["year"] for p in every} == {2026, 2027, 2028}
+    table = fc.schools.set_index(["school_id", "year"])
+    for p in every:
+        assert p["enrolment"] == table.at[(p["school_id"], p["year"]), "enrolment"]
+        assert p["level"] == table.at[(p["school_id"], p["year"]), "level"]
 
 
 def test_compounds_without_a_school_are_left_out_and_said():

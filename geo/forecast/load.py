@@ -10,7 +10,8 @@ by row, each bad row named.
 - **Enrolment history**: pupils by grade per school and year, long (``school_id``, ``year``, ``grade``,
   ``students``) or wide (a column per grade: ``1``-``9``, ``一年级``-``九年级``, ``grade_1``...).
 - **Planned housing**: ``housing_id`` (or name), ``households``, ``year`` of delivery, and optionally
-  ``yield_per_100`` (每百户学生数), ``school_id``, ``compound_id`` (an existing compound whose school it takes) or
+  ``yield_per_100`` (每百户学生数) or ``千人指标`` (pupils per 1,000 residents, x 2.62 persons a household / 10;
+  每百户学生数 wins in a row giving both), ``school_id``, ``compound_id`` (an existing compound whose school it takes) or
   ``lon``/``lat`` (the school of the nearest compound).
 """
 
@@ -40,9 +41,14 @@ GRADE_ALIASES = ("grade", "年级")
 STUDENT_ALIASES = ("students", "pupils", "在校生数", "学生数", "人数", "enrolment")
 HOUSEHOLD_ALIASES = ("households", "户数", "住户数", "套数", "dwellings")
 YIELD_ALIASES = ("yield_per_100", "每百户学生数", "生源系数", "yield")
+PER_1000_ALIASES = ("per_1000", "千人指标", "每千人学生数", "千人学生数")
+HOUSEHOLD_SIZE = 2.62  # persons per household: 第七次全国人口普查公报 (2020), 平均每个家庭户的人口为2.62人
 HOUSING_ID_ALIASES = ("housing_id", "项目编号", "编号", "id")
 HOUSING_NAME_ALIASES = ("name", "项目名称", "名称", "小区名称")
 DELIVERY_ALIASES = ("year", "delivery_year", "交付年份", "入住年份", "年份")
+AGE_ALIASES = ("age", "年龄", "岁", "周岁")
+SURVIVAL_ALIASES = ("survival", "retention", "ratio", "留存率", "留存比", "迁移留存比", "存活率")
+SHARE_ALIASES = ("share", "enrolment_share", "公办就读比例", "公办入学比例", "入学比例", "就读比例")
 MAX_COUNT = 100_000  # children of one age in one row, pupils of one grade: more is a district total or a typo
 GRADE_WORDS = {w: i + 1 for i, w in enumerate("一二三四五六七八九")}
 
@@ -64,6 +70,11 @@ class ForecastInputs:
     housing
         Planned housing (``housing_id``, ``name``, ``households``, ``year``, ``yield_per_100``, ``school_id``,
         ``compound_id``, ``lon``, ``lat``), or ``None``.
+    survival
+        ``(15,)`` survival/migration ratio per age from a ratios table (:func:`read_ratios`), or ``None``.
+    share
+        ``(n,)`` enrolment share per compound from the ages table (:func:`read_shares`; NaN: the setting's), or
+        ``None``.
     warnings
         ``(key, params)`` pairs.
     """
@@ -73,6 +84,8 @@ class ForecastInputs:
     base_year: int
     history: pd.DataFrame | None = None
     housing: pd.DataFrame | None = None
+    survival: np.ndarray | None = None
+    share: np.ndarray | None = None
     warnings: tuple[tuple[str, dict], ...] = field(default=())
 
 
@@ -229,6 +242,47 @@ def read_ages(path: str | Path, compounds: pd.DataFrame, *, communities: pd.Seri
     return _spread(values, rows, cols_w, len(compounds)), year
 
 
+def read_shares(path: str | Path, compounds: pd.DataFrame, *, communities: pd.Series | None = None,
+                name: str | None = None, data: bytes | None = None, mapping: dict | None = None
+                ) -> np.ndarray | None:
+    """The enrolment share per compound (the resident children who attend the public school they are zoned to),
+    from an optional ``share`` (公办就读比例) column of the ages table; a community's share holds for each of its
+    compounds.
+
+    Parameters
+    ----------
+    path, compounds, communities, name, data, mapping
+        As for :func:`read_ages`.
+
+    Returns
+    -------
+    ndarray or None
+        ``(n,)``, NaN where no row gives one; ``None`` when the table has no share column.
+
+    Raises
+    ------
+    InputError
+        A share that is not a number from 0 to 1.5 (naming the row), or a key naming no compound.
+    """
+    label = _label(path, name)
+    df = _read(path, name, data, mapping, "ages")
+    col = find_column(df, SHARE_ALIASES)
+    if col is None:
+        return None
+    v = pd.to_numeric(df[col], errors="coerce")
+    bad = (df[col].notna() & (v.isna() | (v < 0) | (v > 1.5))).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("err.bad_value", file=label, row=i + 1, field=col, value=str(df[col].iloc[i]),
+                         hint="@hint.share")
+    key_col = find_column(df, COMPOUND_ID_ALIASES) or find_column(df, COMMUNITY_ALIASES) or \
+        require_column(df, COMPOUND_NAME_ALIASES + COMMUNITY_ALIASES, label)
+    rows, cols_w = _place_rows(df[key_col], key_col, label, compounds, communities)
+    out = np.full(len(compounds), np.nan)
+    out[cols_w[:, 0].astype(np.int64)] = v.to_numpy(dtype=float)[rows]
+    return out
+
+
 def read_births(path: str | Path, compounds: pd.DataFrame, base_year: int, *, communities: pd.Series | None = None,
                 name: str | None = None, data: bytes | None = None, mapping: dict | None = None) -> np.ndarray:
     """Children by age per compound from births by year: age ``a`` at the end of ``base_year`` is the births of
@@ -265,6 +319,48 @@ def read_births(path: str | Path, compounds: pd.DataFrame, base_year: int, *, co
     values[np.flatnonzero(inside), age[inside]] = births[inside]
     rows, cols_w = _place_rows(df[key_col], key_col, label, compounds, communities)
     return _spread(values, rows, cols_w, len(compounds))
+
+
+def read_ratios(path: str | Path, *, name: str | None = None, data: bytes | None = None,
+                mapping: dict | None = None) -> np.ndarray:
+    """Survival/migration (retention) ratios per single year of age: the children of age ``a`` at a year's count
+    over those of age ``a - 1`` a year before (movers in and out, deaths), as a bureau measures them from two
+    years of household registration counts.
+
+    Parameters
+    ----------
+    path, name, data, mapping
+        As for :func:`read_ages`; the table has ``age`` (年龄, 1-14: the age reached) and ``survival`` (留存率).
+
+    Returns
+    -------
+    ndarray
+        ``(15,)``: element ``a`` moves age ``a - 1`` to ``a`` (element 0 unused); ages the table does not give: 1.
+
+    Raises
+    ------
+    InputError
+        No age or ratio column, an age not 1-14 or repeated, a ratio not between 0 and 2 (naming the row).
+    """
+    label = _label(path, name)
+    df = _read(path, name, data, mapping, "ratios")
+    age_col = require_column(df, AGE_ALIASES, label)
+    r_col = require_column(df, SURVIVAL_ALIASES, label)
+    age = pd.to_numeric(df[age_col].astype(str).str.replace("岁", "").str.strip(), errors="coerce")
+    bad = (age.isna() | (age < 1) | (age >= AGES) | (age != age.round()) | age.duplicated()).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("err.bad_value", file=label, row=i + 1, field=age_col, value=str(df[age_col].iloc[i]),
+                         hint="@hint.ratio_age")
+    ratio = pd.to_numeric(df[r_col], errors="coerce")
+    bad = (ratio.isna() | (ratio < 0) | (ratio > 2)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("err.bad_value", file=label, row=i + 1, field=r_col, value=str(df[r_col].iloc[i]),
+                         hint="@hint.ratio")
+    out = np.ones(AGES)
+    out[age.to_numpy(dtype=int)] = ratio.to_numpy(dtype=float)
+    return out
 
 
 def _grade_number(value: object) -> int | None:
@@ -335,9 +431,26 @@ def read_history(path: str | Path, *, name: str | None = None, data: bytes | Non
                          "students": _counts(long[student_col], rows_label, student_col)})
 
 
+def _housing_shapes(path: str | Path, name: str | None, data: bytes | None, mapping: dict | None) -> pd.DataFrame:
+    """Planned compounds drawn as polygons (or points): their attributes, with ``lon`` / ``lat`` the
+    representative point of each shape (WGS-84)."""
+    from geo.inputs.tables import read_table  # the geometry reader
+
+    gdf = read_table(path, name=name, data=data, coords="wgs84", mapping=mapping)
+    pts = gdf.geometry.representative_point()
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.drop(columns=[c for c in df.columns if c.lower() in {a.lower() for a in LON_ALIASES + LAT_ALIASES}])
+    df["lon"] = pts.x.to_numpy()
+    df["lat"] = pts.y.to_numpy()
+    return df
+
+
 def read_housing(path: str | Path, *, name: str | None = None, data: bytes | None = None,
                  mapping: dict | None = None) -> pd.DataFrame:
-    """Planned housing: each row a new compound with its households and delivery year.
+    """Planned housing: each row a new compound with its households and delivery year; a table (CSV / XLSX),
+    or shapes (GeoJSON, GeoPackage, KML, zipped Shapefile: each polygon a planned compound, placed at its
+    representative point).
 
     Parameters
     ----------
@@ -356,7 +469,10 @@ def read_housing(path: str | Path, *, name: str | None = None, data: bytes | Non
         No households or year column, a count, year or yield that is not valid, a repeated id.
     """
     label = _label(path, name)
-    df = _read(path, name, data, mapping, "housing")
+    if label.lower().endswith((".geojson", ".json", ".gpkg", ".zip", ".kml", ".shp")):
+        df = _housing_shapes(path, name, data, mapping)
+    else:
+        df = _read(path, name, data, mapping, "housing")
     hh_col = require_column(df, HOUSEHOLD_ALIASES, label)
     year_col = require_column(df, DELIVERY_ALIASES, label)
     id_col = find_column(df, HOUSING_ID_ALIASES)
@@ -371,17 +487,20 @@ def read_housing(path: str | Path, *, name: str | None = None, data: bytes | Non
                         "households": whole_numbers(df[hh_col], label, hh_col, positive=True, maximum=MAX_COUNT,
                                                     too_large="err.forecast.too_many").to_numpy(),
                         "year": _years(df[year_col], label, year_col)})
-    y_col = find_column(df, YIELD_ALIASES)
-    if y_col:
+    out["yield_per_100"] = np.nan
+    # 每百户学生数 as given; else 千人指标 (pupils per 1,000 residents) x HOUSEHOLD_SIZE / 10 per 100 households.
+    for yield_names, factor, limit in ((PER_1000_ALIASES, HOUSEHOLD_SIZE / 10, 500), (YIELD_ALIASES, 1.0, 200)):
+        y_col = find_column(df, yield_names)
+        if not y_col:
+            continue
         y = pd.to_numeric(df[y_col], errors="coerce")
-        bad = (df[y_col].notna() & (y.isna() | (y < 0) | (y > 200))).to_numpy()
+        bad = (df[y_col].notna() & (y.isna() | (y < 0) | (y > limit))).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError("err.bad_value", file=label, row=i + 1, field=y_col, value=str(df[y_col].iloc[i]),
                              hint="@hint.yield")
-        out["yield_per_100"] = y.to_numpy(dtype=float)
-    else:
-        out["yield_per_100"] = np.nan
+        given = (y * factor).to_numpy(dtype=float)
+        out["yield_per_100"] = np.where(np.isfinite(given), given, out["yield_per_100"].to_numpy(dtype=float))
     for field_, aliases in (("school_id", SCHOOL_ID_ALIASES[:1] + ("学校编号", "学校")),
                             ("compound_id", ("compound_id", "小区编号")), ("lon", LON_ALIASES), ("lat", LAT_ALIASES)):
         col = find_column(df, aliases)
@@ -468,9 +587,83 @@ def communities_of(path: str | Path, compound_ids: np.ndarray, *, name: str | No
     return gdf[col].fillna("").astype(str).reset_index(drop=True)
 
 
+COMMUNITY_NAME_ALIASES = COMMUNITY_ALIASES + ("name", "名称", "社区名")
+
+
+def communities_in_polygons(compounds: pd.DataFrame, path: str | Path, *, name: str | None = None,
+                            data: bytes | None = None, coords: str = "wgs84") -> pd.Series:
+    """Each compound's community (社区) from community boundaries: the polygon its representative point lies in
+    (a geopandas spatial join); ``""`` for a compound inside none. Where polygons overlap, the first in the file.
+
+    Parameters
+    ----------
+    compounds : GeoDataFrame
+        The loaded compounds (their geometry; WGS-84 unless a CRS says otherwise).
+    path, name, data, coords
+        The community boundaries (GeoJSON, GeoPackage, KML, zipped Shapefile), with a community column
+        (``社区``, ``community``, ``name`` ...).
+
+    Returns
+    -------
+    Series
+        Aligned with ``compounds``.
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read, without polygons (``err.forecast.no_polygons``) or without a community
+        column.
+    """
+    import geopandas as gpd
+
+    from geo.inputs.tables import read_table  # the geometry reader
+
+    label = _label(path, name)
+    polys = read_table(path, name=name, data=data, coords=coords)
+    col = require_column(polys, COMMUNITY_NAME_ALIASES, label)
+    areal = polys.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not areal.any():
+        raise InputError("err.forecast.no_polygons", file=label)
+    polys = gpd.GeoDataFrame({"_community": polys[col].fillna("").astype(str).str.strip().to_numpy()[areal]},
+                             geometry=polys.geometry.to_numpy()[areal], crs=polys.crs or "EPSG:4326")
+    geom = getattr(compounds, "geometry", None)
+    if geom is None or not len(compounds):
+        return pd.Series([""] * len(compounds), dtype=object)
+    points = gpd.GeoDataFrame({"_row": np.arange(len(compounds))}, geometry=geom.representative_point().to_numpy(),
+                              crs=compounds.crs or "EPSG:4326").to_crs(polys.crs)
+    joined = gpd.sjoin(points, polys, how="left", predicate="within")
+    first = joined[~joined["_row"].duplicated()].sort_values("_row")  # one community a compound
+    return pd.Series(first["_community"].fillna("").to_numpy(dtype=object), dtype=object)
+
+
+def join_communities(by_name: pd.Series | None, by_polygon: pd.Series | None) -> pd.Series | None:
+    """Each compound's community: the compounds table's community column where it names one, else the community
+    polygon the compound lies in.
+
+    Parameters
+    ----------
+    by_name : Series, optional
+        From :func:`communities_of`.
+    by_polygon : Series, optional
+        From :func:`communities_in_polygons` (same length).
+
+    Returns
+    -------
+    Series or None
+        ``None`` when neither is given.
+    """
+    if by_polygon is None:
+        return by_name
+    if by_name is None:
+        return by_polygon
+    named = by_name.fillna("").astype(str).str.strip().reset_index(drop=True)
+    return named.where(named != "", by_polygon.reset_index(drop=True))
+
+
 def load_forecast_inputs(compounds: pd.DataFrame, *, ages: str | Path | None = None,
                          births: str | Path | None = None, history: str | Path | None = None,
-                         housing: str | Path | None = None, base_year: int | None = None,
+                         housing: str | Path | None = None, ratios: str | Path | None = None,
+                         base_year: int | None = None,
                          communities: pd.Series | None = None, schools: pd.DataFrame | None = None,
                          uploads: dict[str, tuple[str, bytes]] | None = None,
                          mappings: dict[str, dict] | None = None) -> ForecastInputs:
@@ -484,6 +677,8 @@ def load_forecast_inputs(compounds: pd.DataFrame, *, ages: str | Path | None = N
         Children by age, or births by year (one of them; ages win when both are given).
     history, housing : str or Path, optional
         Enrolment by grade per school; planned housing.
+    ratios : str or Path, optional
+        Survival/migration ratio per age (:func:`read_ratios`).
     base_year : int, optional
         The year the ages were counted in (default: the ages table's ``year`` column, else last year).
     communities : Series, optional
@@ -491,7 +686,7 @@ def load_forecast_inputs(compounds: pd.DataFrame, *, ages: str | Path | None = N
     schools : DataFrame, optional
         ``school_id``, ``name``: a history keyed by school names.
     uploads : dict, optional
-        ``{"ages" | "births" | "history" | "housing": (file name, bytes)}`` for uploaded files.
+        ``{"ages" | "births" | "history" | "housing" | "ratios": (file name, bytes)}`` for uploaded files.
     mappings : dict, optional
         ``{"ages" | ...: {field: column}}``: columns under other names (remembered for the file's layout).
 
@@ -520,9 +715,11 @@ def load_forecast_inputs(compounds: pd.DataFrame, *, ages: str | Path | None = N
     ids = compounds["compound_id"].astype(str).to_numpy()
     a_src, b_src = src("ages", ages), src("births", births)
     year_found = None
+    shares = None
     if a_src is not None:
         p = a_src.pop("path")
         counts, year_found = read_ages(p, compounds, communities=communities, **a_src)
+        shares = read_shares(p, compounds, communities=communities, **a_src)
     if base_year is None:
         base_year = year_found or datetime.date.today().year - 1
         if year_found is None:
@@ -535,5 +732,7 @@ def load_forecast_inputs(compounds: pd.DataFrame, *, ages: str | Path | None = N
     h_src, g_src = src("history", history), src("housing", housing)
     hist = read_history(h_src.pop("path"), schools=schools, **h_src) if h_src else None
     plan = read_housing(g_src.pop("path"), **g_src) if g_src else None
+    r_src = src("ratios", ratios)
+    surv = read_ratios(r_src.pop("path"), **r_src) if r_src else None
     return ForecastInputs(compound_ids=ids, ages=counts, base_year=int(base_year), history=hist, housing=plan,
-                          warnings=tuple(warns))
+                          survival=surv, share=shares, warnings=tuple(warns))

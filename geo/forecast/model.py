@@ -35,11 +35,15 @@ from geo.forecast.cohort import (
 from geo.inputs.schools import JUNIOR, LEVELS, PRIMARY
 
 VARIANTS = ("low", "central", "high")
-# Pupils of a level per 100 households of new housing (每百户学生数), when the housing table gives none. Derived,
-# not taken from one city's standard: 2.62 persons per household (the 7th national census, 2020: 第七次全国人口
-# 普查公报 No. 2, 平均每个家庭户的人口为2.62人) x 1.1 % of residents per single year of age (the share the demand
-# estimate uses, geo.inputs.demand.DemandParams.cohort_share) x 6 (primary) or 3 (junior) years = 17.3 and 8.6.
-# Local standards (千人指标 / 每百户学生数 in a city's 公共服务设施配套标准) differ: give them per row or as a setting.
+# Pupils of a level per 100 households of new housing (每百户学生数), when the housing table gives none. DERIVED,
+# not a planning standard: 2.62 persons per household (the 7th national census, 2020: 第七次全国人口普查公报 No. 2,
+# 平均每个家庭户的人口为2.62人) x 1.1 % of residents per single year of age (the share the demand estimate uses,
+# geo.inputs.demand.DemandParams.cohort_share) x 6 (primary) or 3 (junior) years = 17.3 and 8.6.
+# A named local standard (a city's 中小学布局规划 or 公共服务设施配套标准: 千人指标 / 每百户学生数) could not be
+# confirmed from a published text when this was written (searched 2026-11; the 千人指标 of GB 50180-2018 and of
+# the city standards found are floor and land areas in m² per 1,000 residents, not pupils), so none is quoted. Give the local figure per
+# row (每百户学生数 column) or as ForecastParams.yield_per_100; 千人指标 (pupils per 1,000 residents) converts as
+# 千人指标 x 2.62 / 10 with the census household size.
 YIELD_PER_100 = {PRIMARY: 17.3, JUNIOR: 8.6}
 # Ratio spreads of the low and high variants when nothing measures them: 1 % per age on survival (a year's
 # net migration of school-age children in a settled district) and 3 % a year on births (China's births changed
@@ -118,6 +122,9 @@ class ForecastParams:
         Pupils of the level per 100 households of new housing (default :data:`YIELD_PER_100`).
     window : int
         Year pairs of enrolment history the progression ratios average (3-5).
+    calibrate : bool
+        Scale each school's children so that its base-year enrolment equals the enrolment history's figure for
+        the base year, when the history has that year (see :func:`calibration`).
     """
 
     base_year: int
@@ -133,6 +140,7 @@ class ForecastParams:
     class_size: int | None = None
     yield_per_100: float | None = None
     window: int = 5
+    calibrate: bool = True
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -375,6 +383,47 @@ def _sum_by_label(values: np.ndarray, labels: np.ndarray, n_schools: int) -> np.
     return out
 
 
+def calibration(history: pd.DataFrame, level: str, base_year: int, modelled: np.ndarray,
+                school_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-school factors that make the base year's modelled enrolment equal the recorded one.
+
+    Method: a school's factor is its pupils of the level's grades in the enrolment history's ``base_year``
+    (summed over grades) over the pupils the forecast gives it in the base year (its compounds' children of the
+    grades' ages times the enrolment share, under the plan's labels). The factor multiplies the enrolment share of
+    the school's compounds, so every later year carries the school's own ratio of attending to resident children
+    (private schools, children zoned elsewhere, counts that miss 人户分离). A school the history does not give for
+    that year, or with no modelled pupils, keeps factor 1.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``school_id``, ``year``, ``grade``, ``students``.
+    level : str
+        "primary" (grades 1-6) or "junior" (7-9).
+    base_year : int
+        The year the ages were counted in.
+    modelled : ndarray
+        ``(S,)`` the forecast's base-year pupils per school.
+    school_ids : sequence of str
+        ``(S,)``.
+
+    Returns
+    -------
+    factors : ndarray
+        ``(S,)``.
+    calibrated : ndarray
+        ``(S,)`` bool: the schools given a factor from the history.
+    """
+    first, grades = FIRST_GRADE[level], GRADES[level]
+    h = history[(history["year"] == base_year) & (history["grade"] >= first) & (history["grade"] < first + grades)]
+    recorded = h.groupby(h["school_id"].astype(str))["students"].sum()
+    actual = pd.Series(list(school_ids), dtype=str).map(recorded).to_numpy(dtype=float)
+    ok = np.isfinite(actual) & (np.asarray(modelled, dtype=float) > 0)
+    factors = np.ones(len(school_ids))
+    factors[ok] = actual[ok] / np.asarray(modelled, dtype=float)[ok]
+    return factors, ok
+
+
 def forecast(compound_ids: npt.ArrayLike, ages: npt.ArrayLike, labels: Mapping[str, str] | Sequence[str],
              schools: pd.DataFrame, params: ForecastParams, *, housing: pd.DataFrame | None = None,
              history: pd.DataFrame | None = None, events: Sequence[Event] = (),
@@ -471,6 +520,20 @@ def forecast(compound_ids: npt.ArrayLike, ages: npt.ArrayLike, labels: Mapping[s
     share_c = np.broadcast_to(np.asarray(p.share if share is None else share, dtype=float), (len(cids),))
     weighted = a * share_c[:, None]  # (n, 15): the projection is linear in the counts, the share a factor
 
+    if p.calibrate and history is not None and len(history):
+        # The base year's pupils per school as the forecast gives them: each child of age a counts base[a].
+        base = enrolment(project(np.eye(AGES), 0), p.level, g, 1.0)[0].sum(axis=1)  # (15,)
+        own = start[: len(cids)]
+        modelled = np.bincount(own[own >= 0], (weighted @ base)[own >= 0], minlength=len(sids))
+        factors, done = calibration(history, p.level, p.base_year, modelled, sids)
+        if done.any():
+            share_c = share_c * np.where(own >= 0, factors[np.clip(own, 0, None)], 1.0)
+            weighted = a * share_c[:, None]
+            notes.append(("forecast.note.calibrated", {"schools": int(done.sum()), "year": p.base_year,
+                                                       "low": round(float(factors[done].min()), 2),
+                                                       "high": round(float(factors[done].max()), 2)}))
+        else:
+            notes.append(("forecast.note.not_calibrated", {"year": p.base_year}))
     all_labels = _labels_by_year(all_ids, start, sids, events, p.base_year, p.horizon)[1:]  # (K, N)
     seats_y = _seats_by_year(seats, sids, events, p.base_year, p.horizon, opened)[:, 1:]
     n_s, n = len(sids), len(cids)

@@ -38,7 +38,9 @@ def forecast_zoning(inputs: Any, result: Any, data: ForecastInputs, *, events: S
         The planned housing's file name, for messages.
     **settings
         :class:`~geo.forecast.model.ForecastParams` fields (``horizon``, ``cutoff``, ``survival``, ...);
-        ``base_year`` and ``level`` come from ``data`` and ``result``.
+        ``base_year`` and ``level`` come from ``data`` and ``result``. A ratios table in ``data`` gives the
+        survival per age; a single ``survival`` setting then multiplies it. A share per compound in ``data``
+        replaces the ``share`` setting where given.
 
     Returns
     -------
@@ -50,11 +52,14 @@ def forecast_zoning(inputs: Any, result: Any, data: ForecastInputs, *, events: S
         For planned housing that cannot be given a school.
     """
     labels = labels_from_result(result)
+    if data.survival is not None:  # the ratios table's per-age ratios, times any one ratio set for every age
+        settings = settings | {"survival": data.survival * float(np.mean(settings.get("survival", 1.0)))}
     params = ForecastParams(base_year=data.base_year, level=result.scenario.level, **settings)
     housing = data.housing
     if housing is not None and len(housing):
         pts = shapely.get_coordinates(inputs.compounds.geometry.representative_point().to_numpy())
         housing = place_housing(housing, np.asarray(data.compound_ids), pts, labels, housing_file)
     schools = result.schools[["school_id", "name", "seats"]]
+    share = None if data.share is None else np.where(np.isnan(data.share), params.share, data.share)
     return forecast(data.compound_ids, data.ages, labels, schools, params, housing=housing, history=data.history,
-                    events=events, zones=zones)
+                    events=events, zones=zones, share=share)

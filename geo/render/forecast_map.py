@@ -6,6 +6,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import pandas as pd
+from branca.element import MacroElement
 
 from geo.forecast.model import Forecast
 from geo.render.export import to_geojson
@@ -40,9 +41,10 @@ def level_text(level: str, lang: str = "zh") -> str:
     return t(LEVEL_STYLE[level][1], lang)
 
 
-def year_catchments(result: ZoningResult, fc: Forecast, year: int) -> gpd.GeoDataFrame:
+def year_catchments(result: ZoningResult, fc: Forecast, year: int | None) -> gpd.GeoDataFrame:
     """The plan's catchments (WGS-84) with the forecast's figures of ``year``: ``school_id``, ``school_name``,
-    ``year``, ``intake``, ``enrolment``, ``seats``, ``surplus``, ``utilisation``, ``level``.
+    ``year``, ``intake``, ``enrolment``, ``seats``, ``surplus``, ``utilisation``, ``level``; with ``year`` None,
+    one feature per catchment and year, every year of the forecast (year by year, then by school).
 
     Parameters
     ----------
@@ -50,23 +52,26 @@ def year_catchments(result: ZoningResult, fc: Forecast, year: int) -> gpd.GeoDat
         The plan the forecast ran under (its catchments).
     fc : Forecast
         The forecast.
-    year : int
-        One of ``fc.years``.
+    year : int or None
+        One of ``fc.years``, or None for all of them.
 
     Returns
     -------
     GeoDataFrame
     """
-    rows = fc.schools[fc.schools["year"] == int(year)]
+    rows = fc.schools if year is None else fc.schools[fc.schools["year"] == int(year)]
     cols = ["school_id", "year", "intake", "enrolment", "seats", "surplus", "utilisation", "level"]
     c = result.catchments[["school_id", "school_name", result.catchments.geometry.name]]
     out = c.merge(rows[cols], on="school_id", how="inner")
+    if year is None:
+        out = out.sort_values(["year", "school_id"], kind="stable").reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry=result.catchments.geometry.name, crs=result.catchments.crs) \
         .to_crs("EPSG:4326")
 
 
-def forecast_geojson(result: ZoningResult, fc: Forecast, year: int) -> str:
-    """:func:`year_catchments` as GeoJSON (RFC 7946).
+def forecast_geojson(result: ZoningResult, fc: Forecast, year: int | None = None) -> str:
+    """:func:`year_catchments` as GeoJSON (RFC 7946): one year, or (``year`` None) every year of the forecast in
+    one file, each feature with its ``year`` property (filter on it in QGIS / ArcGIS for one year's map).
 
     Parameters
     ----------
@@ -82,7 +87,7 @@ def forecast_geojson(result: ZoningResult, fc: Forecast, year: int) -> str:
 
 def forecast_map(result: ZoningResult, fc: Forecast, year: int, *, lang: str = "zh",
                  tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None,
-                 leaflet_css: str | None = None, height: str = "100%") -> folium.Map:
+                 leaflet_css: str | None = None, height: str = "100%", streets: MacroElement | None = None) -> folium.Map:
     """A map of the catchments coloured by their school's warning level in ``year``, with a legend.
 
     Parameters
@@ -93,6 +98,8 @@ def forecast_map(result: ZoningResult, fc: Forecast, year: int, *, lang: str = "
         "zh" or "en".
     tiles, leaflet_js, leaflet_css, height
         As :func:`geo.render.maps.base_map` takes them.
+    streets : MacroElement, optional
+        The offline street basemap, drawn when ``tiles`` is None (:func:`geo.render.maps.base_map`).
 
     Returns
     -------
@@ -100,7 +107,7 @@ def forecast_map(result: ZoningResult, fc: Forecast, year: int, *, lang: str = "
     """
     g = year_catchments(result, fc, year)
     m = base_map(g.total_bounds if len(g) else result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles,
-                 leaflet_js=leaflet_js, leaflet_css=leaflet_css, height=height)
+                 leaflet_js=leaflet_js, leaflet_css=leaflet_css, height=height, streets=streets)
     layer = folium.FeatureGroup(name=t("forecast.map.layer", lang, year=int(year)))
     for r in g.itertuples():  # one polygon per school: a few dozen
         colour = LEVEL_STYLE[r.level][0]
