@@ -193,14 +193,19 @@ class Network:
 
 
 def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
-    # Keep the shortest of parallel edges: sort by length, keep the first of each (u, v).
-    order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(u.size, dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    # Keep the shortest of parallel edges: sort by length, then (stably) by (u, v) as one integer key, and keep
+    # the first of each (u, v). The result is already in CSR order, so the matrix is built without a COO pass.
+    u, v, w = np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(w, float)
+    order = np.argsort(w, kind="stable")
+    key = u[order] * max(n, 1) + v[order]
+    order = order[np.argsort(key, kind="stable")]
+    key = u[order] * max(n, 1) + v[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    keep = order[first]
     # csgraph treats a stored 0 as "no edge" in some paths; keep zero-length edges as tiny ones.
-    w = np.maximum(w[first], 1e-6)
-    return sp.csr_matrix((w, (u[first], v[first])), shape=(n, n))
+    indptr = np.searchsorted(u[keep], np.arange(n + 1))
+    return sp.csr_matrix((np.maximum(w[keep], 1e-6), v[keep], indptr), shape=(n, n))
 
 
 def utm_crs(lon: np.ndarray, lat: np.ndarray) -> pyproj.CRS:
