@@ -22,10 +22,11 @@ $(VENV)/.test: $(VENV)/.base
 app: $(VENV)/.base
 	$(VENV)/bin/streamlit run app/main.py --server.port $(PORT)
 
-# Debian's Chromium (and a CJK font for Chinese text) for the browser tests (never `playwright install`).
+# Debian's Chromium (and a CJK font for Chinese text and the PDF report; poppler to render the report in its
+# test) for the browser tests (never `playwright install`).
 chromium:
-	@[ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
-	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-microhei; }
+	@[ -x /usr/bin/chromium ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -x /usr/bin/pdftoppm ] || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-microhei poppler-utils; }
 
 # The whole test suite: type checks of the library (mypy), then unit, property, AppTest and browser tests.
 test: $(VENV)/.test chromium

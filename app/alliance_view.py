@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import (
+    basemap,
     dataset_digest,
     editor,
     inert_t,
@@ -245,8 +246,7 @@ def alliances_panel(inputs, result, key: str, settings: dict, lang: str):
 
 def alliance_map(result, plan, inputs, lang: str) -> None:
     js, css = leaflet_assets()
-    m = base_map(inputs.compounds.total_bounds, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm"
-                 else None, leaflet_js=js, leaflet_css=css)
+    m = base_map(inputs.compounds.total_bounds, **basemap(inputs), leaflet_js=js, leaflet_css=css)
     for g in alliance_layers(result, plan.labels, plan.names, plan.strong, lang=lang):
         g.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -344,8 +344,7 @@ def lottery_panel(inputs, result, key: str, plan, lang: str) -> None:
                          format_func=lambda k: T(f"alliance.{k}"))
         shown = after if which == "multi" else before
         js, css = leaflet_assets()
-        m = base_map(inputs.compounds.total_bounds, tiles="OpenStreetMap"
-                     if st.session_state.get("basemap") == "osm" else None, leaflet_js=js, leaflet_css=css)
+        m = base_map(inputs.compounds.total_bounds, **basemap(inputs), leaflet_js=js, leaflet_css=css)
         access_layer(result, shown["p_strong"].to_numpy(), shown["expected_m"].to_numpy(), lang=lang).add_to(m)
         alliance_layers(result, plan.labels, plan.names, plan.strong, lang=lang)[1].add_to(m)
         folium.LayerControl(collapsed=False).add_to(m)

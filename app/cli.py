@@ -27,7 +27,7 @@ import typer
 from geo.errors import InputError, XuequError
 from geo.forecast.cohort import COUNT_DATE as FORECAST_COUNT_DATE
 from geo.forecast.cohort import CUTOFF as FORECAST_CUTOFF
-from geo.forecast.load import communities_of, load_forecast_inputs
+from geo.forecast.load import communities_in_polygons, communities_of, join_communities, load_forecast_inputs
 from geo.forecast.model import compare_plans
 from geo.forecast.run import forecast_zoning
 from geo.inputs.boundary import boundary_from_file, boundary_from_osm, clip_inputs
@@ -55,8 +55,9 @@ from geo.official import (
 )
 from geo.plans.store import Store, StoreError
 from geo.render import export
+from geo.render.forecast_map import forecast_geojson
 from geo.render.i18n import LANGS, t
-from geo.zoning.assignment import METHODS, NETWORK, STRAIGHT
+from geo.zoning.assignment import METHODS, NETWORK, STRAIGHT, nearest_method
 from geo.zoning.result import radius_phrase
 from geo.zoning.scenario import FAST, SOLVERS, Scenario, groups_from_file, run_scenario
 
@@ -153,9 +154,10 @@ def zones(
         s_map, c_map = mappings_from_text(map_, map_schools, map_compounds)
         s_map |= {"school_id": school_id_column} if school_id_column else {}
         c_map |= {"compound_id": id_column} if id_column else {}
-        inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value,
-                             schools_mapping=s_map or None, compounds_mapping=c_map or None,
-                             default_seats=default_seats)
+        with _Reading(lang.value) as reading:
+            inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value,
+                                 schools_mapping=s_map or None, compounds_mapping=c_map or None,
+                                 default_seats=default_seats, progress=reading)
         inputs = _within(inputs, network, boundary, boundary_name)
         groups = groups_from_file(demand, group_column, coords=coords.value, mapping=c_map or None) \
             if group_column and demand is not None else ()
@@ -178,6 +180,64 @@ def zones(
     typer.echo(t("app.summary", lang.value, schools=s["schools"], compounds=s["compounds"],
                  children=int(s["children"]), within=s["within_radius"]))
     typer.echo(t("app.summary_radius", lang.value, radius=radius_phrase(s)))
+
+
+@cli.command()
+def report(
+    network: Path = typer.Option(None, help="OpenStreetMap file: .osm, .osm.bz2 or .osm.pbf (its streets are the "
+                                            "map's basemap)"),
+    schools: Path = typer.Option(None, help="Schools table (default: the OSM file's schools)"),
+    demand: Path = typer.Option(None, help="Compounds table (default: the OSM file's compounds)"),
+    level: Level = typer.Option(Level(PRIMARY), help="School level"),
+    method: Method = typer.Option(Method(NETWORK), help="The plan: network, straight or optimal"),
+    solver: Solver = typer.Option(Solver(FAST), help="optimal: fast heuristic or exact MIP (HiGHS)"),
+    zones: Path = typer.Option(None, help="An official zone list (.md / .csv / .txt): the changes are listed "
+                                          "against its zones (default: against nearest-school zoning)"),
+    statistics: Path = typer.Option(None, help="The schools' statistics (CSV / XLSX, as the equity view takes "
+                                               "them): adds the balanced-development summary"),
+    mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
+    coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
+    boundary: Path = typer.Option(None, help="District boundary: a polygon file; compounds and schools outside "
+                                             "are left out"),
+    boundary_name: str = typer.Option(None, help="District boundary: the name of an administrative boundary in the "
+                                                 "OSM file (e.g. 锦江区)"),
+    out: Path = typer.Option(Path("out/report.pdf"), help="The PDF to write"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of the report"),
+) -> None:
+    """A plan as an A4 PDF for a committee: the catchments on the street basemap, the school table, the changes
+    against nearest-school zoning (or an official list), the warnings and the balanced-development summary."""
+    from geo.equity.audit import balance as balance_of
+    from geo.equity.stats import has_audit_columns, join_statistics
+    from geo.inputs.tables import read_plain_table
+    from geo.render.report import report_pdf
+
+    try:
+        inputs = _within(load_inputs(network, schools, demand, mode.value, coords=coords.value), network, boundary,
+                         boundary_name)
+        how = method.value if network is not None else STRAIGHT
+        result = run_scenario(inputs, Scenario(level.value, how, solver=solver.value))
+        other, label = None, ""
+        if zones is not None:
+            other, _ = _read_list(inputs, load_zone_source(zones), level.value, REACH_M, LOOSE_MAX_M, None, None)
+            label = zones.name
+        elif how != nearest_method(inputs.network):
+            other = run_scenario(inputs, Scenario(level.value, nearest_method(inputs.network)))
+            label = t("report.nearest", lang.value)
+        bal = None
+        if statistics is not None:
+            stats_schools, _ = join_statistics(inputs.schools, read_plain_table(statistics, name=statistics.name),
+                                               statistics.name)
+            bal = balance_of(stats_schools, level.value, file=statistics.name)
+        elif has_audit_columns(inputs.schools):
+            bal = balance_of(inputs.schools, level.value)
+        pdf = report_pdf(result, network=inputs.network, boundary=inputs.boundary, other=other, other_label=label,
+                         balance=bal, warnings=list(inputs.warnings) + list(result.warnings),
+                         title=inputs.name or (network.name if network else ""), lang=lang.value,
+                         base_schools=inputs.schools)
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    typer.echo(t("cli.wrote", lang.value, path=write_bytes(out, pdf)))
 
 
 @cli.command()
@@ -371,7 +431,13 @@ def forecast_cmd(
     births: Path = typer.Option(None, help="Births by year per compound or community (instead of --ages)"),
     housing: Path = typer.Option(None, help="Planned housing: households, delivery year, [每百户学生数], and a school "
                                             "id, a compound id or lon/lat"),
-    history: Path = typer.Option(None, help="Enrolment by grade per school and year (grade-progression ratios)"),
+    history: Path = typer.Option(None, help="Enrolment by grade per school and year (grade-progression ratios; "
+                                            "its base year calibrates each school)"),
+    ratios: Path = typer.Option(None, help="Survival/migration (retention) ratio per age: columns age (1-14, the "
+                                           "age reached) and survival (留存率); --survival then multiplies it"),
+    communities: Path = typer.Option(None, help="Community (社区) boundaries (GeoJSON, GPKG, KML, zipped SHP): a "
+                                                "compound lies in the community its point falls in, unless the "
+                                                "compounds table names one"),
     level: Level = typer.Option(Level(PRIMARY), help="School level"),
     method: Method = typer.Option(Method(NETWORK), help="The plan: network, straight or optimal (without "
                                                        "--network: straight)"),
@@ -390,12 +456,13 @@ def forecast_cmd(
                                                 "year by year: writes compare.csv"),
     mode: Mode = typer.Option(Mode(WALK), help="Travel mode of the network"),
     coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
-    out: Path = typer.Option(Path("out"), help="Folder for forecast.csv, warnings.csv, zones.csv, district.csv"),
+    out: Path = typer.Option(Path("out"), help="Folder for forecast.csv, warnings.csv, zones.csv, district.csv, "
+                                               "forecast.geojson"),
     lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
 ) -> None:
     """Forecast each school's intake and enrolment year by year against its seats (学位预警): writes forecast.csv
     (school, year, intake, enrolment, seats, surplus, level, ...), warnings.csv (the school-years not green),
-    zones.csv and district.csv."""
+    zones.csv, district.csv and forecast.geojson (each catchment in each year, with a year property)."""
     try:
         inputs = load_inputs(network, schools, demand, mode.value, coords=coords.value)
         how = method.value if network is not None else STRAIGHT
@@ -403,8 +470,11 @@ def forecast_cmd(
         plans = _stored_plans(inputs, level.value, base, [p for p in (plan, compare_plan) if p])
         comms = communities_of(demand, inputs.compounds["compound_id"].to_numpy(), coords=coords.value) \
             if demand is not None else None
+        if communities is not None:
+            comms = join_communities(comms, communities_in_polygons(inputs.compounds, communities,
+                                                                    coords=coords.value))
         data = load_forecast_inputs(inputs.compounds, ages=ages, births=births, history=history, housing=housing,
-                                    base_year=base_year, communities=comms, schools=inputs.schools)
+                                    ratios=ratios, base_year=base_year, communities=comms, schools=inputs.schools)
         settings = {"horizon": years, "cutoff": cutoff, "count_date": count_date, "survival": survival,
                     "birth_trend": birth_trend, "share": share, "housing_file": housing.name if housing else "housing"}
         result_f = forecast_zoning(inputs, plans.get(plan or 0, base), data, **settings)
@@ -425,6 +495,9 @@ def forecast_cmd(
         files["compare"] = compare_plans(other, result_f)
     for stem, frame in files.items():  # forecast.csv, warnings.csv, zones.csv, district.csv, compare.csv
         typer.echo(t("cli.wrote", lang.value, path=write_bytes(out / f"{stem}.csv", export.table_csv(frame))))
+    geojson = forecast_geojson(plans.get(plan or 0, base), result_f)  # every year, a year property on each zone
+    typer.echo(t("cli.wrote", lang.value, path=write_bytes((out / "forecast").with_suffix(".geojson"),
+                                                                geojson.encode("utf-8"))))
     counts = result_f.warnings["level"].value_counts()
     typer.echo(t("cli.forecast.summary", lang.value, schools=len(result_f.school_ids), first=int(result_f.years[0]),
                  last=int(result_f.years[-1]), red=int(counts.get("red", 0)), orange=int(counts.get("orange", 0)),
@@ -484,6 +557,74 @@ def scenarios(
         typer.echo(t("cli.scenario_row", lang.value, id=s.id, name=s.name, level=t(f"level.{s.level}", lang.value),
                      dataset=s.dataset_label or s.dataset,
                      updated=datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")))
+
+
+class _Reading:
+    """A progress bar of an OSM file read (load_inputs' ``progress``), shown on stderr."""
+
+    def __init__(self, lang: str):
+        self.bar = typer.progressbar(length=1000, label=t("cli.reading_osm", lang), file=sys.stderr)
+        self.at = 0
+
+    def __call__(self, fraction: float, objects: int) -> None:
+        step = int(fraction * 1000) - self.at
+        if step > 0:
+            self.bar.update(step)
+            self.at += step
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+
+@cli.command()
+def batch(
+    manifest: Path = typer.Option(..., help="Districts CSV: name, osm, and optionally schools, compounds, level "
+                                            "(primary/junior), method (network/straight/optimal)"),
+    out: Path = typer.Option(Path("batch-out"), help="Folder: one subfolder per district, summary.csv, theil.csv"),
+    scheduler: str = typer.Option(None, help="Address of a Dask scheduler (tcp://host:8786); default a local "
+                                             "cluster"),
+    workers: int = typer.Option(2, min=1, help="Local cluster: number of worker processes"),
+    indicator: str = typer.Option("seats_per_child", help="Per-school indicator of the Theil split: seats_per_child "
+                                                          "or a school-table column (mean_m, utilisation...)"),
+    lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
+) -> None:
+    """Zone many districts as Dask tasks: results per district, a summary across districts and the
+    between/within-district Theil split. Finished districts are skipped on a rerun."""
+    from distributed import Client, LocalCluster
+
+    from geo.batch import read_manifest, run_batch
+
+    try:
+        table = read_manifest(manifest)
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client, \
+                typer.progressbar(length=len(table), label=t("cli.batch_progress", lang.value),
+                                  file=sys.stderr) as bar:
+            result = run_batch(table, out, client, indicator=indicator, lang=lang.value,
+                               progress=lambda done, total, name: bar.update(1))
+    except Exception as err:
+        _fail(err, lang.value)
+        return
+    finally:
+        if cluster is not None:
+            cluster.close()
+    for name, reason in result.failed.items():
+        typer.echo(t("cli.batch_failed", lang.value, name=name, reason=reason), err=True)
+    status = result.summary["status"]
+    typer.echo(t("cli.batch_total", lang.value, done=int((status == "done").sum()),
+                 skipped=int((status == "skipped").sum()), failed=len(result.failed), indicator=indicator,
+                 total=result.theil.total, between=result.theil.between, within=result.theil.within))
+    typer.echo(t("cli.wrote", lang.value, path=out / "summary.csv"))
+    if result.failed:
+        raise typer.Exit(code=1)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import hashlib
 import numbers
 import re
 import threading
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,7 @@ from geo.plans.store import Store
 from geo.render import export
 from geo.render.i18n import t, word
 from geo.render.notes import summarise
+from geo.render.streets import StreetLayer, street_basemap
 from geo.zoning.scenario import Scenario, ZoningResult, run_scenario
 
 # --- cached stages -------------------------------------------------------------------------------------
@@ -40,11 +42,17 @@ def load_dataset(ds: Dataset, digest: str) -> Inputs:
     if ds.kind == "place":
         return inputs_from_place(ds.place, ds.mode)
     name = t("app.dataset.demo", "en") if ds.kind == "demo" else Path(ds.network or ds.compounds).name
-    inputs = load_inputs(ds.network or None, ds.schools or None, ds.compounds or None, ds.mode, name=name,
-                         schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
-                         schools_mapping=dict(ds.schools_mapping) or None,
-                         compounds_mapping=dict(ds.compounds_mapping) or None,
-                         default_seats=ds.default_seats or None)
+    bar = st.empty()  # the OSM file's reading progress, cleared when read
+    label = t("cli.reading_osm", st.session_state.get("lang", "zh"))
+    try:
+        inputs = load_inputs(ds.network or None, ds.schools or None, ds.compounds or None, ds.mode, name=name,
+                             schools_coords=ds.schools_coords, compounds_coords=ds.compounds_coords,
+                             schools_mapping=dict(ds.schools_mapping) or None,
+                             compounds_mapping=dict(ds.compounds_mapping) or None,
+                             default_seats=ds.default_seats or None,
+                             progress=lambda fraction, objects: bar.progress(min(max(fraction, 0.0), 1.0), text=label))
+    finally:
+        bar.empty()
     if ds.boundary:  # the district's edge clips every view
         return clip_inputs(inputs, boundary_from_file(ds.boundary), Path(ds.boundary).name)
     if ds.boundary_name:
@@ -140,6 +148,26 @@ def download_row(files: list[tuple[str, bytes | str, str, str, str]]) -> None:
 @st.cache_resource(show_spinner=False)
 def leaflet_assets() -> tuple[str, str]:
     return ensure_leaflet()
+
+
+_STREETS: weakref.WeakKeyDictionary[Inputs, StreetLayer] = weakref.WeakKeyDictionary()  # inputs hash by identity
+_STREETS_LOCK = threading.Lock()
+
+
+def basemap(inputs: Inputs) -> dict:
+    """The map builders' basemap arguments for the sidebar's choice: OpenStreetMap tiles (online), the loaded
+    streets drawn offline (the default: no tile server needed), or nothing. The street layer is made once per
+    loaded data set (kept as long as its inputs are)."""
+    choice = st.session_state.get("basemap", "streets")
+    if choice == "osm":
+        return {"tiles": "OpenStreetMap", "streets": None}
+    if choice != "streets":
+        return {"tiles": None, "streets": None}
+    with _STREETS_LOCK:
+        layer = _STREETS.get(inputs)
+        if layer is None:
+            layer = _STREETS[inputs] = street_basemap(inputs.network, inputs.boundary)
+    return {"tiles": None, "streets": layer}
 
 
 def dataset_digest(ds: Dataset) -> str:

@@ -19,6 +19,7 @@ from streamlit_folium import st_folium
 
 from app.assets import leaflet_draw
 from app.common import (
+    basemap,
     dash_missing,
     dataset_digest,
     download_row,
@@ -293,8 +294,7 @@ def handle_map(out: dict | None, key: str, db: Store, sid: int, history, level: 
 def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool = False) -> tuple:
     js, css = leaflet_assets()
     bounds = inputs.compounds.total_bounds
-    m = base_map(bounds, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
-                 leaflet_js=js, leaflet_css=css)
+    m = base_map(bounds, **basemap(inputs), leaflet_js=js, leaflet_css=css)
     m.add_child(legend(lang))
     tools = leaflet_draw() if draw else None
     if tools:  # the drawing tools are local files (see app.assets); without them, clicks still select

@@ -17,7 +17,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app.common import dataset_digest, inert_t, leaflet_assets, load_dataset, page_header, show_error, zoning
+from app.common import (
+    basemap,
+    dataset_digest,
+    inert_t,
+    leaflet_assets,
+    load_dataset,
+    page_header,
+    show_error,
+    zoning,
+)
 from app.state import DEMO, Dataset, dataset_key
 from geo.equity import audit as equity
 from geo.equity import exchange
@@ -483,8 +492,7 @@ def groups_tab(inputs, digest: str, schools, skey: str, groups: pd.DataFrame, le
     bounds = np.array(pts.to_crs("EPSG:4326").total_bounds)
     pad = 0.004
     m = base_map(bounds + np.array([-pad, -pad, pad, pad]),
-                 tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
-                 leaflet_js=js, leaflet_css=css)
+                 **basemap(inputs), leaflet_js=js, leaflet_css=css)
     groups_layer(pts, groups, lang=lang).add_to(m)
     m.add_child(groups_legend(groups, lang))
     st_folium(m, height=480, use_container_width=True, returned_objects=[], key="eq_groups_map")

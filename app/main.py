@@ -158,7 +158,7 @@ def sidebar() -> tuple[str, str, Dataset | None]:
                                 help=T("app.default_seats.help"))
     if ds is not None and seats and ds.kind != "place":
         ds = dataclasses.replace(ds, default_seats=int(seats))
-    sb.radio(T("app.basemap"), ["none", "osm"], format_func=lambda k: T(f"app.basemap.{k}"), key="basemap")
+    sb.radio(T("app.basemap"), ["streets", "osm", "none"], format_func=lambda k: T(f"app.basemap.{k}"), key="basemap")
     return lang, view, ds
 
 

@@ -7,12 +7,14 @@ import hashlib
 import json
 import re
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app.common import (
+    basemap,
     dash_missing,
     dataset_digest,
     download_row,
@@ -526,6 +528,28 @@ def _agreement_section(official: pd.DataFrame, nearest: pd.DataFrame | None, lan
            "official_share": st.column_config.TextColumn(T("official.col.share_official")),
            "nearest_share": st.column_config.TextColumn(T("official.col.share_nearest"))}
     st.dataframe(table, column_config=cfg, hide_index=True, width="stretch", key="zone_agreement")
+    st.altair_chart(agreement_chart(rows, near_share, lang), width="stretch")
+
+
+def agreement_chart(rows: pd.DataFrame, near_share: list, lang: str) -> alt.Chart:
+    """A bar per school of the share of its listed streets inside its catchment (the official plan; beside it
+    nearest-school zoning where measured)."""
+    schools = rows["school"].astype(str).to_numpy()
+    plan_own, plan_near = t("official.agreement.official", lang), t("official.agreement.nearest", lang)
+    df = pd.DataFrame({"school": np.concatenate([schools, schools]),
+                       "plan": [plan_own] * len(schools) + [plan_near] * len(schools),
+                       "share": np.round(np.concatenate([rows["share"].to_numpy(float),
+                                                         np.asarray(near_share, float)]) * 100, 1)})
+    df = df[np.isfinite(df["share"])]
+    x_title = t("chart.agreement.x", lang)
+    return alt.Chart(df).mark_bar().encode(
+        y=alt.Y("school:N", title=None, axis=alt.Axis(labelLimit=240)), yOffset="plan:N", x=alt.X("share:Q", title=x_title,
+                                                                   scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("plan:N", title=t("chart.plan", lang),
+                        scale=alt.Scale(range=["#4e79a7", "#bab0ac"]), legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("school:N", title=t("official.col.listed_school", lang)),
+                 alt.Tooltip("plan:N", title=t("chart.plan", lang)), alt.Tooltip("share:Q", title=x_title)],
+    ).properties(height=alt.Step(12), title=t("chart.agreement", lang))
 
 
 def _comparison(result: ZoningResult, report, lang: str) -> None:
@@ -684,8 +708,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     js, css = leaflet_assets()
     m = official_map(result, inputs.network, report.edges.edge_school,
                      farther=result.assignments["farther"].to_numpy(bool), lang=lang,
-                     tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
-                     leaflet_js=js, leaflet_css=css, base_schools=inputs.schools)
+                     **basemap(inputs), leaflet_js=js, leaflet_css=css, base_schools=inputs.schools)
     st.caption(T("official.map.caption", reach=s.get("reach_m", reach)))
     out = st_folium(m, height=620, use_container_width=True,
                     returned_objects=["last_clicked"] if placing is not None else [], key="official_map")

@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 from app.common import (
     DASH,
     Interrupted,
+    basemap,
     dash_missing,
     dataset_digest,
     download_row,
@@ -22,14 +23,20 @@ from app.common import (
     load_dataset,
     page_header,
     rerun_requested,
+    result_key,
     show_error,
     warnings_summary,
     zoning,
 )
+from app.equity_view import state_key
 from app.state import Dataset, scenario_from_state
+from geo.equity.audit import balance
+from geo.equity.stats import has_audit_columns, join_statistics
+from geo.errors import XuequError
 from geo.inputs.schools import LEVELS
 from geo.render.i18n import t
-from geo.render.maps import zoning_map
+from geo.render.maps import map_detail, utilisation_colour, zoning_map
+from geo.render.report import report_pdf
 from geo.zoning.assignment import NETWORK, OPTIMAL, STRAIGHT, nearest_method
 from geo.zoning.metrics import RADIUS_M
 from geo.zoning.result import radius_phrase
@@ -50,6 +57,53 @@ def distance_chart(result: ZoningResult, lang: str) -> alt.LayerChart:
     rule = alt.Chart(pd.DataFrame({"r": [radius]})).mark_rule(color="#c62828", strokeDash=[6, 3]).encode(
         x="r:Q", tooltip=[alt.Tooltip("r:Q", title=t("chart.radius", lang))])
     return (bars + rule).properties(height=300)
+
+
+def _school_labels(names: pd.Series, ids: pd.Series) -> list[str]:
+    """School names for a chart axis, the id added where two schools share a name."""
+    names = names.astype(str)
+    dup = names.duplicated(keep=False).to_numpy()
+    return [f"{n} ({i})" if d else n for n, i, d in zip(names, ids.astype(str), dup, strict=True)]
+
+
+def utilisation_chart(result: ZoningResult, lang: str) -> alt.LayerChart:
+    """Utilisation by school as bars in the map's utilisation colours, with the 100% line."""
+    tab = result.table
+    u = tab["utilisation"].to_numpy(float) * 100
+    df = pd.DataFrame({"school": _school_labels(tab["name"], tab["school_id"]), "u": np.round(u, 1),
+                       "children": tab["children"].to_numpy(), "seats": tab["seats"].to_numpy(),
+                       "colour": [utilisation_colour(v / 100) for v in u]})
+    x_title = t("chart.utilisation.x", lang)
+    bars = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("school:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)), x=alt.X("u:Q", title=x_title),
+        color=alt.Color("colour:N", scale=None),
+        tooltip=[alt.Tooltip("school:N", title=t("col.school_name", lang)), alt.Tooltip("u:Q", title=x_title),
+                 alt.Tooltip("children:Q", title=t("col.children", lang)),
+                 alt.Tooltip("seats:Q", title=t("col.capacity", lang))])
+    rule = alt.Chart(pd.DataFrame({"x": [100.0]})).mark_rule(color="#222", strokeDash=[6, 3]).encode(
+        x="x:Q", tooltip=[alt.Tooltip("x:Q", title=t("chart.full", lang))])
+    return (bars + rule).properties(height=alt.Step(22), title=t("chart.utilisation", lang))
+
+
+def distance_by_school_chart(result: ZoningResult, lang: str) -> alt.LayerChart:
+    """The walks of each school's compounds (a box per school: quartiles, whiskers to min and max), with the
+    standard radius."""
+    a = result.assignments
+    d = a["distance_m"].to_numpy(float)
+    keep = np.isfinite(d) & a["school_id"].notna().to_numpy()
+    labels = dict(zip(result.table["school_id"].astype(str),
+                      _school_labels(result.table["name"], result.table["school_id"]), strict=True))
+    df = pd.DataFrame({"school": a["school_id"].astype(str).map(labels).to_numpy()[keep],
+                       "d": np.round(d[keep], 0)}).dropna()
+    x_title = t("chart.by_school.x", lang)
+    boxes = alt.Chart(df).mark_boxplot(extent="min-max", color="#4e79a7").encode(
+        y=alt.Y("school:N", title=None, sort=alt.EncodingSortField("d", op="median", order="descending"),
+                axis=alt.Axis(labelLimit=240)),
+        x=alt.X("d:Q", title=x_title))
+    radius = float(result.summary.get("radius_m", RADIUS_M[result.scenario.level]))
+    rule = alt.Chart(pd.DataFrame({"r": [radius]})).mark_rule(color="#c62828", strokeDash=[6, 3]).encode(
+        x="r:Q", tooltip=[alt.Tooltip("r:Q", title=t("chart.radius", lang))])
+    return (boxes + rule).properties(height=alt.Step(22), title=t("chart.by_school", lang))
 
 
 def school_table(result: ZoningResult, lang: str) -> None:
@@ -205,10 +259,14 @@ def render(lang: str, ds: Dataset | None) -> None:
     warnings_summary(result.warnings, lang)  # above the map, in a few words; the list in an expander
 
     js, css = leaflet_assets()
-    m = zoning_map(result, lang=lang, tiles="OpenStreetMap" if st.session_state.get("basemap") == "osm" else None,
-                   leaflet_js=js, leaflet_css=css, base_schools=inputs.schools)
+    m = zoning_map(result, lang=lang, **basemap(inputs), leaflet_js=js, leaflet_css=css,
+                   base_schools=inputs.schools)
     st.subheader(T("app.map"))
     st_folium(m, height=620, use_container_width=True, returned_objects=[], key="map")
+    detail = map_detail(result)
+    if detail["compound_points"]:  # a city: say how the map was lightened
+        st.caption(T("map.detail", points=int(detail["compound_points"]), tolerance=detail["tolerance_m"],
+                     vertices=int(detail["vertices"]), drawn=int(detail["vertices_drawn"])))
 
     if scenario.method == OPTIMAL:
         if st.session_state.get("cancelled") == solve_key:
@@ -220,8 +278,10 @@ def render(lang: str, ds: Dataset | None) -> None:
 
     st.subheader(T("app.table"))  # the full width: the table has a dozen columns
     school_table(result, lang)
+    st.altair_chart(utilisation_chart(result, lang), width="stretch")
     st.subheader(T("app.chart"))
     st.altair_chart(distance_chart(result, lang), width="stretch")
+    st.altair_chart(distance_by_school_chart(result, lang), width="stretch")
 
     st.subheader(T("app.downloads"))
     key = f"{digest}-{hash(scenario)}"
@@ -232,4 +292,38 @@ def render(lang: str, ds: Dataset | None) -> None:
         (T("app.download.assignments"), assign, f"assignments-{stem}.geojson", "application/geo+json",
          "dl_assignments"),
         (T("app.download.table"), table, f"schools-{stem}.csv", "text/csv", "dl_table")])
+    report_panel(inputs, ds, result, nearest if result is not nearest else None, stem, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report(_inputs, _result: ZoningResult, _other: ZoningResult | None, _balance, key: str, lang: str) -> bytes:
+    return report_pdf(_result, network=_inputs.network, boundary=_inputs.boundary, other=_other,
+                      other_label=t("report.nearest", lang), balance=_balance,
+                      warnings=list(_inputs.warnings) + list(_result.warnings), title=_inputs.name, lang=lang,
+                      base_schools=_inputs.schools)
+
+
+def report_panel(inputs, ds: Dataset, result: ZoningResult, other: ZoningResult | None, stem: str, lang: str) -> None:
+    """The PDF report for a committee: made on a click (a second or two), then downloaded."""
+    level = result.scenario.level
+    stats = st.session_state.get(f"eq_stats_{state_key(ds)}")  # the statistics the equity view was given
+    bal = None
+    try:
+        if stats is not None:
+            bal = balance(join_statistics(inputs.schools, stats["table"], stats["file"])[0], level)
+        elif has_audit_columns(inputs.schools):
+            bal = balance(inputs.schools, level)
+    except XuequError:  # statistics that do not fit this data set: the report goes without the summary
+        bal = None
+    key = "-".join([result_key(result), result_key(other) if other is not None else "-",
+                    stats["digest"] if stats is not None else "-", lang])
+    made = st.session_state.get("report_pdf")
+    if st.button(t("report.make", lang), key="make_report", icon=":material/picture_as_pdf:"):
+        try:
+            made = st.session_state["report_pdf"] = (key, _report(inputs, result, other, bal, key, lang))
+        except XuequError as err:
+            show_error(err, lang)
+    if made is not None and made[0] == key:
+        st.download_button(t("report.download", lang), made[1], f"report-{stem}.pdf", "application/pdf",
+                           key="dl_report", on_click="ignore", icon=":material/download:")
 

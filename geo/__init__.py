@@ -37,6 +37,7 @@ _API = {
     "boundary_from_file": "geo.inputs.boundary",
     "boundary_from_osm": "geo.inputs.boundary",
     "load_network": "geo.inputs.osm",
+    "load_osm": "geo.inputs.osm",
     "load_schools": "geo.inputs.load",
     "load_compounds": "geo.inputs.load",
     "inputs_from_place": "geo.inputs.load",
@@ -73,13 +74,17 @@ _API = {
     "compare_plans": "geo.forecast.model",
     "labels_from_result": "geo.forecast.model",
     "load_forecast_inputs": "geo.forecast.load",
+    # many districts as Dask tasks
+    "run_batch": "geo.batch.run",
+    "read_manifest": "geo.batch.run",
     # text
     "t": "geo.render.i18n",
     # stable school colours (every map)
     "school_colours": "geo.render.colours",
     "plan_colours": "geo.render.colours",
 }
-SUBPACKAGES = ("inputs", "network", "zoning", "plans", "official", "equity", "forecast", "render", "errors")
+SUBPACKAGES = ("inputs", "network", "zoning", "plans", "official", "equity", "forecast", "render", "errors",
+               "batch")
 
 __all__ = sorted(_API) + list(SUBPACKAGES)
 

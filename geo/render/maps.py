@@ -113,7 +113,7 @@ class _MetricScale(MacroElement):
 
 
 def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None,
-             leaflet_css: str | None = None, height: str = "100%") -> folium.Map:
+             leaflet_css: str | None = None, height: str = "100%", streets: MacroElement | None = None) -> folium.Map:
     """An empty map framed on ``bounds`` (lon/lat).
 
     Parameters
@@ -126,6 +126,9 @@ def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet
         URLs of a local copy of Leaflet to use instead of the CDN (both or neither).
     height
         The map's CSS height.
+    streets
+        The offline street basemap (:func:`geo.render.streets.street_basemap`), drawn under everything when
+        ``tiles`` is None.
 
     Returns
     -------
@@ -137,6 +140,8 @@ def base_map(bounds: np.ndarray, *, tiles: str | None = "OpenStreetMap", leaflet
     m.add_child(_MetricScale())
     if tiles:
         folium.TileLayer(tiles, name="OpenStreetMap" if tiles.lower() == "openstreetmap" else tiles).add_to(m)
+    elif streets is not None:
+        m.add_child(streets)
     if leaflet_js and leaflet_css:
         m.default_js = [("leaflet", leaflet_js)]
         m.default_css = [("leaflet_css", leaflet_css)]
@@ -164,7 +169,7 @@ def legend(lang: str = "zh") -> MacroElement:
 
 def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "OpenStreetMap",
                leaflet_js: str | None = None, leaflet_css: str | None = None, height: str = "100%",
-               base_schools: gpd.GeoDataFrame | None = None) -> folium.Map:
+               base_schools: gpd.GeoDataFrame | None = None, streets: MacroElement | None = None) -> folium.Map:
     """A folium map of ``result``: catchments, compounds and schools with a layer control and legend.
 
     Parameters
@@ -178,18 +183,105 @@ def zoning_map(result: ZoningResult, *, lang: str = "zh", tiles: str | None = "O
     base_schools
         The data set's schools (``Inputs.schools``), which fix each school's colour
         (:func:`geo.render.colours.plan_colours`); None: the result's schools.
+    streets
+        The offline street basemap, drawn when ``tiles`` is None (:func:`base_map`).
 
     Returns
     -------
     map
     """
     m = base_map(result.catchments.to_crs("EPSG:4326").total_bounds, tiles=tiles, leaflet_js=leaflet_js,
-                 leaflet_css=leaflet_css, height=height)
+                 leaflet_css=leaflet_css, height=height, streets=streets)
     for group in zoning_layers(result, lang=lang, base_schools=base_schools):
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(legend(lang))
     return m
+
+
+SCREEN_PX = 1600  # the widest map the page draws, in pixels: catchments are simplified to this resolution
+POINTS_OVER = 5_000  # more compounds than this are drawn as points (outlines come back zoomed in, in the editor)
+
+
+def map_detail(result: ZoningResult) -> dict[str, float]:
+    """How :func:`zoning_layers` draws a plan: catchment outlines simplified to the screen's resolution, and
+    compounds as points when there are many.
+
+    Parameters
+    ----------
+    result
+        The zoning.
+
+    Returns
+    -------
+    detail
+        ``tolerance_m`` (the simplification: one screen pixel across the plan's extent), ``vertices`` and
+        ``vertices_drawn`` of the catchments, ``compound_points`` (compounds drawn as points, 0: as outlines).
+    """
+    geoms = result.catchments.geometry.to_numpy()  # projected (metres)
+    drawn = _screen_catchments(geoms)
+    n = len(result.assignments)
+    return {"tolerance_m": _tolerance(geoms), "vertices": int(shapely.get_num_coordinates(geoms).sum()),
+            "vertices_drawn": int(shapely.get_num_coordinates(drawn).sum()),
+            "compound_points": n if n > POINTS_OVER else 0}
+
+
+class _Dots(MacroElement):
+    """Many compounds as dots on one canvas (a city's 50,000 would not fit as GeoJSON outlines): one compact
+    array of rows (latitude, longitude, colour, marked, name, children, school, walk); the tooltip is put
+    together in the browser from HTML-escaped parts."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var rows = {{ this.rows }};
+            var colours = {{ this.colours }};
+            var schools = {{ this.schools }};
+            var heads = {{ this.heads }};
+            var canvas = L.canvas({padding: 0.5});
+            var layer = {{ this._parent.get_name() }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                L.circleMarker([r[0], r[1]], {renderer: canvas, radius: 3, weight: r[3] ? 2 : 0,
+                    color: "#000000", fillColor: colours[r[2]], fillOpacity: 0.8}).bindTooltip(
+                    "<b>" + r[4] + "</b><br>" + heads[0] + ": " + r[5] + "<br>" + heads[1] + ": " + schools[r[6]]
+                    + "<br>" + heads[2] + ": " + r[7]).addTo(layer);
+            }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, lat: np.ndarray, lon: np.ndarray, colour: np.ndarray, marked: np.ndarray,
+                 names: np.ndarray, children: np.ndarray, school: np.ndarray, walk: np.ndarray,
+                 heads: Sequence[str]) -> None:
+        super().__init__()
+        self._name = "Dots"
+        colours, c_index = np.unique(np.asarray(colour, str), return_inverse=True)
+        schools, s_index = np.unique(np.asarray(school, str), return_inverse=True)
+        rows = [[round(float(a), 5), round(float(b), 5), int(c), int(m), str(n), int(k), int(j), int(w)]
+                for a, b, c, m, n, k, j, w in zip(lat, lon, c_index, marked, names, children, s_index, walk)]
+        # Every string is escaped HTML (no "<" left to close the script); Chinese stays UTF-8, not \u escapes.
+        dump = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+        self.rows, self.colours, self.schools, self.heads = (dump(rows), dump(colours.tolist()),
+                                                            dump(schools.tolist()), dump(list(heads)))
+
+
+def _tolerance(geoms: np.ndarray) -> float:
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    extent = max(x1 - x0, y1 - y0)
+    return float(extent / SCREEN_PX) if np.isfinite(extent) else 0.0
+
+
+def _screen_catchments(geoms: np.ndarray) -> np.ndarray:
+    """The catchments simplified together to one screen pixel (shared borders stay shared)."""
+    tol = _tolerance(geoms)
+    if tol <= 0 or len(geoms) == 0:
+        return geoms
+    try:
+        out = shapely.coverage_simplify(geoms, tol)
+    except shapely.errors.GEOSException:  # not a clean coverage: each on its own
+        out = shapely.simplify(geoms, tol, preserve_topology=True)
+    return np.where(shapely.is_empty(out) & ~shapely.is_empty(geoms), geoms, out)
 
 
 def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[str] = (),
@@ -219,6 +311,7 @@ def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[
     colour = plan_colours(result.schools, base_schools)
     groups = []
     c = result.catchments[["school_id", "school_name", "children", "seats", "utilisation", "geometry"]].copy()
+    c["geometry"] = _screen_catchments(c.geometry.to_numpy())
     c = c.to_crs("EPSG:4326")
     c["school_name"] = c["school_name"].map(_esc)
     c["school_id"] = c["school_id"].map(_esc)
@@ -226,7 +319,8 @@ def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[
     c["utilisation"] = (c["utilisation"] * 100).round(0).astype("Int64").astype(str) + "%"
     fg = folium.FeatureGroup(name=t("layer.catchments", lang))
     folium.GeoJson(
-        json.loads(to_geojson(c, precision=6)),
+        # Simplified to a pixel of the whole plan: 5 decimals (about a metre) are plenty for a city.
+        json.loads(to_geojson(c, precision=5 if len(result.assignments) > POINTS_OVER else 6)),
         style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#333333", "weight": 1.5,
                                   "fillOpacity": 0.35},
         highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.5},
@@ -250,15 +344,22 @@ def zoning_layers(result: ZoningResult, *, lang: str = "zh", selected: Iterable[
         a["edge"] = np.where(changed, "#c62828", a["edge"])
         a["w"] = np.where(changed, 3.0, a["w"])
     fg = folium.FeatureGroup(name=t("layer.compounds", lang))
-    folium.GeoJson(
-        json.loads(to_geojson(a, precision=6)),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": f["properties"]["edge"],
-                                  "weight": f["properties"]["w"], "fillOpacity": 0.55},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "children", "school_name", "distance_m"],
-            aliases=[_esc(t(k, lang)) for k in ("col.compound", "col.children", "col.school_name", "col.distance_m")],
-        ),
-    ).add_to(fg)
+    if len(a) > POINTS_OVER:  # a city's compounds: one small dot each (their outlines would not fit in the page)
+        xy = shapely.get_coordinates(shapely.point_on_surface(a.to_crs("EPSG:4326").geometry.to_numpy()))
+        heads = [_esc(t(k, lang)) for k in ("col.children", "col.school_name", "col.distance_m")]
+        fg.add_child(_Dots(xy[:, 1], xy[:, 0], a["colour"].to_numpy(), a["w"].to_numpy() > 1, a["name"].to_numpy(),
+                           a["children"].to_numpy(), a["school_name"].to_numpy(), a["distance_m"].to_numpy(), heads))
+    else:
+        folium.GeoJson(
+            json.loads(to_geojson(a, precision=6)),
+            style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": f["properties"]["edge"],
+                                      "weight": f["properties"]["w"], "fillOpacity": 0.55},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "children", "school_name", "distance_m"],
+                aliases=[_esc(t(k, lang)) for k in ("col.compound", "col.children", "col.school_name",
+                                                    "col.distance_m")],
+            ),
+        ).add_to(fg)
     groups.append(fg)
 
     schools = result.schools.to_crs("EPSG:4326")
@@ -484,7 +585,8 @@ def _official_compounds(result: ZoningResult, colours: Sequence[str], farther: n
 def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray, *,
                  farther: npt.ArrayLike | None = None, lang: str = "zh",
                  tiles: str | None = "OpenStreetMap", leaflet_js: str | None = None, leaflet_css: str | None = None,
-                 height: str = "100%", base_schools: gpd.GeoDataFrame | None = None) -> folium.Map:
+                 height: str = "100%", base_schools: gpd.GeoDataFrame | None = None,
+                 streets: MacroElement | None = None) -> folium.Map:
     """A map of official zones (``geo.official.plan.official_plan``): catchments (only as far as the listed streets
     reach), compounds (grey where the list does not cover them), schools, and the listed streets in their school's
     colour. Every name is escaped.
@@ -505,6 +607,8 @@ def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray
         As :func:`base_map` takes them.
     base_schools
         The data set's schools, which fix each school's colour (as on the other maps); None: the result's schools.
+    streets
+        The offline street basemap, drawn when ``tiles`` is None (:func:`base_map`).
 
     Returns
     -------
@@ -513,7 +617,7 @@ def official_map(result: ZoningResult, network: Network, edge_school: np.ndarray
     cat = result.catchments.to_crs("EPSG:4326")
     drawn = cat[~(cat.geometry.is_empty | cat.geometry.isna())]
     bounds = drawn.total_bounds if len(drawn) else result.assignments.to_crs("EPSG:4326").total_bounds
-    m = base_map(bounds, tiles=tiles, leaflet_js=leaflet_js, leaflet_css=leaflet_css, height=height)
+    m = base_map(bounds, tiles=tiles, leaflet_js=leaflet_js, leaflet_css=leaflet_css, height=height, streets=streets)
     names = list(result.catchments["school_name"])
     by_id = plan_colours(result.schools, base_schools)
     colours = [by_id.get(str(s), PALETTE[i % len(PALETTE)]) for i, s in enumerate(result.catchments["school_id"])]

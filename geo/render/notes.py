@@ -14,6 +14,9 @@ SUMMARY: Mapping[str, str | None] = {
     "warn.capacity_estimated": "warn.summary.capacity_estimated",
     "warn.default_seats_cn": None,
     "warn.children_estimated": "warn.summary.children_estimated",
+    "opt.fill_lowered": "warn.summary.fill_lowered",
+    "opt.not_contiguous": "warn.summary.not_contiguous",
+    "opt.empty_schools": "warn.summary.empty_schools",
 }
 
 
