@@ -271,3 +271,68 @@ def test_downloads_clicked_quickly_all_arrive(server):
         assert len(got) == 2
         _check(got, {n for n in names if n.endswith(".geojson")})
         browser.close()
+
+
+VIEW_LABELS = {"zones": "学区划片", "edit": "编辑方案", "official": "官方划片", "equity": "优质均衡",
+               "alliances": "学区联盟与多校划片", "forecast": "学位预警"}
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def _settled(page) -> None:
+    """Wait until the page's script run is over (Streamlit shows its status widget while it runs)."""
+    page.wait_for_timeout(700)
+    page.locator('[data-testid="stStatusWidgetRunningIcon"]').wait_for(state="detached", timeout=240_000)
+    page.wait_for_timeout(300)
+
+
+def _walk_views(page, data: str, need_map: set[str]) -> dict[str, float]:
+    """Every view in turn from the sidebar: no exception, and every map drawn has the street basemap in it (no
+    tile server). Returns the seconds each view took to settle."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    seconds = {}
+    for view, label in VIEW_LABELS.items():
+        t = time.perf_counter()
+        sidebar.get_by_text(label, exact=True).click(timeout=60_000)
+        if view in need_map:
+            page.locator(MAP_IFRAME).first.wait_for(timeout=240_000)
+        _settled(page)
+        seconds[view] = time.perf_counter() - t
+        assert page.locator('[data-testid="stException"]').count() == 0, f"{data}: {view} raised"
+        for i in range(page.locator(MAP_IFRAME).count()):
+            streets = page.frame_locator(MAP_IFRAME).nth(i).locator(".leaflet-xuequStreets-pane canvas")
+            streets.first.wait_for(state="attached", timeout=60_000)
+        assert view not in need_map or page.locator(MAP_IFRAME).count() >= 1, f"{data}: {view} has no map"
+    return seconds
+
+
+def test_every_view_draws_on_the_street_basemap_on_the_demo_and_chengdu(server):
+    """Issue 15: a walk through every view on the demo and on central Chengdu with the streets as the basemap; the
+    times are printed (a benchmark of the page, not a threshold)."""
+    from conftest import CHENGDU_OSM, require_shared
+    from playwright.sync_api import sync_playwright
+
+    osm = require_shared(CHENGDU_OSM)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1250})
+        t = time.perf_counter()
+        page.goto(server, wait_until="domcontentloaded")
+        frame = page.frame_locator(MAP_IFRAME).first
+        frame.locator(".leaflet-xuequStreets-pane canvas").first.wait_for(state="attached", timeout=180_000)
+        first_map = time.perf_counter() - t
+        demo = _walk_views(page, "demo", {"zones", "edit", "forecast"})
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text(VIEW_LABELS["zones"], exact=True).click(timeout=60_000)
+        sidebar.get_by_text("OSM 文件路径", exact=True).click(timeout=60_000)
+        box = sidebar.get_by_label("OSM 文件（.osm / .osm.bz2 / .osm.pbf）", exact=True)
+        box.fill(str(osm))
+        box.press("Enter")
+        page.get_by_text("186 个小区").first.wait_for(timeout=180_000)
+        chengdu = _walk_views(page, "chengdu", {"zones", "edit"})
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ROOT / "build" / "chengdu-forecast.png"), full_page=False)
+        browser.close()
+    print(f"\nfirst map (demo): {first_map:.1f} s")
+    for name, times in (("demo", demo), ("chengdu", chengdu)):
+        print(f"{name}: " + ", ".join(f"{v} {s:.1f} s" for v, s in times.items()))
+    assert set(demo) == set(chengdu) == set(VIEW_LABELS)

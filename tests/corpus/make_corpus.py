@@ -443,7 +443,7 @@ def make_networks() -> None:
     write("binary.osm", bytes(random.Random(11).randrange(256) for _ in range(2048)))
     case("binary.osm", "network", "error", "err.file_unreadable", note="random bytes named .osm")
     write("html_page.osm", "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>\n")
-    case("html_page.osm", "network", "error", "err.no_roads", note="an HTML error page saved as .osm")
+    case("html_page.osm", "network", "error", "err.file_unreadable", note="an HTML error page saved as .osm")
 
 
 def tiny_district(clip: bool = False, extra: str = "") -> str:
