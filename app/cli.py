@@ -27,7 +27,13 @@ import typer
 from geo.errors import InputError, XuequError
 from geo.forecast.cohort import COUNT_DATE as FORECAST_COUNT_DATE
 from geo.forecast.cohort import CUTOFF as FORECAST_CUTOFF
-from geo.forecast.load import communities_in_polygons, communities_of, join_communities, load_forecast_inputs
+from geo.forecast.load import (
+    communities_in_polygons,
+    communities_of,
+    forecast_mappings,
+    join_communities,
+    load_forecast_inputs,
+)
 from geo.forecast.model import compare_plans
 from geo.forecast.run import forecast_zoning
 from geo.inputs.boundary import boundary_from_file, boundary_from_osm, clip_inputs
@@ -458,6 +464,9 @@ def forecast_cmd(
     coords: Coords = typer.Option(Coords(WGS84), help="Coordinate system of the schools and compounds tables"),
     out: Path = typer.Option(Path("out"), help="Folder for forecast.csv, warnings.csv, zones.csv, district.csv, "
                                                "forecast.geojson"),
+    map_: list[str] = typer.Option(None, "--map", help="A forecast table's column under another name: "
+                                                       "table.field=column, e.g. ages.compound_id=小区编号 "
+                                                       "(tables: ages, births, history, housing, ratios); repeatable"),
     lang: Lang = typer.Option(Lang("zh"), help="Language of messages"),
 ) -> None:
     """Forecast each school's intake and enrolment year by year against its seats (学位预警): writes forecast.csv
@@ -474,7 +483,8 @@ def forecast_cmd(
             comms = join_communities(comms, communities_in_polygons(inputs.compounds, communities,
                                                                     coords=coords.value))
         data = load_forecast_inputs(inputs.compounds, ages=ages, births=births, history=history, housing=housing,
-                                    ratios=ratios, base_year=base_year, communities=comms, schools=inputs.schools)
+                                    ratios=ratios, base_year=base_year, communities=comms, schools=inputs.schools,
+                                    mappings=forecast_mappings(map_ or []) or None)
         settings = {"horizon": years, "cutoff": cutoff, "count_date": count_date, "survival": survival,
                     "birth_trend": birth_trend, "share": share, "housing_file": housing.name if housing else "housing"}
         result_f = forecast_zoning(inputs, plans.get(plan or 0, base), data, **settings)

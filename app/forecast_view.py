@@ -31,7 +31,13 @@ from app.common import (
 from app.state import DEMO, Dataset, dataset_key
 from geo.errors import InputError, XuequError
 from geo.forecast.cohort import COUNT_DATE, CUTOFF
-from geo.forecast.load import communities_in_polygons, communities_of, join_communities, load_forecast_inputs
+from geo.forecast.load import (
+    communities_in_polygons,
+    communities_of,
+    forecast_mappings,
+    join_communities,
+    load_forecast_inputs,
+)
 from geo.forecast.model import EVENT_KINDS, Event, compare_plans
 from geo.forecast.run import forecast_zoning
 from geo.inputs.schools import LEVELS
@@ -124,6 +130,7 @@ def _files(ds: Dataset, lang: str) -> dict[str, str]:
                               key="fc_up_communities", help=t("forecast.file.communities.help", lang))
         if up is not None:
             paths["communities"] = save_upload(up)
+        st.text_input(t("forecast.map", lang), key="fc_map", help=t("forecast.map.help", lang))
     return paths
 
 
@@ -186,13 +193,17 @@ def _events(schools: list[str], compounds: set[str], lang: str) -> tuple[Event, 
 
 def _school_chart(fc, chosen: list[str], lang: str) -> alt.Chart:
     s = fc.schools[fc.schools["school_id"].isin(chosen)]
-    long = pd.concat([s.assign(series=t("forecast.chart.enrolment", lang), value=s["enrolment"]),
-                      s.assign(series=t("forecast.chart.seats", lang), value=s["seats"])])
+    demand, seats = t("forecast.chart.enrolment", lang), t("forecast.chart.seats", lang)
+    long = pd.concat([s.assign(series=demand, value=s["enrolment"]), s.assign(series=seats, value=s["seats"])])
+    # Solid: the children forecast; dashed: the seats. The legend draws both as grey strokes (colour is the school).
+    dash = alt.StrokeDash("series:N", title="", scale=alt.Scale(domain=[demand, seats], range=[[1, 0], [6, 4]]),
+                          legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#444444", symbolStrokeWidth=2,
+                                            symbolFillColor="transparent"))
     return alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("year:O", title=t("forecast.chart.year", lang)),
         y=alt.Y("value:Q", title=t("forecast.chart.pupils", lang)),
         color=alt.Color("name:N", title=t("col.school_name", lang)),
-        strokeDash=alt.StrokeDash("series:N", title=""),
+        strokeDash=dash,
         tooltip=["name:N", "year:O", "series:N", alt.Tooltip("value:Q", format=",.0f")]).properties(height=340)
 
 
@@ -254,7 +265,8 @@ def render(lang: str, ds: Dataset | None) -> None:
         data = load_forecast_inputs(inputs.compounds, ages=files.get("ages"), births=files.get("births"),
                                     history=files.get("history"), housing=files.get("housing"),
                                     ratios=files.get("ratios"), communities=comms,
-                                    schools=inputs.schools)
+                                    schools=inputs.schools,
+                                    mappings=forecast_mappings(st.session_state.get("fc_map", "").split(";")) or None)
         try:
             fc = forecast_zoning(inputs, result, data, events=events, housing_file=Path(files.get("housing", "")).name,
                                  **settings)

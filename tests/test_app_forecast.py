@@ -123,3 +123,28 @@ def test_a_stored_plan_is_forecast_and_compared_with_the_base():
     compare = next(d.value for d in at.dataframe if "moved" in d.value.columns)
     assert len(compare) == 10 and (compare["moved"] > 0).all()  # the 20 compounds' pupils move every year
     assert any("预测测试方案" in c.value for c in at.caption)
+
+
+def test_the_school_chart_says_which_line_is_seats():
+    import pandas as pd
+
+    from app.forecast_view import _school_chart
+
+    schools = pd.DataFrame({"school_id": ["A", "A"], "name": ["甲小学", "甲小学"], "year": [2026, 2027],
+                            "enrolment": [900, 950], "seats": [1000, 1000]})
+    spec = _school_chart(type("F", (), {"schools": schools})(), ["A"], "en").to_dict()
+    dash = spec["encoding"]["strokeDash"]
+    from geo.render.i18n import t
+
+    assert dash["scale"]["domain"] == [t("forecast.chart.enrolment", "en"), t("forecast.chart.seats", "en")]
+    assert dash["scale"]["range"][0] != dash["scale"]["range"][1]  # solid and dashed
+    assert dash["legend"]["symbolStrokeColor"] and dash["legend"]["symbolType"] == "stroke"
+
+
+def test_columns_under_other_names_are_mapped_in_the_page():
+    at = _forecast_page()
+    at.text_input(key="fc_map").set_value("compound_id=编号").run()
+    assert not at.exception
+    assert at.error and "表.字段=列名" in at.error[0].value  # said in the page, nothing computed from it
+    at.text_input(key="fc_map").set_value("ages.compound_id=compound_id; history.school_id=school_id").run()
+    _ok(at)

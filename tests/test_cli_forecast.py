@@ -145,3 +145,19 @@ def test_forecast_under_a_stored_plan_compared_with_the_zoning(tmp_path):
     junior = store.create("junior plan", "demo", "junior")
     res = runner.invoke(cli, [*args, "--plan", str(junior), "--out", str(tmp_path / "bad")])
     assert res.exit_code == 2 and f"Scenario {junior} is for Junior secondary" in res.output
+
+
+def test_forecast_reads_columns_under_other_names_with_map(tmp_path):
+    ages = tmp_path / "ages.csv"
+    text = (DEMO / "ages.csv").read_text(encoding="utf-8").splitlines()
+    text[0] = text[0].replace("compound_id,小区名称,", "编号X,楼盘X,", 1)
+    ages.write_text("\n".join(text), encoding="utf-8")
+    base = ["forecast", "--schools", str(DEMO / "schools.csv"), "--demand", str(DEMO / "compounds.geojson"),
+            "--ages", str(ages), "--lang", "en"]
+    res = runner.invoke(cli, [*base, "--out", str(tmp_path / "plain")])
+    assert res.exit_code == 2 and "ages.csv" in res.output  # no key column it knows: named, not guessed
+    res = runner.invoke(cli, [*base, "--map", "ages.compound_id=编号X", "--out", str(tmp_path / "mapped")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "mapped" / "forecast.csv").exists()
+    res = runner.invoke(cli, [*base, "--map", "compound_id=编号X", "--out", str(tmp_path / "bad")])
+    assert res.exit_code == 2 and "table.field=column" in res.output

@@ -660,6 +660,40 @@ def join_communities(by_name: pd.Series | None, by_polygon: pd.Series | None) ->
     return named.where(named != "", by_polygon.reset_index(drop=True))
 
 
+FORECAST_TABLES = ("ages", "births", "history", "housing", "ratios")
+
+
+def forecast_mappings(texts) -> dict[str, dict[str, str]]:
+    """The forecast tables' column mappings from ``table.field=column`` texts (``xuequ forecast --map``, the
+    page's mapping box), for :func:`load_forecast_inputs`' ``mappings``.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        E.g. ``ages.compound_id=小区编号``; tables: ``FORECAST_TABLES``. Blank texts are skipped.
+
+    Returns
+    -------
+    mappings : dict
+        Table -> {field: column}.
+
+    Raises
+    ------
+    InputError
+        ``err.forecast.map_form`` for a text not of that form or naming another table.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for text in texts:
+        if not str(text).strip():
+            continue
+        key, sep, column = str(text).partition("=")
+        table, dot, name = key.strip().partition(".")
+        if not (sep and dot and name.strip() and column.strip()) or table not in FORECAST_TABLES:
+            raise InputError("err.forecast.map_form", value=str(text), tables=", ".join(FORECAST_TABLES))
+        out.setdefault(table, {})[name.strip()] = column.strip()
+    return out
+
+
 def load_forecast_inputs(compounds: pd.DataFrame, *, ages: str | Path | None = None,
                          births: str | Path | None = None, history: str | Path | None = None,
                          housing: str | Path | None = None, ratios: str | Path | None = None,
