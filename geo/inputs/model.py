@@ -51,7 +51,7 @@ class Inputs:
 
     Notes
     -----
-    The unit graph, tiles and study area are zoning's structures: their functions are imported inside the
+    The unit graph, cells and study area are zoning's structures: their functions are imported inside the
     properties, because inputs sit below zoning in the data flow and never import it at module level (reading
     a file must not load the solver stack).
     """
@@ -94,14 +94,6 @@ class Inputs:
         from geo.zoning.result import compound_cells  # lazy: inputs never import zoning at module level
 
         return compound_cells(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
-
-    @cached_property
-    def tiles(self) -> np.ndarray:
-        """Each compound's tile of the study area: the union of its cells (see
-        :func:`geo.zoning.result.compound_tiles`)."""
-        from geo.zoning.result import compound_tiles  # lazy: inputs never import zoning at module level
-
-        return compound_tiles(self.network, self.unit_graph, self.compounds_projected.to_numpy(), self.area)
 
     @cached_property
     def area(self):

@@ -8,8 +8,7 @@ labelled by the compound whose entrance is nearest over the streets (dense only 
 meet), and of samples on each compound's own outline. Any plan's catchments therefore partition the study area
 and every compound lies in its own school's catchment; stray pieces without a compound or school of their own
 join a neighbour (:func:`geo.zoning.catchments.absorb_fragments`). Cells are computed once per inputs; a plan
-costs one union per school (and the editor re-unions only the catchments an edit changes). A compound's own
-*tile* is the union of its cells (:func:`compound_tiles`).
+costs one union per school (and the editor re-unions only the catchments an edit changes).
 """
 
 from __future__ import annotations
@@ -167,35 +166,6 @@ def union_cells(cells: CompoundCells, units: np.ndarray) -> BaseGeometry:
     return clip_to_area(np.array([shapely.coverage_union_all(cells.cells[at])], dtype=object), cells.area)[0]
 
 
-def compound_tiles(network: Network, graph: UnitGraph, compound_geoms: np.ndarray, area: BaseGeometry) -> np.ndarray:
-    """Each compound's tile: the union of its cells (:func:`compound_cells`), stray pieces without the compound
-    joined to a neighbour.
-
-    Parameters
-    ----------
-    network
-        The street network.
-    graph
-        The compounds' unit graph.
-    compound_geoms
-        Each compound's outline (projected).
-    area
-        The study area.
-
-    Returns
-    -------
-    tiles
-        An object array of one (multi)polygon per compound.
-    """
-    m = len(compound_geoms)
-    cells = compound_cells(network, graph, compound_geoms, area)
-    tiles = np.empty(m, dtype=object)
-    for i in range(m):
-        tiles[i] = union_cells(cells, np.array([i]))
-    anchors = shapely.get_coordinates(shapely.point_on_surface(np.asarray(compound_geoms, dtype=object)))
-    return absorb_fragments(tiles, anchors, np.arange(m))
-
-
 def catchment_polygons(cells: CompoundCells, label: np.ndarray, k: int,
                        union: Callable[[np.ndarray], BaseGeometry] | None = None) -> np.ndarray:
     """One polygon per school ``0..k-1``: the union of its compounds' cells (compounds labelled -1 are in none).
@@ -257,7 +227,7 @@ def build_result(inputs: Inputs, scenario: Scenario, schools: gpd.GeoDataFrame, 
     warnings : sequence of (key, params)
         Carried onto the result.
     polygons : ndarray of geometries, optional
-        Catchments to use instead of unions of tiles: the nearest-school methods draw every point's nearest
+        Catchments to use instead of unions of cells: the nearest-school methods draw every point's nearest
         school (along the streets, or the Voronoi cells of the schools).
     extra_columns, extra_summary : dict, optional
         Added to the assignments table / the summary (the editor's ``locked`` and ``edits``; a solver's
