@@ -278,11 +278,27 @@ VIEW_LABELS = {"zones": "学区划片", "edit": "编辑方案", "official": "官
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
-def _settled(page) -> None:
-    """Wait until the page's script run is over (Streamlit shows its status widget while it runs)."""
-    page.wait_for_timeout(700)
-    page.locator('[data-testid="stStatusWidgetRunningIcon"]').wait_for(state="detached", timeout=240_000)
-    page.wait_for_timeout(300)
+BUSY_JS = ("() => !!document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"], [data-stale=\"true\"]')")
+
+
+def _settled(page, timeout: float = 300.0) -> float:
+    """Wait until the script run a click started is over, and return when it was last seen busy (perf_counter).
+
+    Streamlit shows its status widget while a run goes on and marks what the previous run drew as stale until the
+    new run replaces or drops it. On a slow machine the run may not have begun when we first look, so: poll until
+    the page has been busy and then quiet for 0.3 s, or has stayed quiet for 3 s (the run was over before we
+    looked). Without this, a map counted from the previous view can be waited for forever."""
+    start = last_busy = time.perf_counter()
+    seen = False
+    while True:
+        now = time.perf_counter()
+        if page.evaluate(BUSY_JS):
+            seen, last_busy = True, now
+        elif (seen and now - last_busy > 0.3) or (not seen and now - start > 3.0):
+            return last_busy
+        if now - start > timeout:
+            raise TimeoutError(f"the page was still running after {timeout:.0f} s")
+        page.wait_for_timeout(100)
 
 
 def _walk_views(page, data: str, need_map: set[str]) -> dict[str, float]:
@@ -295,12 +311,14 @@ def _walk_views(page, data: str, need_map: set[str]) -> dict[str, float]:
         sidebar.get_by_text(label, exact=True).click(timeout=60_000)
         if view in need_map:
             page.locator(MAP_IFRAME).first.wait_for(timeout=240_000)
-        _settled(page)
-        seconds[view] = time.perf_counter() - t
+        seconds[view] = _settled(page) - t
         assert page.locator('[data-testid="stException"]').count() == 0, f"{data}: {view} raised"
         for i in range(page.locator(MAP_IFRAME).count()):
+            if not page.locator(MAP_IFRAME).nth(i).is_visible():
+                continue  # in a tab or box not open: drawn when opened
+            page.locator(MAP_IFRAME).nth(i).scroll_into_view_if_needed(timeout=60_000)
             streets = page.frame_locator(MAP_IFRAME).nth(i).locator(".leaflet-xuequStreets-pane canvas")
-            streets.first.wait_for(state="attached", timeout=60_000)
+            streets.first.wait_for(state="attached", timeout=120_000)
         assert view not in need_map or page.locator(MAP_IFRAME).count() >= 1, f"{data}: {view} has no map"
     return seconds
 
