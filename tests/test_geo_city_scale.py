@@ -154,17 +154,24 @@ def test_nearest_catchments_use_fewer_sites_deep_inside_and_keep_their_streets()
         every = run_scenario(inputs, Scenario("primary", "network"))
     finally:
         ca._boundary_nodes = real
-    assert kept and kept[0] < 0.8  # a fifth of the nodes or more need no site
+    assert kept and kept[0] < 0.6  # two fifths of the nodes or more need no site
     polys, full = result.catchments.geometry.to_numpy(), every.catchments.geometry.to_numpy()
     areas = shapely.area(polys)
     # The same area covered (the grid's unreachable corners are in no catchment either way), no overlaps, and
     # nearly the same catchments.
     assert abs(areas.sum() - shapely.area(full).sum()) <= 1e-6 * areas.sum()
     assert abs(shapely.union_all(polys).area - areas.sum()) <= 1e-6 * areas.sum()
-    assert shapely.area(shapely.symmetric_difference(polys, full)).sum() <= 1e-3 * areas.sum()
+    # Only the lines between streets move (no street node, sample or compound is there to decide them).
+    assert shapely.area(shapely.symmetric_difference(polys, full)).sum() <= 5e-3 * areas.sum()
     lab = result.node_label
     ok = lab >= 0
     nodes = shapely.points(inputs.network.xy[ok])
     inside = shapely.contains(polys[lab[ok]], nodes).mean()
     inside_full = shapely.contains(full[lab[ok]], nodes).mean()
     assert inside >= inside_full - 2e-3 and inside >= 0.99  # street nodes still in their own school's catchment
+    # So are the points every 10 m along the streets (the nodes left out stay nearest to a site of their school).
+    xy, lab = ca.edge_samples(inputs.network, result.node_label, result.node_dist, spacing=10.0)
+    ok = lab >= 0
+    along = shapely.contains(polys[lab[ok]], shapely.points(xy[ok])).mean()
+    along_full = shapely.contains(full[lab[ok]], shapely.points(xy[ok])).mean()
+    assert along >= along_full - 1e-3 and along >= 0.99

@@ -39,12 +39,26 @@ def study_area(xy: np.ndarray, network_xy: np.ndarray | None = None, margin: flo
     area
         A polygon in the points' CRS.
     """
-    hull = shapely.convex_hull(shapely.multipoints(np.asarray(xy, float)))
+    hull = _convex_hull(np.asarray(xy, float))
     area = hull.buffer(margin)
     if network_xy is not None and len(network_xy) >= 3:
-        reach = shapely.convex_hull(shapely.multipoints(network_xy)).buffer(NETWORK_MARGIN_M)
+        reach = _convex_hull(np.asarray(network_xy, float)).buffer(NETWORK_MARGIN_M)
         area = area.intersection(reach).union(hull)
     return area
+
+
+def _convex_hull(xy: np.ndarray) -> BaseGeometry:
+    """The convex hull of many points, straight from the array (no point objects: a street network has 10^5-10^6
+    nodes); GEOS for the few points or the degenerate sets (collinear, one point) Qhull does not take."""
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) > 1000:
+        from scipy.spatial import ConvexHull, QhullError
+
+        try:
+            return shapely.Polygon(xy[ConvexHull(xy).vertices])
+        except QhullError:
+            pass
+    return shapely.convex_hull(shapely.multipoints(xy))
 
 
 def edge_samples(network: Network, node_label: np.ndarray, node_dist: np.ndarray,
@@ -225,8 +239,9 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
                       unit_label: np.ndarray, unit_xy: np.ndarray, school_xy: np.ndarray,
                       area: BaseGeometry) -> np.ndarray:
     """Catchments that follow the streets, straight from a labelling of the street nodes: samples along the
-    streets (dense only where a boundary crosses one, :func:`edge_samples`) and on the compounds' outlines, their
-    Voronoi cells dissolved by school, stray pieces absorbed (:func:`absorb_fragments`).
+    streets (dense only where a boundary crosses one, :func:`edge_samples`) and on the compounds' outlines, with
+    street nodes deep inside a catchment thinned out (each node left out still nearest to a site of its own
+    school), their Voronoi cells dissolved by school, stray pieces absorbed (:func:`absorb_fragments`).
 
     Parameters
     ----------
@@ -260,46 +275,71 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
 
 
 INTERIOR_CELL_M = 250.0  # deep inside a catchment, one street node per this many metres square is enough
-INTERIOR_HOPS = 2  # nodes this many links from a boundary street, or nearer, are all kept
+THINNING_ROUNDS = 12  # nearest-site checks before every node left is kept (each round adds back the nodes it finds)
 
 
 def _boundary_nodes(network: Network, node_label: np.ndarray, site_xy: np.ndarray,
                     site_label: np.ndarray) -> np.ndarray:
-    """Which street nodes a catchment drawing needs as sites: every node within ``INTERIOR_HOPS`` links of a
-    street whose ends go to different schools, every node with another school's site in its own or a
-    neighbouring ``INTERIOR_CELL_M`` square (across a river, say), and one node per square elsewhere (deep
-    inside one catchment, where more sites change the cells' shapes but not whose they are)."""
+    """Which street nodes a catchment drawing needs as sites.
+
+    Kept: both ends of every street whose ends go to different schools, every node of no school and every node in
+    or next to an ``INTERIOR_CELL_M`` square holding one, and one node per square and school (a coarse lattice deep inside). A node left out must still fall in its
+    own school's catchment, that is its nearest kept site must be of its school: the nodes that fail are added
+    back and the check repeats until none fails (a handful of rounds; at a river, say, the nodes facing another
+    school's sites across it come back). The sites that are not nodes (``site_xy[n:]``: samples along the
+    streets, compound outlines) are always kept.
+    """
+    from scipy.spatial import cKDTree
+
     n = network.n_nodes
     label = np.asarray(node_label, np.int64)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
-    near = np.zeros(n, bool)
+    keep = label < 0
     cut = label[u] != label[v]
-    near[u[cut]] = near[v[cut]] = True
-    near |= label < 0
-    for _ in range(INTERIOR_HOPS):
-        grow = near[u] | near[v]
-        near[u[grow]] = near[v[grow]] = True
-    # Squares holding (or next to) sites of more than one school keep all their nodes.
-    ok = np.isfinite(site_xy).all(axis=1)  # sites of no school (-1) count too: their cells must not grow
-    ij = np.floor((site_xy[ok] - site_xy[ok].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64)
-    shape = ij.max(axis=0) + 5
-    lo = np.full(shape, np.iinfo(np.int64).max)
-    hi = np.full(shape, -1)
-    np.minimum.at(lo, (ij[:, 0] + 2, ij[:, 1] + 2), site_label[ok])
-    np.maximum.at(hi, (ij[:, 0] + 2, ij[:, 1] + 2), site_label[ok])
-    from scipy.ndimage import maximum_filter, minimum_filter
-
-    mixed = minimum_filter(lo, size=3) < maximum_filter(hi, size=3)
-    nij = np.floor((network.xy - site_xy[ok].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64) + 2
-    inside = (nij >= 0).all(axis=1) & (nij < shape).all(axis=1)
-    near[inside] |= mixed[nij[inside, 0], nij[inside, 1]]
-    near[~inside] = True
-    # Elsewhere: the first node of each square and school.
-    deep = np.flatnonzero(~near)
-    key = (nij[deep, 0] * shape[1] + nij[deep, 1]) * (int(label.max()) + 2) + label[deep]
+    keep[u[cut]] = keep[v[cut]] = True
+    xy = network.xy
+    fine = np.isfinite(xy).all(axis=1)
+    keep |= ~fine
+    nij = np.floor((xy[fine] - xy[fine].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64)
+    key = (nij[:, 0] * (int(nij[:, 1].max()) + 1) + nij[:, 1]) * (int(label.max()) + 2) + label[fine]
     _, first = np.unique(key, return_index=True)
-    near[deep[first]] = True
-    return near
+    keep[np.flatnonzero(fine)[first]] = True
+    # Next to a place no school reaches (a hole in every catchment), all nodes stay: the hole keeps its size.
+    none_ij = np.floor((site_xy[np.asarray(site_label) < 0] - xy[fine].min(axis=0)) / INTERIOR_CELL_M)
+    none_ij = none_ij[np.isfinite(none_ij).all(axis=1)].astype(np.int64)
+    if none_ij.size:
+        from scipy.ndimage import maximum_filter
+
+        shape = np.maximum(nij.max(axis=0), none_ij.max(axis=0)) + 3
+        hole = np.zeros(shape, bool)
+        inside = (none_ij >= -1).all(axis=1)
+        hole[none_ij[inside, 0] + 1, none_ij[inside, 1] + 1] = True
+        hole = maximum_filter(hole, size=3)
+        keep[np.flatnonzero(fine)[hole[nij[:, 0] + 1, nij[:, 1] + 1]]] = True
+    other_xy, other_label = site_xy[n:], np.asarray(site_label[n:], np.int64)
+    ok = np.isfinite(other_xy).all(axis=1)
+    other_xy, other_label = other_xy[ok], other_label[ok]
+    dropped = np.flatnonzero(~keep)
+    kept = np.flatnonzero(keep)
+    if dropped.size == 0:
+        return keep
+    dist, nearest = cKDTree(np.concatenate([xy[kept], other_xy])).query(xy[dropped], workers=-1)
+    nearest_label = np.concatenate([label[kept], other_label])[nearest]
+    for _ in range(THINNING_ROUNDS):
+        bad = nearest_label != label[dropped]
+        if not bad.any():
+            return keep
+        added = dropped[bad]
+        keep[added] = True
+        dropped, dist, nearest_label = dropped[~bad], dist[~bad], nearest_label[~bad]
+        if dropped.size == 0:
+            return keep
+        # Only the nodes just added can be nearer than before.
+        d_new, i_new = cKDTree(xy[added]).query(xy[dropped], workers=-1)
+        closer = d_new < dist
+        dist[closer], nearest_label[closer] = d_new[closer], label[added][i_new[closer]]
+    keep[:] = True  # not settled: every node a site, as without thinning
+    return keep
 
 
 def _voronoi_cells(xy: np.ndarray, label: np.ndarray, envelope: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:

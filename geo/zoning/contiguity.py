@@ -66,8 +66,9 @@ def unit_graph(network: Network, unit_nodes: np.ndarray, unit_offsets: np.ndarra
     node_group = np.where(owner >= 0, group[np.maximum(owner, 0)], -1)
     a, b = node_group[network.edge_u], node_group[network.edge_v]
     cross = (a != b) & (a >= 0) & (b >= 0)
-    pairs = np.unique(np.column_stack([a[cross], b[cross]]), axis=0)
     n_groups = int(group.max()) + 1 if m else 0
+    key = np.unique(a[cross].astype(np.int64) * max(n_groups, 1) + b[cross])  # one integer per pair: a fast sort
+    pairs = np.column_stack([key // max(n_groups, 1), key % max(n_groups, 1)])
     g_adj = sp.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_groups, n_groups))
     member = sp.csr_matrix((np.ones(m), (np.arange(m), group)), shape=(m, n_groups))
     adj = (member @ (g_adj + sp.identity(n_groups, format="csr")) @ member.T).tocsr()
