@@ -140,21 +140,21 @@ def test_nearest_catchments_use_fewer_sites_deep_inside_and_keep_their_streets()
 
     inputs = city_inputs(2_000, 20, 150)
     kept: list[float] = []
-    real = ca._boundary_nodes
+    real = ca._needed_sites
 
-    def spy(network, *a):
-        out = real(network, *a)
+    def spy(network, xy, *a):
+        out = real(network, xy, *a)
         kept.append(out.mean())
         return out
 
-    ca._boundary_nodes = spy
+    ca._needed_sites = spy
     try:
         result = run_scenario(inputs, Scenario("primary", "network"))
-        ca._boundary_nodes = lambda network, *a: np.ones(network.n_nodes, bool)
+        ca._needed_sites = lambda network, xy, *a: np.ones(len(xy), bool)
         every = run_scenario(inputs, Scenario("primary", "network"))
     finally:
-        ca._boundary_nodes = real
-    assert kept and kept[0] < 0.6  # two fifths of the nodes or more need no site
+        ca._needed_sites = real
+    assert kept and kept[0] < 0.6  # two fifths of the sites or more are not needed
     polys, full = result.catchments.geometry.to_numpy(), every.catchments.geometry.to_numpy()
     areas = shapely.area(polys)
     # The same area covered (the grid's unreachable corners are in no catchment either way), no overlaps, and

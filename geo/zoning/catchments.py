@@ -240,8 +240,8 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
                       area: BaseGeometry) -> np.ndarray:
     """Catchments that follow the streets, straight from a labelling of the street nodes: samples along the
     streets (dense only where a boundary crosses one, :func:`edge_samples`) and on the compounds' outlines, with
-    street nodes deep inside a catchment thinned out (each node left out still nearest to a site of its own
-    school), their Voronoi cells dissolved by school, stray pieces absorbed (:func:`absorb_fragments`).
+    the street nodes and outline samples deep inside a catchment thinned out (each one left out still nearest to a
+    site of its own school, :func:`_needed_sites`), their Voronoi cells dissolved by school, stray pieces absorbed (:func:`absorb_fragments`).
 
     Parameters
     ----------
@@ -266,32 +266,52 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
     unit_label = np.asarray(unit_label, np.int64)
     xy, lab = edge_samples(network, node_label, node_dist)
     oxy, olab = outline_samples(unit_geoms, unit_label)
+    n_street = len(xy)
     xy, lab = np.concatenate([xy, oxy]), np.concatenate([lab, olab])
-    keep = np.ones(len(xy), bool)
-    keep[:network.n_nodes] = _boundary_nodes(network, node_label, xy, lab)
+    keep = _needed_sites(network, xy, lab, n_street, len(unit_label))
     polys = polygons_from_sites(xy[keep], lab[keep], k, area)
     return absorb_fragments(polys, np.concatenate([np.asarray(school_xy, float).reshape(-1, 2), unit_xy]),
                             np.concatenate([np.arange(k), unit_label]))
 
 
 INTERIOR_CELL_M = 250.0  # deep inside a catchment, one street node per this many metres square is enough
-THINNING_ROUNDS = 12  # nearest-site checks before every node left is kept (each round adds back the nodes it finds)
+THINNING_ROUNDS = 12  # nearest-site checks before every site left is kept (each round adds back the sites it finds)
 
 
-def _boundary_nodes(network: Network, node_label: np.ndarray, site_xy: np.ndarray,
-                    site_label: np.ndarray) -> np.ndarray:
-    """Which street nodes a catchment drawing needs as sites.
+def _needed_sites(network: Network, xy: np.ndarray, label: np.ndarray, n_street: int, n_units: int) -> np.ndarray:
+    """Which sites a catchment drawing needs (a mask over ``xy``: the street nodes, the samples along the streets,
+    each compound's inside point, then the compounds' outline samples).
 
-    Kept: both ends of every street whose ends go to different schools, every node of no school and every node in
-    or next to an ``INTERIOR_CELL_M`` square holding one, and one node per square and school (a coarse lattice deep inside). A node left out must still fall in its
-    own school's catchment, that is its nearest kept site must be of its school: the nodes that fail are added
-    back and the check repeats until none fails (a handful of rounds; at a river, say, the nodes facing another
-    school's sites across it come back). The sites that are not nodes (``site_xy[n:]``: samples along the
-    streets, compound outlines) are always kept.
+    Always kept: the street nodes :func:`_boundary_nodes` keeps, the samples along the streets (they place the
+    boundaries), each compound's inside point, and every site in or next to an ``INTERIOR_CELL_M`` square holding a
+    site of no school (the hole stays its size). The rest (the other street nodes, the outline samples) may go, but a
+    site left out must still fall in its own school's catchment, that is its nearest kept site must be of its
+    school: those that fail are added back and the check repeats until none fails (a handful of rounds; at a river,
+    say, the nodes facing another school's sites across it come back).
     """
-    from scipy.spatial import cKDTree
-
     n = network.n_nodes
+    label = np.asarray(label, np.int64)
+    keep = np.ones(len(xy), bool)
+    keep[:n] = _boundary_nodes(network, label[:n])
+    keep[n_street + n_units:] = False
+    fine = np.isfinite(xy).all(axis=1)
+    keep |= ~fine
+    none = (label < 0) & fine
+    if none.any():  # squares holding (or next to) a site of no school keep all their sites
+        from scipy.ndimage import maximum_filter
+
+        origin = xy[fine].min(axis=0)
+        ij = np.floor((xy[fine] - origin) / INTERIOR_CELL_M).astype(np.int64) + 1
+        hole = np.zeros(ij.max(axis=0) + 2, bool)
+        hole[ij[none[fine], 0], ij[none[fine], 1]] = True
+        keep[np.flatnonzero(fine)[maximum_filter(hole, size=3)[ij[:, 0], ij[:, 1]]]] = True
+    return _add_back_misplaced(xy, label, keep)
+
+
+def _boundary_nodes(network: Network, node_label: np.ndarray) -> np.ndarray:
+    """The street nodes always kept as sites: both ends of every street whose ends go to different schools, every
+    node of no school (or no position), and one node per ``INTERIOR_CELL_M`` square and school (a coarse lattice
+    deep inside each catchment)."""
     label = np.asarray(node_label, np.int64)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     keep = label < 0
@@ -300,31 +320,27 @@ def _boundary_nodes(network: Network, node_label: np.ndarray, site_xy: np.ndarra
     xy = network.xy
     fine = np.isfinite(xy).all(axis=1)
     keep |= ~fine
-    nij = np.floor((xy[fine] - xy[fine].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64)
-    key = (nij[:, 0] * (int(nij[:, 1].max()) + 1) + nij[:, 1]) * (int(label.max()) + 2) + label[fine]
-    _, first = np.unique(key, return_index=True)
-    keep[np.flatnonzero(fine)[first]] = True
-    # Next to a place no school reaches (a hole in every catchment), all nodes stay: the hole keeps its size.
-    none_ij = np.floor((site_xy[np.asarray(site_label) < 0] - xy[fine].min(axis=0)) / INTERIOR_CELL_M)
-    none_ij = none_ij[np.isfinite(none_ij).all(axis=1)].astype(np.int64)
-    if none_ij.size:
-        from scipy.ndimage import maximum_filter
+    if fine.any():
+        nij = np.floor((xy[fine] - xy[fine].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64)
+        key = (nij[:, 0] * (int(nij[:, 1].max()) + 1) + nij[:, 1]) * (int(label.max()) + 2) + label[fine]
+        _, first = np.unique(key, return_index=True)
+        keep[np.flatnonzero(fine)[first]] = True
+    return keep
 
-        shape = np.maximum(nij.max(axis=0), none_ij.max(axis=0)) + 3
-        hole = np.zeros(shape, bool)
-        inside = (none_ij >= -1).all(axis=1)
-        hole[none_ij[inside, 0] + 1, none_ij[inside, 1] + 1] = True
-        hole = maximum_filter(hole, size=3)
-        keep[np.flatnonzero(fine)[hole[nij[:, 0] + 1, nij[:, 1] + 1]]] = True
-    other_xy, other_label = site_xy[n:], np.asarray(site_label[n:], np.int64)
-    ok = np.isfinite(other_xy).all(axis=1)
-    other_xy, other_label = other_xy[ok], other_label[ok]
+
+def _add_back_misplaced(xy: np.ndarray, label: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``keep`` widened until every site left out has a nearest kept site of its own label (its Voronoi cell's
+    owner): each round adds back the sites that fail, and only they can change the others' nearest site."""
+    from scipy.spatial import cKDTree
+
+    keep = keep.copy()
     dropped = np.flatnonzero(~keep)
     kept = np.flatnonzero(keep)
-    if dropped.size == 0:
+    if dropped.size == 0 or kept.size == 0:
+        keep[:] = True
         return keep
-    dist, nearest = cKDTree(np.concatenate([xy[kept], other_xy])).query(xy[dropped], workers=-1)
-    nearest_label = np.concatenate([label[kept], other_label])[nearest]
+    dist, nearest = cKDTree(xy[kept]).query(xy[dropped], workers=-1)
+    nearest_label = label[kept][nearest]
     for _ in range(THINNING_ROUNDS):
         bad = nearest_label != label[dropped]
         if not bad.any():
@@ -334,11 +350,10 @@ def _boundary_nodes(network: Network, node_label: np.ndarray, site_xy: np.ndarra
         dropped, dist, nearest_label = dropped[~bad], dist[~bad], nearest_label[~bad]
         if dropped.size == 0:
             return keep
-        # Only the nodes just added can be nearer than before.
-        d_new, i_new = cKDTree(xy[added]).query(xy[dropped], workers=-1)
+        d_new, i_new = cKDTree(xy[added]).query(xy[dropped], workers=-1)  # only these can be nearer than before
         closer = d_new < dist
         dist[closer], nearest_label[closer] = d_new[closer], label[added][i_new[closer]]
-    keep[:] = True  # not settled: every node a site, as without thinning
+    keep[:] = True  # not settled: every site kept, as without thinning
     return keep
 
 
