@@ -189,11 +189,9 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
             elif isinstance(obj, osmium.osm.Area):
                 kind = "way" if obj.from_way() else "relation"
                 try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))
+                    geom = wkb.create_multipolygon(obj)  # WKB: made into shapes all at once at the end
                 except RuntimeError:  # an area osmium cannot close
                     continue
-                if isinstance(geom, shapely.MultiPolygon) and len(geom.geoms) == 1:
-                    geom = geom.geoms[0]
                 item = (kind, obj.orig_id(), {k: obj.tags.get(k) for k in _FEATURE_TAGS if k in obj.tags}, geom)
                 if _is_school(obj.tags):
                     schools.append(item)
@@ -211,6 +209,7 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
         text = opl.read_text(encoding="utf-8")
     finally:
         tmp.cleanup()
+    schools, compounds = _shapes_from_wkb(schools), _shapes_from_wkb(compounds)
     way_id, starts, ref, lon, lat, keep_tags, clipped = _streets_from_opl(text, np.asarray(way_ids, np.int64))
     if progress is not None:
         progress(1.0, seen)
@@ -218,6 +217,20 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
     if clipped.size:
         warns.append(("warn.osm_clipped", {"file": label, "count": int(clipped.size), "way": int(clipped.min())}))
     return OsmPass(way_id, starts, ref, lon, lat, [tags_out[i] for i in keep_tags], schools, compounds, seen, warns)
+
+
+def _shapes_from_wkb(items: list[tuple]) -> list[tuple]:
+    """The areas' WKB made into shapes in one vectorised call (one multipolygon of one part: its polygon)."""
+    at = [i for i, item in enumerate(items) if isinstance(item[3], (bytes, str))]
+    if not at:
+        return items
+    geoms = shapely.from_wkb(np.array([items[i][3] for i in at], dtype=object))
+    single = (shapely.get_type_id(geoms) == shapely.GeometryType.MULTIPOLYGON) & (shapely.get_num_geometries(geoms) == 1)
+    geoms[single] = shapely.get_geometry(geoms[single], 0)
+    out = list(items)
+    for i, g in zip(at, geoms):
+        out[i] = (*items[i][:3], g)
+    return out
 
 
 _OPL_NODE = re.compile(r"n(-?\d+)(?:x(-?[\d.]*)y(-?[\d.]*))?")
