@@ -71,3 +71,36 @@ def test_chengdu_street_layer_is_small_and_named(chengdu_inputs):
     names = {f["properties"]["n"] for f in json.loads(text)["features"]}
     assert "东御街" in names and "解放路一段" in names
     assert set(lines["rank"]) >= {0, 1, 2}
+
+
+def test_chengdu_water_is_drawn_under_the_streets_and_kept_by_the_cache(chengdu_inputs):
+    """Issue 15: rivers and water areas of the OSM file on the offline basemap (the Fu and Nan rivers ring the
+    centre of Chengdu), read in the same pass as the streets and kept in the network cache."""
+    from geo.network.graph import Network
+
+    net = chengdu_inputs.network
+    assert net.water is not None
+    kinds = set(shapely.get_type_id(net.water).tolist())
+    assert 1 in kinds and 6 in kinds  # rivers and canals as lines, lakes and riverbanks as (multi)polygons
+    back = Network.from_arrays(net.to_arrays()).water
+    assert back is not None and len(back) == len(net.water) and all(shapely.equals(back, net.water))
+    layer = street_basemap(net, chengdu_inputs.boundary)
+    packed = json.loads(layer.data)
+    assert {k for k, _ in packed["w"]} == {0, 1}
+    html = zoning_map(run_scenario(chengdu_inputs, Scenario("primary", "network")), tiles=None,
+                      streets=layer).get_root().render()
+    assert html.index("packed.w") < html.index("L.geoJSON(data")  # drawn first: under the streets
+    # Rivers cross the centre: a river line passes within 1 km of the middle of the streets.
+    xy = net.xy.mean(axis=0)
+    import geopandas as gpd
+
+    rivers = gpd.GeoSeries(net.water, crs="EPSG:4326").to_crs(net.crs)
+    assert rivers[rivers.geom_type == "LineString"].distance(shapely.Point(xy)).min() < 1000
+
+
+def test_the_demo_river_is_on_its_basemap(demo_inputs):
+    """The generated district's meandering river (mapped as natural=water) is drawn; a network without water
+    (made from arrays) has no water part."""
+    packed = json.loads(street_basemap(demo_inputs.network).data)
+    assert [k for k, _ in packed["w"]] == [0]
+    assert "w" not in json.loads(street_basemap(dataclasses.replace(demo_inputs.network, water=None)).data)

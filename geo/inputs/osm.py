@@ -41,7 +41,7 @@ OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml")
 # 2: OSM files are checked (positions, duplicate nodes, clipped ways) before compiling; 3: walking networks
 # leave out roads whose sidewalks are mapped as separate ways (sidewalk*=separate), as osmnx 2.1 does;
 # 4: compiled from one pyosmium pass (geo.inputs.osm_pass), the same networks as osmnx's graph of the file.
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 
 
 def _check_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:

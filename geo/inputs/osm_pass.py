@@ -49,6 +49,14 @@ def _is_compound(tags) -> bool:
     return tags.get("landuse") == "residential"
 
 
+WATER_AREAS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
+WATER_LINES = frozenset({"river", "canal", "stream"})  # waterway=* drawn as lines on the street basemap
+
+
+def _is_water_area(tags) -> bool:
+    return any(tags.get(k) == v for k, v in WATER_AREAS)
+
+
 @dataclass
 class OsmPass:
     """What one pass over an OSM file holds.
@@ -65,6 +73,8 @@ class OsmPass:
         The tags of each way that compiling needs.
     schools, compounds : list of (element, id, tags, geometry)
         ``amenity=school`` and ``landuse=residential`` features (points, lines, polygons), WGS-84.
+    water : ndarray of geometries
+        Rivers, canals and streams (lines) and lakes, riverbanks and reservoirs (areas), WGS-84, for the basemap.
     objects : int
         Tagged objects read.
     warnings : list of (key, params)
@@ -79,6 +89,7 @@ class OsmPass:
     way_tags: list[dict]
     schools: list[tuple] = field(default_factory=list)
     compounds: list[tuple] = field(default_factory=list)
+    water: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     objects: int = 0
     warnings: list[tuple[str, dict]] = field(default_factory=list)
 
@@ -149,6 +160,7 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
     tags_out: list[dict] = []
     schools: list[tuple] = []
     compounds: list[tuple] = []
+    water: list[str | bytes] = []  # WKB (pyosmium gives it as hex)
     wkb = osmium.geom.WKBFactory()
     offset = _Offset(p)
     seen = 0
@@ -162,8 +174,8 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
     writer = osmium.SimpleWriter(osmium.io.File(str(opl), "opl,add_metadata=false,locations_on_ways=true"))
     try:
         fp = (osmium.FileProcessor(str(p)).with_locations()
-              .with_areas(osmium.filter.TagFilter(("amenity", "school"), ("landuse", "residential")))
-              .with_filter(osmium.filter.KeyFilter("highway", "amenity", "landuse")))
+              .with_areas(osmium.filter.TagFilter(("amenity", "school"), ("landuse", "residential"), *WATER_AREAS))
+              .with_filter(osmium.filter.KeyFilter("highway", "amenity", "landuse", "natural", "waterway")))
         for obj in fp:
             seen += 1
             if progress is not None and time.monotonic() - last > 0.1:  # a long way is many nodes: by the clock
@@ -180,6 +192,11 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
                     way_ids.append(obj.id)
                     tags_out.append({k: obj.tags.get(k) for k in _WAY_TAGS if k in obj.tags})
                     writer.add_way(obj)
+                if obj.tags.get("waterway") in WATER_LINES:
+                    try:
+                        water.append(wkb.create_linestring(obj))
+                    except RuntimeError:
+                        pass
                 if (school or compound) and not obj.is_closed():  # a closed one comes again as an area
                     try:
                         line = shapely.from_wkb(wkb.create_linestring(obj))
@@ -192,6 +209,8 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
                     geom = wkb.create_multipolygon(obj)  # WKB: made into shapes all at once at the end
                 except RuntimeError:  # an area osmium cannot close
                     continue
+                if _is_water_area(obj.tags):
+                    water.append(geom)
                 item = (kind, obj.orig_id(), {k: obj.tags.get(k) for k in _FEATURE_TAGS if k in obj.tags}, geom)
                 if _is_school(obj.tags):
                     schools.append(item)
@@ -216,7 +235,9 @@ def read_osm_pass(path: str | Path, *, label: str | None = None, streets: bool =
     warns: list[tuple[str, dict]] = []
     if clipped.size:
         warns.append(("warn.osm_clipped", {"file": label, "count": int(clipped.size), "way": int(clipped.min())}))
-    return OsmPass(way_id, starts, ref, lon, lat, [tags_out[i] for i in keep_tags], schools, compounds, seen, warns)
+    water_shapes = shapely.from_wkb(np.array(water, dtype=object)) if water else np.empty(0, dtype=object)
+    return OsmPass(way_id, starts, ref, lon, lat, [tags_out[i] for i in keep_tags], schools, compounds,
+                   water_shapes, seen, warns)
 
 
 def _shapes_from_wkb(items: list[tuple]) -> list[tuple]:
@@ -330,7 +351,8 @@ def network_from_pass(found: OsmPass, mode: str = WALK) -> Network:
     if mode == WALK:  # pedestrians walk both ways along one-way streets
         u, v = np.concatenate([u, v]), np.concatenate([v, u])
         length, name, highway = (np.concatenate([q, q]) for q in (length, name, highway))
-    return _largest_scc(Network(crs.to_string(), node_ids, x, y, u, v, length, name, highway, mode))
+    return _largest_scc(Network(crs.to_string(), node_ids, x, y, u, v, length, name, highway, mode,
+                                water=found.water))
 
 
 def features_from_pass(items: list[tuple]) -> gpd.GeoDataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import scipy.sparse as sp
+import shapely
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from scipy.sparse.csgraph import connected_components
@@ -86,6 +87,9 @@ class Network:
         True for a network made from points alone (:func:`network_from_points`), when no street network is
         given: its edges only say which points neighbour which, and every distance on it is the straight
         line between its points (:mod:`geo.network.distances`), never a route along its edges.
+    water
+        The water the OSM file maps (rivers and canals as lines, lakes and riverbanks as areas), WGS-84, for the
+        street basemap; None when not read.
     """
 
     crs: str
@@ -99,6 +103,7 @@ class Network:
     edge_highway: np.ndarray
     mode: str = WALK
     straight_line: bool = False
+    water: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -151,6 +156,10 @@ class Network:
             Field name -> array (``crs`` and ``mode`` as 0-d string arrays; ``straight_line`` only when set).
         """
         flag = {"straight_line": np.array(True)} if self.straight_line else {}
+        if self.water is not None:  # WKB, one buffer and where each shape starts (no pickled objects)
+            wkb = shapely.to_wkb(self.water)
+            flag |= {"water_wkb": np.frombuffer(b"".join(wkb), np.uint8),
+                     "water_at": np.cumsum([0, *map(len, wkb)]).astype(np.int64)}
         return flag | {
             "crs": np.array(self.crs),
             "mode": np.array(self.mode),
@@ -189,7 +198,14 @@ class Network:
             edge_name=np.asarray(a["edge_name"], dtype=object),
             edge_highway=np.asarray(a["edge_highway"], dtype=object),
             straight_line=bool(a["straight_line"]) if "straight_line" in a else False,
+            water=_water_from_wkb(a["water_wkb"], a["water_at"]) if "water_wkb" in a else None,
         )
+
+
+def _water_from_wkb(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
+    raw = np.asarray(buffer, np.uint8).tobytes()
+    at = np.asarray(at, np.int64)
+    return shapely.from_wkb(np.array([raw[a:b] for a, b in zip(at[:-1], at[1:])], dtype=object))
 
 
 def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -322,6 +338,7 @@ def _largest_scc(net: Network) -> Network:
         edge_name=net.edge_name[e],
         edge_highway=net.edge_highway[e],
         mode=net.mode,
+        water=net.water,
     )
 
 

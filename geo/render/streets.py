@@ -130,11 +130,13 @@ def _packed_part(coords: np.ndarray, scale: float) -> list[int]:
     return q.ravel().tolist()
 
 
-def streets_packed(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None, *, digits: int = 5) -> str:
+def streets_packed(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None, *, digits: int = 5,
+                   water: np.ndarray | None = None) -> str:
     """The street lines (and district outline) as :func:`streets_geojson` holds them, packed for the page: about
     a third of the size. ``{"s": 10**digits, "f": [[rank, name, parts], ...]}``: each part is
     ``[x0, y0, dx1, dy1, ...]``, integer lon/lat times ``s``, each point after the first as its step from the
     previous one (:func:`unpack_streets` and the page's script undo it); names HTML-escaped; the boundary has rank -1.
+    Water, when given, is ``"w": [[kind, parts], ...]``: kind 0 an area (its rings), 1 a river or canal (its lines).
 
     Parameters
     ----------
@@ -144,6 +146,8 @@ def streets_packed(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None
         The district (WGS-84), or None.
     digits
         Decimals kept of each coordinate (5: about a metre).
+    water
+        Water areas and lines (WGS-84), or None.
 
     Returns
     -------
@@ -160,7 +164,18 @@ def streets_packed(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None
     if boundary is not None and not boundary.is_empty:
         rings = shapely.get_rings(shapely.get_parts(shapely.make_valid(boundary)))
         feats.append([-1, "", [_packed_part(shapely.get_coordinates(ring), scale) for ring in rings]])
-    return json.dumps({"s": scale, "f": feats}, ensure_ascii=False, separators=(",", ":"))
+    out: dict = {"s": scale, "f": feats}
+    if water is not None and len(water):
+        wet = []
+        for g in shapely.get_parts(np.asarray(water, dtype=object)):
+            if g is None or g.is_empty:
+                continue
+            if g.geom_type == "Polygon":
+                wet.append([0, [_packed_part(shapely.get_coordinates(r), scale) for r in shapely.get_rings(g)]])
+            elif g.geom_type == "LineString":
+                wet.append([1, [_packed_part(g.coords, scale)]])
+        out["w"] = wet
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
 def unpack_streets(packed: str) -> list[dict]:
@@ -206,9 +221,25 @@ class StreetLayer(MacroElement):
             var W = {{ this.weights }}, C = {{ this.colours }};
             var pane = map.createPane('xuequStreets');
             pane.style.zIndex = 350; pane.style.pointerEvents = 'none';
+            var unpack = function (a) {
+                var out = [], x = 0, y = 0;
+                for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([x / packed.s, y / packed.s]); }
+                return out;
+            };
+            var renderer = L.canvas({pane: 'xuequStreets'});
+            if (packed.w) {  // water under the streets: areas filled, rivers and canals as lines
+                L.geoJSON({type: 'FeatureCollection', features: packed.w.map(function (w) {
+                    return {type: 'Feature', properties: {k: w[0]}, geometry: w[0] === 0
+                        ? {type: 'Polygon', coordinates: w[1].map(unpack)}
+                        : {type: 'MultiLineString', coordinates: w[1].map(unpack)}};
+                })}, {pane: 'xuequStreets', interactive: false, renderer: renderer, style: function (f) {
+                    return f.properties.k === 0 ? {stroke: false, fillColor: '#aad3df', fillOpacity: 1}
+                                                : {color: '#aad3df', weight: 3, opacity: 1};
+                }}).addTo(map);
+            }
             var hitPane = map.createPane('xuequStreetNames');
             hitPane.style.zIndex = 450;
-            L.geoJSON(data, {pane: 'xuequStreets', interactive: false, renderer: L.canvas({pane: 'xuequStreets'}),
+            L.geoJSON(data, {pane: 'xuequStreets', interactive: false, renderer: renderer,
                 style: function (f) {
                     if (f.properties.r < 0) { return {color: '#37474f', weight: 2.5, dashArray: '8 5', opacity: 0.9}; }
                     return {color: C[f.properties.r], weight: W[f.properties.r], opacity: 1};
@@ -253,7 +284,8 @@ class StreetLayer(MacroElement):
         self.colours = json.dumps(list(RANK_COLOUR))
 
 
-def street_layer(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None) -> StreetLayer:
+def street_layer(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None,
+                 water: np.ndarray | None = None) -> StreetLayer:
     """The street basemap as a map element (``map.add_child(layer)`` before the catchments' layers).
 
     Parameters
@@ -262,13 +294,15 @@ def street_layer(lines: gpd.GeoDataFrame, boundary: BaseGeometry | None = None) 
         :func:`street_lines`.
     boundary
         The district outline (WGS-84), or None.
+    water
+        Water areas and lines (WGS-84), or None.
 
     Returns
     -------
     layer
         A folium element; its data (:func:`streets_packed`) is ``layer.data``.
     """
-    return StreetLayer(streets_packed(lines, boundary))
+    return StreetLayer(streets_packed(lines, boundary, water=water))
 
 
 def street_basemap(network: Network, boundary: BaseGeometry | None = None) -> StreetLayer:
@@ -290,4 +324,34 @@ def street_basemap(network: Network, boundary: BaseGeometry | None = None) -> St
     wgs = None
     if boundary is not None:
         wgs = gpd.GeoSeries([boundary], crs=network.crs).to_crs("EPSG:4326").iloc[0]
-    return street_layer(street_lines(network), wgs)
+    return street_layer(street_lines(network), wgs, water=basemap_water(network))
+
+
+def basemap_water(network: Network, *, tolerance_m: float = SIMPLIFY_M) -> np.ndarray | None:
+    """The network's water (:attr:`Network.water`, WGS-84) cut to the streets' extent (500 m around) and
+    simplified, as the basemap draws it; None when the file had none.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    tolerance_m
+        The simplification tolerance in metres.
+
+    Returns
+    -------
+    water
+        Polygons and lines (WGS-84), or None.
+    """
+    if network.water is None or len(network.water) == 0 or network.n_nodes == 0:
+        return None
+    water = gpd.GeoSeries(np.asarray(network.water, dtype=object), crs="EPSG:4326").to_crs(network.crs)
+    x0, y0, x1, y1 = network.x.min(), network.y.min(), network.x.max(), network.y.max()
+    box = shapely.box(x0 - 500, y0 - 500, x1 + 500, y1 + 500)
+    cut = shapely.intersection(shapely.make_valid(water.to_numpy()), box)
+    cut = shapely.simplify(cut, tolerance_m, preserve_topology=True)
+    parts = shapely.get_parts(cut[~shapely.is_empty(cut)])
+    parts = parts[np.isin(shapely.get_type_id(parts), (1, 3))]  # lines and polygons (no stray points)
+    if parts.size == 0:
+        return None
+    return gpd.GeoSeries(parts, crs=network.crs).to_crs("EPSG:4326").to_numpy()
