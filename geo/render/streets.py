@@ -45,7 +45,9 @@ def highway_rank(highway: np.ndarray) -> np.ndarray:
     rank
         An integer array of the same length.
     """
-    return np.array([_RANK.get(str(h).split(";")[0], 3) for h in highway], dtype=np.int8)
+    values, inverse = np.unique(np.asarray(highway, dtype=str), return_inverse=True)  # a few dozen classes
+    ranks = np.array([_RANK.get(h.split(";")[0], 3) for h in values], dtype=np.int8)
+    return ranks[inverse.ravel()] if values.size else np.zeros(0, np.int8)
 
 
 def street_lines(network: Network, *, tolerance_m: float = SIMPLIFY_M, projected: bool = False) -> gpd.GeoDataFrame:
@@ -74,16 +76,22 @@ def street_lines(network: Network, *, tolerance_m: float = SIMPLIFY_M, projected
     keep = lo != hi
     _, first = np.unique(lo[keep] * network.n_nodes + hi[keep], return_index=True)  # one line per street segment
     idx = np.flatnonzero(keep)[first]
-    coords = np.stack([network.xy[lo[idx]], network.xy[hi[idx]]], axis=1)
-    segs = shapely.linestrings(coords)
-    frame = pd.DataFrame({"rank": highway_rank(network.edge_highway[idx]),
-                          "name": np.asarray(network.edge_name[idx], dtype=str), "geometry": segs})
-    rows = []
-    for (rank, name), part in frame.groupby(["rank", "name"], sort=False):
-        merged = shapely.line_merge(shapely.multilinestrings(part["geometry"].to_numpy()))
-        rows.append((rank, name, shapely.simplify(merged, tolerance_m, preserve_topology=True)))
-    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["rank", "name", "geometry"]), geometry="geometry",
-                           crs=network.crs)
+    if idx.size == 0:
+        return empty
+    rank = highway_rank(network.edge_highway[idx])
+    names, name_i = np.unique(np.asarray(network.edge_name[idx], dtype=str), return_inverse=True)
+    group = rank.astype(np.int64) * max(names.size, 1) + name_i.ravel()
+    order = np.argsort(group, kind="stable")  # the segments of one class and name together
+    keys, starts = np.unique(group[order], return_index=True)
+    ends = idx[order]
+    coords = np.stack([network.xy[lo[ends]], network.xy[hi[ends]]], axis=1).reshape(-1, 2)
+    # One multiline per class and name, made in one call from the coordinates (no object per segment).
+    n_seg = ends.size
+    multi = shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, coords,
+                                      (np.arange(0, 2 * n_seg + 1, 2), np.append(starts, n_seg)))
+    merged = shapely.simplify(shapely.line_merge(multi), tolerance_m, preserve_topology=True)
+    out = gpd.GeoDataFrame({"rank": keys // max(names.size, 1), "name": names[keys % max(names.size, 1)]},
+                           geometry=merged, crs=network.crs)
     out["rank"] = out["rank"].astype("int8")
     out = out.sort_values("rank", ascending=False, kind="stable").reset_index(drop=True)
     return out if projected else out.to_crs("EPSG:4326")
