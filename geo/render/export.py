@@ -52,11 +52,15 @@ def to_geojson(gdf: gpd.GeoDataFrame, precision: int = 7) -> str:
     geoms = shapely.orient_polygons(g.geometry.to_numpy(), exterior_cw=False)
     geoms = shapely.transform(geoms, lambda c: np.round(c, precision))
     props = g.drop(columns=g.geometry.name)
-    features = []
-    for geom, row in zip(geoms, props.to_dict(orient="records")):
-        features.append({"type": "Feature", "properties": {k: _jsonable(v) for k, v in row.items()},
-                         "geometry": json.loads(shapely.to_geojson(geom)) if geom is not None else None})
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    # Geometries written by GEOS in one call (shortest round-trip numbers, as json writes them), properties column
+    # by column: a city's 50,000 compounds in well under a second.
+    shapes = shapely.to_geojson(geoms)
+    names = [str(c) for c in props.columns]
+    columns = [[_jsonable(v) for v in props[c].tolist()] for c in props.columns]
+    rows = zip(*columns) if columns else ([] for _ in range(len(props)))
+    features = [f'{{"type": "Feature", "properties": {json.dumps(dict(zip(names, row)), ensure_ascii=False)}, '
+                f'"geometry": {shape if shape is not None else "null"}}}' for row, shape in zip(rows, shapes)]
+    return '{"type": "FeatureCollection", "features": [' + ", ".join(features) + "]}"
 
 
 def _jsonable(v: object) -> object:

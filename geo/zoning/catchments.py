@@ -275,6 +275,7 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
 
 
 INTERIOR_CELL_M = 250.0  # deep inside a catchment, one street node per this many metres square is enough
+BOUNDARY_HOPS = 0  # street nodes this many links from a boundary street are all kept
 THINNING_ROUNDS = 12  # nearest-site checks before every site left is kept (each round adds back the sites it finds)
 
 
@@ -283,8 +284,10 @@ def _needed_sites(network: Network, xy: np.ndarray, label: np.ndarray, n_street:
     each compound's inside point, then the compounds' outline samples).
 
     Always kept: the street nodes :func:`_boundary_nodes` keeps, the samples along the streets (they place the
-    boundaries), each compound's inside point, and every site in or next to an ``INTERIOR_CELL_M`` square holding a
-    site of no school (the hole stays its size). The rest (the other street nodes, the outline samples) may go, but a
+    boundaries), each compound's inside point, the outline samples in or next to an ``INTERIOR_CELL_M`` square
+    holding sites of two schools (the boundary follows the compounds there), and every site in or next to a square
+    holding a site of no school (the hole stays its size). The rest (the other street nodes, the outline samples
+    deep inside a catchment) may go, but a
     site left out must still fall in its own school's catchment, that is its nearest kept site must be of its
     school: those that fail are added back and the check repeats until none fails (a handful of rounds; at a river,
     say, the nodes facing another school's sites across it come back).
@@ -293,30 +296,44 @@ def _needed_sites(network: Network, xy: np.ndarray, label: np.ndarray, n_street:
     label = np.asarray(label, np.int64)
     keep = np.ones(len(xy), bool)
     keep[:n] = _boundary_nodes(network, label[:n])
-    keep[n_street + n_units:] = False
     fine = np.isfinite(xy).all(axis=1)
     keep |= ~fine
-    none = (label < 0) & fine
-    if none.any():  # squares holding (or next to) a site of no school keep all their sites
-        from scipy.ndimage import maximum_filter
+    if fine.any():
+        from scipy.ndimage import maximum_filter, minimum_filter
 
-        origin = xy[fine].min(axis=0)
-        ij = np.floor((xy[fine] - origin) / INTERIOR_CELL_M).astype(np.int64) + 1
-        hole = np.zeros(ij.max(axis=0) + 2, bool)
-        hole[ij[none[fine], 0], ij[none[fine], 1]] = True
-        keep[np.flatnonzero(fine)[maximum_filter(hole, size=3)[ij[:, 0], ij[:, 1]]]] = True
+        at = np.flatnonzero(fine)
+        lab = label[at]
+        ij = np.floor((xy[at] - xy[at].min(axis=0)) / INTERIOR_CELL_M).astype(np.int64) + 1
+        shape = tuple(ij.max(axis=0) + 2)
+        # Squares holding (or next to) a site of no school keep all their sites: the hole keeps its size.
+        hole = np.zeros(shape, bool)
+        hole[ij[lab < 0, 0], ij[lab < 0, 1]] = True
+        near_hole = maximum_filter(hole, size=3)[ij[:, 0], ij[:, 1]]
+        # Outline samples in squares holding (or next to) sites of two schools stay too: there the catchment
+        # boundary hugs the compounds' outlines; deeper inside they decide nothing.
+        lo = np.full(shape, np.iinfo(np.int64).max)
+        hi = np.full(shape, np.iinfo(np.int64).min)
+        np.minimum.at(lo, (ij[:, 0], ij[:, 1]), lab)
+        np.maximum.at(hi, (ij[:, 0], ij[:, 1]), lab)
+        mixed = (minimum_filter(lo, size=3) < maximum_filter(hi, size=3))[ij[:, 0], ij[:, 1]]
+        outline = at >= n_street + n_units
+        keep[at[outline]] = mixed[outline]
+        keep[at[near_hole]] = True
     return _add_back_misplaced(xy, label, keep)
 
 
 def _boundary_nodes(network: Network, node_label: np.ndarray) -> np.ndarray:
-    """The street nodes always kept as sites: both ends of every street whose ends go to different schools, every
-    node of no school (or no position), and one node per ``INTERIOR_CELL_M`` square and school (a coarse lattice
-    deep inside each catchment)."""
+    """The street nodes always kept as sites: both ends of every street whose ends go to different schools and the
+    nodes ``BOUNDARY_HOPS`` links from them, every node of no school (or no position), and one node per
+    ``INTERIOR_CELL_M`` square and school (a coarse lattice deep inside each catchment)."""
     label = np.asarray(node_label, np.int64)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     keep = label < 0
     cut = label[u] != label[v]
     keep[u[cut]] = keep[v[cut]] = True
+    for _ in range(BOUNDARY_HOPS):  # and the nodes next to them: the streets along a boundary keep their shape
+        grow = keep[u] | keep[v]
+        keep[u[grow]] = keep[v[grow]] = True
     xy = network.xy
     fine = np.isfinite(xy).all(axis=1)
     keep |= ~fine
