@@ -290,3 +290,100 @@ def test_contiguity_inside_the_exact_model_hand_checked():
     assert whole is not None and whole.proven and whole.cuts >= 1
     assert whole.label.tolist() == [0, 0, 0, 0, 1]
     assert whole.objective == pytest.approx(600 * 10.001)
+
+
+# --- 3b. the optimality gap shown is proven for the plan's own cost (walks), or said to be not proven
+
+@pytest.mark.parametrize("solver", ["fast", "exact"])
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_gap_hand_checked_when_the_bound_must_not_count_the_fill(solver, contiguous):
+    """Schools A (in compound 0) and B (in compound 1); compound 0 has 10 children, 1 has 20. A: 30 seats, walks
+    100 m from both; B: 20 seats, 300 m from 0, 200 m from 1, and a minimum fill of 25 children it can never reach.
+    Every solver's best plan puts 1 in B (walk 10 x 100 + 20 x 200 = 5,000 m, 5 children short). The MIP's bound
+    with the fill is 15,000 (5,000 + 2,000 m per child short: twice the longest walk, at least 1,000 m): above
+    the plan's walk, so it bounds no walk (the old gap was 0). The best walk of any plan is 3,000 m (both in A),
+    so the gap is (5,000 - 3,000) / 5,000 = 40%."""
+    graph = _line(2)
+    dist = np.array([[100.0, 100.0], [300.0, 200.0]])
+    children = np.array([10.0, 20.0])
+    out = plan_optimal(dist, children, np.array([30.0, 20.0]), np.zeros(2, np.int64), np.full(2, -1), graph,
+                       np.array([0, 1]), solver=solver, contiguous=contiguous, fill=np.array([0.0, 25.0]),
+                       time_limit=5)
+    assert out.label.tolist() == [0, 1]
+    assert out.objective == pytest.approx(100 * 10.001 + 200 * 20.001)
+    assert out.bound_kind == "free"  # the relaxation without the fill: no plan walks less than it
+    assert 3000 - 1 < out.bound <= 3000 * 1.000001
+    assert out.gap == pytest.approx(0.4, abs=1e-3)
+    assert out.objective <= out.bound / (1 - out.gap) * (1 + 1e-9)
+    if solver == "exact":  # the bound that was shown before: a bound of walk + the fill's charge, not of the walk
+        assert out.model_bounds["fill"] == pytest.approx(15000, rel=1e-3) and out.model_bounds["fill"] > out.objective
+
+
+@pytest.mark.parametrize("solver, gap", [("fast", 0.2), ("exact", 0.0)])
+def test_gap_hand_checked_lp_bound_and_proven_optimum(solver, gap):
+    """Compound 0 (10 children) and 1 (20), schools A and B of 20 seats; A is 100 m from both, B 400 m from 0 and
+    200 m from 1. The relaxation splits 1 (A: 0 and half of 1) for 4,000 m; the best whole plan (0 in A, 1 in B)
+    walks 5,000 m. The fast plan is that optimum with the LP bound: gap (5,000 - 4,000) / 5,000 = 20%; the exact
+    MIP proves the optimum: gap 0."""
+    out = plan_optimal(np.array([[100.0, 100.0], [400.0, 200.0]]), np.array([10.0, 20.0]), np.array([20.0, 20.0]),
+                       np.zeros(2, np.int64), np.full(2, -1), _line(2), np.array([0, 1]), solver=solver, time_limit=5)
+    assert out.label.tolist() == [0, 1]
+    assert out.objective == pytest.approx(5000.3)
+    assert out.gap == pytest.approx(gap, abs=1e-3)
+    assert out.bound <= out.objective
+
+
+def test_gap_not_proven_for_a_plan_outside_every_model():
+    """A plan over a school's seats is no plan of any model: no bound is proven for it, and its gap is NaN
+    (shown as "not proven"), not 0."""
+    from geo.zoning.allocation import candidates
+    from geo.zoning.scenario import OptimalPlan, proven_bound
+
+    dist = np.array([[100.0, 100.0], [400.0, 200.0]])
+    args = (candidates(dist), dist, np.array([10.0, 20.0]), np.array([20.0, 20.0]), np.zeros(2, np.int64),
+            np.full(2, -1), 0.0)
+    bound, kind = proven_bound(np.array([0, 0]), 3000.3, [(2000.0, "free")], *args)
+    assert np.isnan(bound) and kind == ""
+    assert np.isnan(OptimalPlan(np.array([0, 0]), bound, "heuristic", 0.0, 0, 0.0, 3000.3).gap)
+    # Within the seats the same bound holds; a "fill" bound above the plan's walk, for a plan short of the fill,
+    # does not count (the relaxation without the fill is solved instead).
+    assert proven_bound(np.array([0, 1]), 5000.3, [(4000.0, "free")], *args) == (4000.0, "free")
+    bound, kind = proven_bound(np.array([0, 1]), 5000.3, [(7000.0, "fill")], *args, fill=np.array([0.0, 25.0]))
+    assert kind == "free" and bound == pytest.approx(4000.0, abs=1)
+
+
+@pytest.mark.parametrize("solver", ["fast", "exact"])
+def test_chengdu_gap_with_the_lowered_fill_is_proven_for_the_walk(chengdu_inputs, solver):
+    """Central Chengdu: the minimum fill is lowered (four schools in one block) and the plan still falls short of
+    it, so the solvers' bounds with the fill (which charge each child short) are above its walk. The gap shown
+    is either proven against a bound of the walk itself or 'not proven' — never the old 0.00%."""
+    plan = run_scenario(chengdu_inputs, Scenario("primary", "optimal", solver=solver, time_limit_s=8))
+    lowered = [p for k, p in plan.warnings if k == "opt.fill_lowered"]
+    assert lowered
+    s = plan.summary
+    gap, bound, cost = s["gap"], s["bound"], s["objective"]
+    if np.isnan(gap):
+        assert np.isnan(bound) and s["bound_kind"] == ""
+        return
+    assert 0 < gap < 1 and bound <= cost and cost * (1 - gap) == pytest.approx(bound)
+    # The plan is short of even the lowered fill: only the bound without the fill bounds its walk.
+    t = plan.table
+    short = np.maximum(t["seats"].to_numpy() * lowered[0]["fill"] - t["children"].to_numpy(), 0).sum()
+    if short > 1e-6:
+        assert s["bound_kind"] == "free"
+    if solver == "exact":
+        assert np.isnan(s["fast_gap"]) or 0 <= s["fast_gap"] < 1
+
+
+def test_a_cancelled_contiguous_exact_solve_says_interrupted(demo_inputs):
+    """Cancel during the exact model with contiguity inside: the plan returned is the best so far and is marked
+    "interrupted" (the page keeps it apart and does not cache it as finished), not "time_limit"."""
+    calls = {"n": 0}
+
+    def stop() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3  # the fast plan is made; the exact solve is stopped at once
+
+    r = run_scenario(demo_inputs, Scenario("junior", "optimal", solver="exact", time_limit_s=60), should_stop=stop)
+    assert r.summary["solver"] == "interrupted"
+    assert (r.assignments["school_id"] != "").all()  # still a whole plan

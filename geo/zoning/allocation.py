@@ -187,6 +187,30 @@ def candidates(dist: np.ndarray, *, k_nearest: int = K_NEAREST, max_walk: float 
     return Candidates(unit, school, d[school, unit], m, k)
 
 
+def uses_candidates(c: Candidates, label: np.ndarray) -> bool:
+    """Whether every compound's school in ``label`` is one of its candidate pairs (a plan of the model, which
+    the model's bounds bound).
+
+    Parameters
+    ----------
+    c
+        The candidate pairs.
+    label
+        Each compound's school (index).
+
+    Returns
+    -------
+    bool
+    """
+    label = np.asarray(label, np.int64)
+    if label.size != c.n_units or (label < 0).any():
+        return False
+    key = c.unit.astype(np.int64) * c.n_schools + c.school
+    want = np.arange(c.n_units, dtype=np.int64) * c.n_schools + label
+    at = np.minimum(np.searchsorted(key, want), max(key.size - 1, 0))
+    return bool(key.size and (key[at] == want).all())
+
+
 def pair_cost(c: Candidates, demand: np.ndarray, current: np.ndarray | None, stability: float) -> np.ndarray:
     """The model's cost of each candidate pair: the compound's children times its walk, plus ``stability``
     metres per child where the school is not its current one.

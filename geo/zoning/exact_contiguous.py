@@ -31,6 +31,7 @@ from geo.zoning.allocation import (
     pair_cost,
     shortfall,
     stop_callback,
+    uses_candidates,
 )
 
 MAX_UNITS = 500  # above this the cut loop is not tried (the scenario keeps the repaired plans)
@@ -42,10 +43,11 @@ class ContiguousSolution:
 
     Attributes
     ----------
-    label : ndarray of int
-        Each compound's school.
+    label : ndarray of int or None
+        Each compound's school; None when no contiguous plan was found in time (then only ``bound`` says
+        something, and ``objective`` is inf).
     objective, bound : float
-        The plan's cost and a lower bound on the contiguous optimum (the last MIP's dual bound).
+        The plan's cost and a lower bound on the contiguous optimum (the best MIP dual bound).
     proven : bool
         True when the last MIP was solved to optimality and no catchment is in pieces: the plan is the
         contiguous optimum (within the MIP gap).
@@ -53,15 +55,20 @@ class ContiguousSolution:
         MIP solves and cuts added.
     seconds : float
         Time taken.
+    hosts : ndarray of int
+        The host compound each school was held to (-1: none, that school was not held to contiguity): ``bound``
+        bounds only the plans in which each held school keeps its host and is in one piece
+        (:func:`holds_contiguity`).
     """
 
-    label: np.ndarray
+    label: np.ndarray | None
     objective: float
     bound: float
     proven: bool
     rounds: int
     cuts: int
     seconds: float
+    hosts: np.ndarray
 
 
 def pieces(adj: sp.csr_matrix, label: np.ndarray, hosts: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -96,6 +103,31 @@ def pieces(adj: sp.csr_matrix, label: np.ndarray, hosts: np.ndarray) -> list[tup
     return out
 
 
+def holds_contiguity(adj: sp.csr_matrix, label: np.ndarray, hosts: np.ndarray) -> bool:
+    """Whether a plan is one the contiguous model allows: each school with a host (``hosts >= 0``) keeps its host
+    compound and its catchment is in one piece.
+
+    Parameters
+    ----------
+    adj : csr_matrix
+        The compound neighbour graph.
+    label : ndarray of int
+        Each compound's school.
+    hosts : ndarray of int
+        Each school's host compound (-1: none), as :attr:`ContiguousSolution.hosts`.
+
+    Returns
+    -------
+    bool
+    """
+    label = np.asarray(label)
+    hosts = np.asarray(hosts)
+    held = np.flatnonzero(hosts >= 0)
+    if (label[hosts[held]] != held).any():
+        return False
+    return not pieces(adj, label, hosts)
+
+
 def solve_contiguous_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarray, adj: sp.csr_matrix,
                            hosts: np.ndarray, *, current: np.ndarray | None = None, locked: np.ndarray | None = None,
                            stability: float = 0.0, fill: np.ndarray | None = None, short_cost: float = 0.0,
@@ -127,7 +159,8 @@ def solve_contiguous_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarr
     Returns
     -------
     ContiguousSolution or None
-        None when no plan was found in time.
+        None when no plan was found and no bound proven in time; with ``label`` None when a bound was proven but
+        no plan found.
     """
     t0 = time.perf_counter()
     demand = np.asarray(demand, float)
@@ -165,7 +198,8 @@ def solve_contiguous_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarr
         return obj + (short_cost * shortfall(label, demand, fill) if n_col > p else 0.0)
 
     best: np.ndarray | None = None
-    if start is not None and not pieces(adj, np.asarray(start), hosts):
+    if start is not None and uses_candidates(c, start) and holds_contiguity(adj, np.asarray(start), hosts):
+        # a plan the model allows
         best = np.asarray(start).copy()
     rounds = cuts = 0
     bound = -np.inf
@@ -218,7 +252,8 @@ def solve_contiguous_exact(c: Candidates, demand: np.ndarray, capacity: np.ndarr
                 cuts += 1
         if status == highspy.HighsModelStatus.kTimeLimit:
             break
-    if best is None:
-        return None
+    if best is None:  # no contiguous plan in time; the bound still holds for every contiguous plan
+        return None if not np.isfinite(bound) else ContiguousSolution(
+            None, float("inf"), bound, False, rounds, cuts, time.perf_counter() - t0, hosts)
     obj = objective(best)
-    return ContiguousSolution(best, obj, min(bound, obj), proven, rounds, cuts, time.perf_counter() - t0)
+    return ContiguousSolution(best, obj, min(bound, obj), proven, rounds, cuts, time.perf_counter() - t0, hosts)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings as pywarnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from geo.zoning.allocation import (
     shortfall,
     solve_exact,
     solve_heuristic,
+    uses_candidates,
 )
 from geo.zoning.assignment import METHODS, NETWORK, OPTIMAL, nearest_by_network, nearest_by_straight_line
 from geo.zoning.catchments import polygons_from_sites, street_catchments
@@ -46,7 +48,7 @@ from geo.zoning.contiguity import (
     relieve,
     repair,
 )
-from geo.zoning.exact_contiguous import MAX_UNITS, solve_contiguous_exact
+from geo.zoning.exact_contiguous import MAX_UNITS, holds_contiguity, solve_contiguous_exact
 from geo.zoning.metrics import RADIUS_M
 from geo.zoning.result import ZoningResult, build_result
 
@@ -338,9 +340,12 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, scho
     stability = scenario.stability
     unit_dist = dist[label, np.arange(len(label))]
     objective = float(((unit_dist + stability * (label != current)) * (children + 1e-3)).sum())
-    # The gap of the plan as shown (after any contiguity repair) to the solver's lower bound, which bounds the
-    # contiguous problem too: the repair's cost is in the figure, not hidden.
-    gap = max(0.0, (objective - min(out.bound, objective)) / objective) if objective > 0 else 0.0
+    # The gap of the plan as shown (after any repair) to a lower bound proven for its own cost (plan_optimal's
+    # proven_bound: a solver's bound only where the plan is one of its model's, e.g. meets its minimum fill);
+    # NaN ("not proven") when there is none, never 0. With groups the bound is the grouped model's, so the gap
+    # is taken in its terms.
+    gap = out.gap
+    bound = objective * (1.0 - gap) if np.isfinite(gap) else float("nan")
     empty = np.flatnonzero(np.bincount(label, minlength=len(schools)) == 0)
     islands_left = out.islands
     if islands_left:
@@ -351,11 +356,19 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, scho
     status = out.status
     if status in ("optimal", "contiguous") and (islands_left or empty.size):
         status = "islands" if islands_left else "empty_schools"  # never called optimal (issue 13)
-    plan = {"solver": status, "gap": gap, "seconds": out.seconds, "objective": objective, "_start": current,
+    plan = {"solver": status, "gap": gap, "bound": bound, "bound_kind": out.bound_kind, "seconds": out.seconds,
+            "objective": objective, "_start": current,
             "empty_schools": int(empty.size), "short_of_fill": shortfall(label, children, fill),
             "fill_penalty_m": out.short_m}
     if scenario.contiguous:
         plan["islands"] = islands_left
+    for kind in ("fill", "contiguous"):  # what a plan meeting the (lowered) fill, and whole, walks at least
+        plan[f"bound_{kind}"] = out.model_bounds.get(kind, float("nan"))
+    if scenario.solver == EXACT:  # the fast plan's gap to what the exact solve proved (issue 13's measured quality)
+        f_obj, f_bound, plan["fast_bound_kind"] = out.fast
+        plan["fast_objective"] = f_obj
+        plan["fast_gap"] = (max(0.0, (f_obj - f_bound) / f_obj) if f_obj > 0 else 0.0) if np.isfinite(f_bound) \
+            else float("nan")
     return label, unit_dist, plan
 
 
@@ -537,7 +550,8 @@ class OptimalPlan:
     label : ndarray of int
         Each compound's school.
     bound : float
-        A lower bound on the objective (the MIP's dual bound or the LP relaxation).
+        A lower bound on ``objective`` proven for this plan (:func:`proven_bound`): no plan it competes with
+        costs less. NaN when none is proven (then its gap is "not proven", never 0).
     status : str
         "optimal", "contiguous", "time_limit", "interrupted" or "heuristic".
     seconds : float
@@ -546,6 +560,20 @@ class OptimalPlan:
         Island compounds left.
     short_m : float
         What a plan's score charges per child short of a school's minimum fill (metres of walk).
+    objective : float
+        The plan's cost: child-weighted walks plus the stability penalty (no charge for children short of the
+        minimum fill), as the summary's ``objective``.
+    bound_kind : str
+        Which bound ``bound`` is: "free" (the relaxation without the minimum fill), "fill" (a MIP with it) or
+        "contiguous" (the exact contiguous model); "" when none is proven.
+    fast : tuple
+        With the exact solver: the fast plan it started from, as ``(objective, bound, bound_kind)`` with every
+        bound the exact solve proved that holds for that plan (its measured gap to the contiguous optimum); else
+        ``(nan, nan, "")``.
+    model_bounds : dict of str to float
+        The best bound of each kind found ("free", "fill", "contiguous"), whether or not it holds for this plan: a
+        "fill" bound is a lower bound on the cost of every plan that meets the minimum fill, a "contiguous" one on
+        every such plan with whole catchments (what meeting the fill would cost at least).
     """
 
     label: np.ndarray
@@ -554,6 +582,18 @@ class OptimalPlan:
     seconds: float
     islands: int
     short_m: float
+    objective: float = float("nan")
+    bound_kind: str = ""
+    fast: tuple[float, float, str] = (float("nan"), float("nan"), "")
+    model_bounds: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """``(objective - bound) / objective``: how much worse than the best plan this one can be, at most; NaN
+        when no bound is proven."""
+        if not np.isfinite(self.bound):
+            return float("nan")
+        return max(0.0, (self.objective - self.bound) / self.objective) if self.objective > 0 else 0.0
 
 
 def plan_optimal(dist: np.ndarray, children: np.ndarray, seats: np.ndarray, current: np.ndarray,
@@ -683,6 +723,10 @@ def plan_optimal(dist: np.ndarray, children: np.ndarray, seats: np.ndarray, curr
                     label, left = g_label, g_left
         return label, left, alloc
 
+    # Each lower bound found, with what a plan must be for it to bound the plan's cost (proven_bound):
+    # "free" (any plan of the model), "fill" (meets the minimum fill) or "contiguous" (and is contiguous).
+    bounds: list[tuple[float, str]] = []
+    with_fill = "free" if fill is None else "fill"
     if stability > 0:
         # Monotone by construction: the plan is the best, at this weight, of the fast plans found at a fixed
         # ladder of weights (those moving no more children than the weight-0 plan). Over one fixed set of plans
@@ -692,15 +736,19 @@ def plan_optimal(dist: np.ndarray, children: np.ndarray, seats: np.ndarray, curr
         figs = [figures(lab, left) for lab, left, _ in ladder]
         pick = min((i for i in range(len(ladder)) if figs[i][2] <= figs[0][2]), key=lambda i: score(figs[i], stability))
         label, left = ladder[pick][0], ladder[pick][1]
-        lp = solve_heuristic(cands, children, seats, current=current, locked=locked, stability=stability)
-        status, bound, seconds = "heuristic", lp.bound, sum(a.seconds for _, _, a in ladder)
+        # (the bound at this weight: the relaxation without the fill, which proven_bound solves)
+        status, seconds = "heuristic", sum(a.seconds for _, _, a in ladder)
     else:
         label, left, alloc = pipeline(False, 0.0)
-        status, bound, seconds = alloc.status, alloc.bound, alloc.seconds
+        status, seconds = alloc.status, alloc.seconds
+        # The fast solver's bound is its relaxation without the fill; its MIP fallback's has the fill in it.
+        bounds.append((alloc.bound, "free" if alloc.status == "heuristic" else with_fill))
+    hosts = None
+    fast_label = label
     if solver == EXACT:
         # The exact plan, unless the repairs after the MIP made it worse than the fast one (issue 13).
         e_label, e_left, e_alloc = pipeline(True, stability)
-        bound = max(bound, e_alloc.bound)
+        bounds.append((e_alloc.bound, with_fill))
         seconds += e_alloc.seconds
         if score(figures(e_label, e_left), stability) <= score(figures(label, left), stability):
             label, left, status = e_label, e_left, e_alloc.status
@@ -713,14 +761,115 @@ def plan_optimal(dist: np.ndarray, children: np.ndarray, seats: np.ndarray, curr
                                         short_cost=short_cost, start=label, time_limit=time_limit - mip_time,
                                         should_stop=should_stop)
         if solved is not None:
-            e_label, e_left = finish(solved.label, walk_cost + stability * moved_cost)
-            bound = max(bound, solved.bound)
+            bounds.append((solved.bound, "contiguous"))
+            hosts = solved.hosts
             seconds += solved.seconds
+        if solved is not None and solved.label is not None:
+            e_label, e_left = finish(solved.label, walk_cost + stability * moved_cost)
             if score(figures(e_label, e_left), stability) < score(figures(label, left), stability) or (
                     solved.proven and np.array_equal(e_label, label)):
                 label, left = e_label, e_left
                 status = "optimal" if solved.proven and np.array_equal(e_label, solved.label) else "time_limit"
-    return OptimalPlan(label, bound, status, seconds, left, short_m)
+        if should_stop is not None and should_stop() and status != "optimal":
+            status = "interrupted"  # stopped by the planner: the page keeps it apart, as a plan not finished
+
+    def proven(plan: np.ndarray) -> tuple[float, float, str]:
+        cost = float((walk_cost[plan, np.arange(m)] + stability * moved_cost[plan, np.arange(m)]).sum())
+        return cost, *proven_bound(plan, cost, bounds, cands, dist, children, seats, current, locked, stability,
+                                   fill=fill, adjacency=graph.adjacency, hosts=hosts)
+
+    objective, bound, kind = proven(label)
+    fast = proven(fast_label) if solver == EXACT else (float("nan"), float("nan"), "")
+    best: dict[str, float] = {}
+    for b, needs in bounds:
+        if np.isfinite(b):
+            best[needs] = max(b, best.get(needs, -np.inf))
+    return OptimalPlan(label, bound, status, seconds, left, short_m, objective, kind, fast, best)
+
+
+def proven_bound(label: np.ndarray, objective: float, bounds: list[tuple[float, str]], cands: Candidates,
+                 dist: np.ndarray, children: np.ndarray, seats: np.ndarray, current: np.ndarray, locked: np.ndarray,
+                 stability: float, *, fill: np.ndarray | None = None, adjacency: sp.csr_matrix | None = None,
+                 hosts: np.ndarray | None = None) -> tuple[float, str]:
+    """The best lower bound on a plan's ``objective`` (walks plus stability, no fill charge) that is proven for it.
+
+    A solver's bound bounds only the plans of its model: those over its candidate pairs, within the seats and
+    the locks, meeting its minimum fill when it has one (its bound counts each child short at a price) and, for
+    the contiguous model, keeping each school's host compound in one piece with it. So each bound in ``bounds``
+    counts only when the plan is one of those; the relaxation without the minimum fill (a min-cost flow over the
+    candidate pairs and the plan's own) always bounds it, and is solved when no bound of that kind counts.
+
+    Parameters
+    ----------
+    label : ndarray of int
+        The plan: each compound's school.
+    objective : float
+        Its cost, ``sum((walk + stability * moved) * (children + 0.001))``.
+    bounds : list of (float, str)
+        Bounds found and what each needs of a plan: "free" (nothing), "fill" (meets ``fill``) or "contiguous"
+        (meets ``fill``, and :func:`geo.zoning.exact_contiguous.holds_contiguity` with ``hosts``).
+    cands : Candidates
+        The models' candidate pairs.
+    dist : ndarray
+        Walks, schools x compounds.
+    children, seats : ndarray
+        Children per compound; seats per school (tolerance included).
+    current, locked : ndarray of int
+        Each compound's starting school; its locked school (-1: none).
+    stability : float
+        Metres of walk a moved child is worth.
+    fill : ndarray, optional
+        Each school's minimum fill in children, in the models that had one.
+    adjacency : csr_matrix, optional
+        The compound neighbour graph (for a "contiguous" bound).
+    hosts : ndarray of int, optional
+        The host compounds the contiguous model held (:attr:`ContiguousSolution.hosts`).
+
+    Returns
+    -------
+    bound : float
+        At most ``objective``; NaN when none is proven (a plan over the seats or against a lock is no plan of
+        any model).
+    kind : str
+        What the bound needed of the plan, as in ``bounds`` ("" when none).
+    """
+    from geo.zoning.flow import transport  # as in solve_heuristic
+
+    label = np.asarray(label, np.int64)
+    m = label.size
+    children = np.asarray(children, float)
+    load = np.bincount(label, weights=children, minlength=len(seats))
+    if (load > np.asarray(seats, float) + 1e-6).any() or ((locked >= 0) & (label != locked)).any():
+        return float("nan"), ""
+    in_model = uses_candidates(cands, label)
+    meets = shortfall(label, children, fill) <= 1e-9
+    ok = []
+    for b, needs in bounds:
+        if not (np.isfinite(b) and in_model):
+            continue
+        if needs == "fill" and not meets:
+            continue
+        if needs == "contiguous" and not (meets and adjacency is not None and hosts is not None
+                                          and holds_contiguity(adjacency, label, hosts)):
+            continue
+        ok.append((b, needs))
+    if not any(needs == "free" for _, needs in ok):
+        # The relaxation without the fill, over the candidate pairs and the plan's own: it bounds every plan
+        # that fits the seats and the locks (whole children: each child's weight, children + 0.001, is more).
+        k = len(seats)
+        key = np.union1d(cands.unit.astype(np.int64) * k + cands.school, np.arange(m, dtype=np.int64) * k + label)
+        unit, school = np.divmod(key, k)
+        pairs = Candidates(unit, school, dist[school, unit], m, k)
+        unit_cost = pairs.dist + stability * (np.asarray(current)[pairs.unit] != pairs.school)
+        relaxed = transport(pairs, children, seats, unit_cost, locked)
+        if relaxed.feasible and np.isfinite(relaxed.bound):
+            ok.append((relaxed.bound, "free"))
+    if not ok:
+        return float("nan"), ""
+    bound, kind = max(ok, key=lambda bk: bk[0])
+    if bound > objective + 1e-6 * max(1.0, abs(objective)):
+        return float("nan"), ""  # not a bound on this plan after all (it cannot happen for a plan of the model)
+    return min(bound, objective), kind
 
 
 def _from_start(graph: UnitGraph, s_node: np.ndarray, current: np.ndarray, locked: np.ndarray, cost: np.ndarray,
