@@ -109,8 +109,19 @@ def downloads(_result: ZoningResult, key: str) -> tuple[str, str, bytes]:
 # their content hash, so a rerun registers the very same file again, and one made from an unchanged plan is
 # taken from the cache below.
 
+_RESULT_KEYS: weakref.WeakKeyDictionary[ZoningResult, str] = weakref.WeakKeyDictionary()  # results hash by identity
+
+
 def result_key(result: ZoningResult) -> str:
-    """A key of what a plan's files hold: its assignments, school table and catchment outlines."""
+    """A key of what a plan's files hold: its assignments, school table and catchment outlines (worked out once
+    per result: the map, the files and the report of a run all ask)."""
+    key = _RESULT_KEYS.get(result)
+    if key is None:
+        key = _RESULT_KEYS[result] = _result_key(result)
+    return key
+
+
+def _result_key(result: ZoningResult) -> str:
     import geopandas as gpd
     import shapely
 
@@ -168,6 +179,134 @@ def basemap(inputs: Inputs) -> dict:
         if layer is None:
             layer = _STREETS[inputs] = street_basemap(inputs.network, inputs.boundary)
     return {"tiles": None, "streets": layer}
+
+
+# --- maps: rendered once per content -----------------------------------------------------------------------
+# st_folium renders the whole folium map on every run of the page — the Leaflet script, the street basemap and every
+# GeoJSON layer, each compiled again as a Jinja template: about a second on the demo, paid on every click. Here a
+# map is built and rendered once per content key (shared by sessions) and the browser's component is handed the
+# arguments st_folium would hand it. Layers that change with each edit (``layers``: st_folium's
+# feature_group_to_add) are rendered on their own, once per ``layers_key``, so an edit swaps only them and the
+# browser keeps its base map. This uses streamlit-folium's module functions; without them it falls back to
+# st_folium itself.
+
+try:
+    from streamlit_folium import (  # noqa: I001
+        _component_func,
+        _get_feature_group_string,
+        _get_header,
+        _get_html,
+        _get_layer_control_string,
+        _get_map_string,
+        generate_js_hash,
+        get_full_id,
+    )
+except ImportError:  # a streamlit-folium without them: st_folium renders every run
+    _component_func = None
+
+MAP_DEFAULTS = ("last_clicked", "last_object_clicked", "last_object_clicked_count", "last_object_clicked_tooltip",
+                "last_object_clicked_popup", "all_drawings", "last_active_drawing", "bounds", "zoom",
+                "last_circle_radius", "last_circle_polygon", "selected_layers", "selected_tags",
+                "last_geocoder_result")
+
+
+class _RenderedMap:
+    """A folium map rendered as streamlit-folium's component takes it (``args``), with the map kept to render
+    layers against (under ``lock``: sessions share it)."""
+
+    def __init__(self, m) -> None:
+        import branca
+        import folium.elements
+
+        m.get_root().render()
+        m.render()
+        html, header = _get_html(m), _get_header(m)
+        script = _get_map_string(m)
+        try:
+            (s, w), (n, e) = m.get_bounds()
+        except (AttributeError, TypeError, ValueError):
+            s = w = n = e = None
+        defaults = dict.fromkeys(MAP_DEFAULTS)
+        defaults["bounds"] = {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}}
+        defaults["zoom"] = m.options.get("zoom") if hasattr(m, "options") else {}
+        css: list[str] = []
+        js: list[str] = []
+
+        def walk(el):
+            if isinstance(el, branca.colormap.ColorMap):
+                js[:0] = ["https://d3js.org/d3.v4.min.js", "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"]
+            if isinstance(el, folium.elements.JSCSSMixin):
+                yield el
+            for child in getattr(el, "_children", {}).values():
+                yield from walk(child)
+
+        for el in walk(m):
+            css.extend(href for _, href in getattr(el, "default_css", []))
+            js.extend(src for _, src in getattr(el, "default_js", []))
+        self.m, self.lock, self.defaults = m, threading.Lock(), defaults
+        self.args = {"script": script, "header": header, "html": html, "id": get_full_id(m),
+                     "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
+
+    def layer_strings(self, groups: list, layer_control: bool) -> tuple[str, str | None]:
+        """The script adding ``groups`` (and a layer control over them) to this map in the browser. The map is
+        left as it was (the groups and what their rendering added to the page are taken off again)."""
+        import folium
+
+        with self.lock:
+            fig = self.m.get_root()
+            parts = (self.m, fig.header, fig.html, fig.script)
+            before = [dict(p._children) for p in parts]
+            try:
+                fg = "".join(_get_feature_group_string(g, map=self.m, idx=i) for i, g in enumerate(groups))
+                lc = (_get_layer_control_string(folium.LayerControl(collapsed=False), self.m) if layer_control
+                      else None)
+            finally:
+                for p, kids in zip(parts, before, strict=True):
+                    p._children.clear()
+                    p._children.update(kids)
+        return fg, lc
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _rendered_map(key: str, _build) -> _RenderedMap:
+    return _RenderedMap(_build())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _layer_strings(key: str, layers_key: str, _rendered: _RenderedMap, _layers, layer_control: bool):
+    return _rendered.layer_strings(list(_layers()), layer_control)
+
+
+def show_map(content_key: str, build, *, key: str, height: int, returned_objects=(), layers=None,
+             layers_key: str = "", layer_control: bool = False):
+    """``st_folium(build(), …)``, rendered once per ``content_key`` (which must name everything the map shows:
+    data set, plan, language, basemap). ``layers`` (a function making feature groups) are drawn over it and swapped
+    in the browser without redrawing the map when ``layers_key`` changes; ``layer_control`` adds a layer control
+    over them. Returns what the map sends back, as st_folium does."""
+    import folium
+    from streamlit_folium import st_folium
+
+    returned = list(returned_objects)
+    if _component_func is None:
+        extra = {}
+        if layers is not None:
+            extra = {"feature_group_to_add": list(layers()),
+                     "layer_control": folium.LayerControl(collapsed=False) if layer_control else None}
+        return st_folium(build(), key=key, height=height, use_container_width=True, returned_objects=returned,
+                         **extra)
+    rendered = _rendered_map(content_key, build)
+    fg = lc = None
+    if layers is not None:
+        fg, lc = _layer_strings(content_key, layers_key, rendered, layers, layer_control)
+    hash_key = generate_js_hash(rendered.args["script"], key, False)
+
+    def on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return _component_func(**rendered.args, key=hash_key, height=height, width=None, returned_objects=returned,
+                           default={k: v for k, v in rendered.defaults.items() if k in returned}, zoom=None,
+                           center=None, feature_group=fg, return_on_hover=False, layer_control=lc, pixelated=False,
+                           on_change=on_change, wrap_longitude=False)
 
 
 def dataset_digest(ds: Dataset) -> str:

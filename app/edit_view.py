@@ -12,10 +12,10 @@ from datetime import datetime
 
 import folium
 import folium.plugins
+import numpy as np
 import pandas as pd
 import shapely.geometry
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app.assets import leaflet_draw
 from app.common import (
@@ -32,6 +32,7 @@ from app.common import (
     plan_files,
     result_key,
     show_error,
+    show_map,
     store,
     warnings_summary,
 )
@@ -204,18 +205,30 @@ def _refused(err: XuequError) -> None:
 def push(db: Store, sid: int, history, edit: Edit, lang: str) -> bool:
     """Check an edit against the plan the page showed, then store it on that plan's version (one transaction).
     Nothing changes if it fails; if another tab changed the scenario meanwhile, the page says so and reloads."""
-    ed, lock = st.session_state["_editor"]
-    seen = st.session_state.get("_seen")
-    if seen is None or seen.id != sid:
-        seen = db.get(sid)
     try:
-        with lock:
-            ed.check(seen.history.push(edit).active)
-        st.session_state["_shown"] = db.push(sid, edit, seen.history.cursor, version=seen.version)
+        _store_edit(db, sid, edit)
     except XuequError as err:
         _refused(err)
     _unsay("_edit_error")
     return True
+
+
+def _store_edit(db: Store, sid: int, edit: Edit) -> None:
+    ed, lock = st.session_state["_editor"]
+    seen = st.session_state.get("_seen")
+    if seen is None or seen.id != sid:
+        seen = db.get(sid)
+    with lock:
+        ed.check(seen.history.push(edit).active)
+    st.session_state["_shown"] = db.push(sid, edit, seen.history.cursor, version=seen.version)
+
+
+def _edit_clicked(db: Store, sid: int, make) -> None:
+    """A button's edit (``make()``, None: nothing to do), stored before the page runs, so the click costs one run of
+    the page, not two; checked and refused as :func:`push` does (the reason is said at the top of the page)."""
+    edit = make()
+    if edit is not None:
+        _guard(lambda: _store_edit(db, sid, edit))
 
 
 def move(db: Store, sid: int, step: int) -> None:
@@ -291,7 +304,8 @@ def handle_map(out: dict | None, key: str, db: Store, sid: int, history, level: 
         st.rerun()
 
 
-def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool = False) -> tuple:
+def plan_base_map(inputs, lang: str, *, draw: bool = False):
+    """The map a plan is drawn on: the data set's extent and basemap, the legend (and the drawing tools)."""
     js, css = leaflet_assets()
     bounds = inputs.compounds.total_bounds
     m = base_map(bounds, **basemap(inputs), leaflet_js=js, leaflet_css=css)
@@ -304,8 +318,30 @@ def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool
         plugin.default_js = [("leaflet_draw_js", tools[0])]
         plugin.default_css = [("leaflet_draw_css", tools[1])]
         plugin.add_to(m)
+    return m
+
+
+def plan_map(result, inputs, lang: str, *, selected=(), changed=None, draw: bool = False) -> tuple:
+    m = plan_base_map(inputs, lang, draw=draw)
     layers = zoning_layers(result, lang=lang, selected=selected, changed=changed, base_schools=inputs.schools)
     return m, layers
+
+
+def map_key(digest: str, lang: str, *parts: object) -> str:
+    """What a map of this data set shows, for ``show_map``: the data set, the language, the basemap, ``parts``."""
+    return "|".join(map(str, (digest, lang, st.session_state.get("basemap", "streets"), *parts)))
+
+
+def compare_map(result, inputs, lang: str, digest: str, key: str, height: int, *, changed=None) -> None:
+    """A plan on its own map (no clicks sent back), rendered once per plan."""
+    def build():
+        m, layers = plan_map(result, inputs, lang, changed=changed)
+        for g in layers:
+            g.add_to(m)
+        return m
+
+    mark = "-" if changed is None else zlib.crc32(np.asarray(changed, bool).tobytes())
+    show_map(map_key(digest, lang, "plan", result_key(result), mark), build, key=key, height=height)
 
 
 # --- the view ------------------------------------------------------------------------------------------------
@@ -349,6 +385,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     with lock:
         result = ed.result(history.active)
     ms = (time.perf_counter() - t0) * 1000
+    rkey = result_key(result)  # names the plan shown: its map layers and its files are made once per plan
 
     # Undo / redo and the figures of the plan.
     u1, u2, u3 = st.columns([1, 1, 4])
@@ -378,10 +415,13 @@ def render(lang: str, ds: Dataset | None) -> None:
     with left:
         st.radio(T("edit.click_mode"), CLICK_MODES, format_func=lambda k: T(f"edit.click.{k}"), horizontal=True,
                  key="click_mode")
-        m, layers = plan_map(result, inputs, lang, selected=selection(), draw=True)
+        # The base map is rendered once; an edit or a click only swaps the plan's layers over it (show_map).
+        sel = selection()
         key = f"edit_map_{sid}_{level}"
-        out = st_folium(m, feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=False),
-                        returned_objects=MAP_RETURNS, height=600, use_container_width=True, key=key)
+        out = show_map(map_key(digest, lang, "edit"), lambda: plan_base_map(inputs, lang, draw=True), key=key,
+                       height=600, returned_objects=MAP_RETURNS, layer_control=True,
+                       layers=lambda: zoning_layers(result, lang=lang, selected=sel, base_schools=inputs.schools),
+                       layers_key=f"{rkey}|{sel}")
         handle_map(out, key, db, sid, history, level, lang)
     with right:
         selection_panel(db, sid, history, result, level, lang)
@@ -389,8 +429,8 @@ def render(lang: str, ds: Dataset | None) -> None:
 
     st.subheader(T("app.table"))
     school_table(result, lang)
-    compare_panel(db, dkey, sid, result, inputs, lang)
-    export_panel(stored.name, result, level, lang)
+    compare_panel(db, dkey, sid, result, inputs, lang, digest)
+    export_panel(stored.name, result, level, lang, rkey)
 
 
 def selection_panel(db: Store, sid: int, history, result, level: str, lang: str) -> None:
@@ -416,15 +456,27 @@ def selection_panel(db: Store, sid: int, history, result, level: str, lang: str)
                           key="target_school")
     b1, b2, b3, b4 = st.columns(4)
     current = dict(zip(a["compound_id"], a["school_id"]))
-    if b1.button(T("edit.reassign"), key="do_reassign", disabled=not sel or target is None):
-        if push(db, sid, history, Edit(REASSIGN, level=level, pairs=tuple((c, target) for c in sel)), lang):
-            st.rerun()
-    if b2.button(T("edit.lock"), key="do_lock", disabled=not sel):
-        if push(db, sid, history, Edit(LOCK, level=level, pairs=tuple((c, current[c]) for c in sel)), lang):
-            st.rerun()
-    if b3.button(T("edit.unlock"), key="do_unlock", disabled=not sel):
-        if push(db, sid, history, Edit(UNLOCK, level=level, compounds=tuple(sel)), lang):
-            st.rerun()
+
+    def chosen_now() -> list[str]:  # in a click's callback: the chips as the click found them
+        return [str(c) for c in st.session_state.get(key, sel) if str(c) in labels]
+
+    def reassign() -> Edit | None:
+        now, to = chosen_now(), st.session_state.get("target_school")
+        return Edit(REASSIGN, level=level, pairs=tuple((c, to) for c in now)) if now and to is not None else None
+
+    def lock() -> Edit | None:
+        now = chosen_now()
+        return Edit(LOCK, level=level, pairs=tuple((c, current[c]) for c in now)) if now else None
+
+    def unlock() -> Edit | None:
+        now = chosen_now()
+        return Edit(UNLOCK, level=level, compounds=tuple(now)) if now else None
+
+    # Each edit is stored in the click's callback, before the page runs: the page runs once for it, not twice.
+    b1.button(T("edit.reassign"), key="do_reassign", disabled=not sel or target is None, on_click=_edit_clicked,
+              args=(db, sid, reassign))
+    b2.button(T("edit.lock"), key="do_lock", disabled=not sel, on_click=_edit_clicked, args=(db, sid, lock))
+    b3.button(T("edit.unlock"), key="do_unlock", disabled=not sel, on_click=_edit_clicked, args=(db, sid, unlock))
     b4.button(T("edit.clear"), key="do_clear", disabled=not sel, on_click=set_selection, args=([],))
 
 
@@ -472,7 +524,7 @@ def school_panel(db: Store, sid: int, history, result, inputs, level: str, lang:
                 st.rerun()
 
 
-def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> None:
+def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str, digest: str) -> None:
     """This plan beside another (or beside the base zoning): two maps, the changed compounds, the differences."""
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     st.subheader(T("edit.compare"))
@@ -494,15 +546,9 @@ def compare_panel(db: Store, dkey: str, sid: int, result, inputs, lang: str) -> 
     for col, res, label, k in ((c1, other, names[other_id], "cmp_a"), (c2, result, T("edit.this"), "cmp_b")):
         with col:
             st.markdown(f"**{inert(label)}**")
-            m, layers = plan_map(res, inputs, lang)
-            for g in layers:
-                g.add_to(m)
-            st_folium(m, returned_objects=[], height=380, use_container_width=True, key=f"{k}_{other_id}")
+            compare_map(res, inputs, lang, digest, f"{k}_{other_id}", 380)
     st.markdown(T("edit.changed_map"))
-    m, layers = plan_map(result, inputs, lang, changed=changed)
-    for g in layers:
-        g.add_to(m)
-    st_folium(m, returned_objects=[], height=420, use_container_width=True, key=f"cmp_changed_{other_id}")
+    compare_map(result, inputs, lang, digest, f"cmp_changed_{other_id}", 420, changed=changed)
     diff = other.table[["school_id", "name", "seats", "children", "utilisation", "mean_m", "within_radius"]].merge(
         result.table[["school_id", "seats", "children", "utilisation", "mean_m", "within_radius"]], on="school_id",
         how="outer", suffixes=("_a", "_b"))
@@ -542,10 +588,10 @@ MIME = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlit
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def export_panel(name: str, result, level: str, lang: str) -> None:
+def export_panel(name: str, result, level: str, lang: str, rkey: str) -> None:
     T = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
     st.subheader(T("app.downloads"))
     stem = f"{export.safe_filename(name)}-{level}"
-    data = plan_files(EXPORTS, result, "edit:" + result_key(result))
+    data = plan_files(EXPORTS, result, "edit:" + rkey)
     download_row([(T(f"edit.download.{file}"), data[file], f"{stem}-{file}",
                    MIME[file.rsplit(".", 1)[1]], "dl_" + file.replace(".", "_", 1)) for file in EXPORTS])

@@ -7,6 +7,9 @@ each view lives in its own module (``zoning_view``, ``edit_view``).
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -172,4 +175,12 @@ def main() -> None:
     RENDER[view](lang, ds)
 
 
-main()
+if os.environ.get("XUEQU_TIMING"):  # how long each run of the page takes, on stderr (profiling the page)
+    _t0 = time.perf_counter()
+    try:
+        main()
+    finally:
+        print(f"xuequ run: {st.session_state.get('view')} {time.perf_counter() - _t0:.2f} s", file=sys.stderr,
+              flush=True)
+else:
+    main()

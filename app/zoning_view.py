@@ -9,7 +9,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app.common import (
     DASH,
@@ -25,6 +24,7 @@ from app.common import (
     rerun_requested,
     result_key,
     show_error,
+    show_map,
     warnings_summary,
     zoning,
 )
@@ -152,7 +152,10 @@ def compare_panel(nearest: ZoningResult, plan: ZoningResult, lang: str) -> None:
     st.subheader(t("opt.compare", lang))
     s = plan.summary
     if s.get("solver"):
-        st.caption(t("opt.solved", lang, solver=t(f"opt.status.{s['solver']}", lang), gap=s["gap"],
+        gap = float(s.get("gap", float("nan")))
+        # A gap no bound proves is said so, never shown as a figure (0.00% would read as "optimal").
+        st.caption(t("opt.solved" if np.isfinite(gap) else "opt.solved_unproven", lang,
+                     solver=t(f"opt.status.{s['solver']}", lang), gap=gap,
                      seconds=s["seconds"], moved=s["moved_children"], compounds=s["moved_compounds"]))
     # (figure, summary column, format, format of the change: a share changes by percentage points)
     rows = [("opt.row.over", "over_capacity", "{:,.0f}", "{:+,.0f}"), ("col.mean_m", "mean_m", "{:,.0f}", "{:+,.0f}"),
@@ -245,7 +248,9 @@ def render(lang: str, ds: Dataset | None) -> None:
             else:
                 result = zoning(inputs, digest, scenario)
             status.update(label=T("app.ready"), state="complete")
+        cancel_slot.empty()  # Cancel is there while a solve runs, gone when it is over
     except Exception as err:  # every failure is shown in the page, never as a traceback
+        cancel_slot.empty()
         show_error(err, lang)
         if st.session_state.get("method") == OPTIMAL and "nearest" in locals():
             lock_panel(nearest, lang)
@@ -259,10 +264,10 @@ def render(lang: str, ds: Dataset | None) -> None:
     warnings_summary(result.warnings, lang)  # above the map, in a few words; the list in an expander
 
     js, css = leaflet_assets()
-    m = zoning_map(result, lang=lang, **basemap(inputs), leaflet_js=js, leaflet_css=css,
-                   base_schools=inputs.schools)
     st.subheader(T("app.map"))
-    st_folium(m, height=620, use_container_width=True, returned_objects=[], key="map")
+    map_key = "|".join((digest, result_key(result), lang, st.session_state.get("basemap", "streets")))
+    show_map(map_key, lambda: zoning_map(result, lang=lang, **basemap(inputs), leaflet_js=js, leaflet_css=css,
+                                         base_schools=inputs.schools), height=620, key="map")  # once per plan
     detail = map_detail(result)
     if detail["compound_points"]:  # a city: say how the map was lightened
         st.caption(T("map.detail", points=int(detail["compound_points"]), tolerance=detail["tolerance_m"],
@@ -303,18 +308,24 @@ def _report(_inputs, _result: ZoningResult, _other: ZoningResult | None, _balanc
                       base_schools=_inputs.schools)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _balance(_inputs, _stats, level: str, key: str):
+    """The balanced-development summary for the report, once per data set, statistics and level (not every run)."""
+    try:
+        if _stats is not None:
+            return balance(join_statistics(_inputs.schools, _stats["table"], _stats["file"])[0], level)
+        if has_audit_columns(_inputs.schools):
+            return balance(_inputs.schools, level)
+    except XuequError:  # statistics that do not fit this data set: the report goes without the summary
+        pass
+    return None
+
+
 def report_panel(inputs, ds: Dataset, result: ZoningResult, other: ZoningResult | None, stem: str, lang: str) -> None:
     """The PDF report for a committee: made on a click (a second or two), then downloaded."""
     level = result.scenario.level
     stats = st.session_state.get(f"eq_stats_{state_key(ds)}")  # the statistics the equity view was given
-    bal = None
-    try:
-        if stats is not None:
-            bal = balance(join_statistics(inputs.schools, stats["table"], stats["file"])[0], level)
-        elif has_audit_columns(inputs.schools):
-            bal = balance(inputs.schools, level)
-    except XuequError:  # statistics that do not fit this data set: the report goes without the summary
-        bal = None
+    bal = _balance(inputs, stats, level, f"{dataset_digest(ds)}-{stats['digest'] if stats is not None else '-'}")
     key = "-".join([result_key(result), result_key(other) if other is not None else "-",
                     stats["digest"] if stats is not None else "-", lang])
     made = st.session_state.get("report_pdf")

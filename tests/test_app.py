@@ -140,15 +140,31 @@ def test_optimal_zoning_panel_and_locks():
     assert at.multiselect(key="locked").value == ["C001", "C002"]  # the planner's locks are kept
 
 
-def test_cancel_keeps_the_page_and_solve_again_restarts():
+def test_cancel_keeps_the_page_and_solve_again_restarts(monkeypatch):
+    """Cancel during a solve: a click reaches the server as a request to run the page again, which the solver's
+    stop question sees mid-solve, and the button's callback marks the solve cancelled for the next run. AppTest runs
+    a page to its end before the next click, so both halves are played in turn: the solve is stopped at its first
+    question, then the click's callback (it names the solve the page was running). Cancel is gone once a solve is
+    over."""
+    import app.zoning_view
+
     at = _app().run()
     at.sidebar.radio(key="method").set_value("optimal").run()
+    assert not at.exception and not at.error
+    assert not [b for b in at.button if b.key == "cancel_solve"]  # the solve is over: nothing to cancel
+    at.sidebar.checkbox(key="contiguous").uncheck().run()  # (the exact solve without contiguity asks at once)
+    monkeypatch.setattr(app.zoning_view, "rerun_requested", lambda: lambda: True)  # the click arrives mid-solve
     at.sidebar.radio(key="solver").set_value("exact").run()
     assert not at.exception and not at.error
-    at.button(key="cancel_solve").click().run()
+    (solve,) = at.session_state["interrupted"]  # the stopped solve's best plan so far, kept for the next run
+    monkeypatch.undo()
+    at.session_state["cancelled"] = solve  # what the Cancel button's callback does
+    at.run()
     assert not at.exception and not at.error
-    assert any("取消" in i.value for i in at.info)  # said so, with the nearest-school zones still on show
-    assert at.dataframe[0].value["children"].sum() == 20000
+    assert any("取消" in i.value for i in at.info)  # said so, with the stopped solve's plan on show
+    assert not [b for b in at.button if b.key == "cancel_solve"]
+    table = next(d.value for d in at.dataframe if "utilisation" in d.value.columns)  # the school table
+    assert table["children"].sum() == 20000
     at.button(key="solve_again").click().run()
     assert not at.exception and not at.error
     assert not any("取消" in i.value for i in at.info)

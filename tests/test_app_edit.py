@@ -80,6 +80,40 @@ def test_reassign_undo_redo_and_the_store(data_dir):
     assert any("P05" in w.value or "学位" in w.value for w in at.warning)
 
 
+def map_args(at: AppTest) -> dict:
+    """What the page hands the browser's map component (streamlit-folium's arguments)."""
+    import json
+
+    (el,) = at.get("component_instance")
+    return json.loads(el.proto.json_args)
+
+
+def test_an_edit_swaps_only_the_plan_layers_of_the_map(data_dir):
+    """Issue 15: after an edit the map's base (extent, street basemap, legend, drawing tools) is handed over unchanged
+    — the browser keeps it and its component — and only the plan's layers change: the compound moved is drawn in
+    its new school."""
+    import json
+
+    at = edit_view()
+    before = map_args(at)
+    table = at.dataframe[0].value.set_index("school_id")
+    name = str(table.at["P07", "name"])
+    select(at, ["C002"])
+    at.selectbox(key="target_school").set_value("P07").run()
+    at.button(key="do_reassign").click().run()
+    ok(at)
+    assert "1 / 1" in status(at)
+    after = map_args(at)
+    assert after["script"] == before["script"] and after["key"] == before["key"]  # the same base map
+    assert after["layer_control"] == before["layer_control"]
+
+    def drawn(args: dict) -> int:  # the compounds (and the catchment, the school) named after P07 in the layers
+        layers = args["feature_group"]
+        return max(layers.count(name), layers.count(json.dumps(name)[1:-1]))
+
+    assert drawn(after) == drawn(before) + 1
+
+
 def test_reload_reopens_the_scenario_exactly(data_dir):
     at = edit_view()
     select(at, ["C010"])
