@@ -27,9 +27,11 @@
 8. ``forecast``: a ten-year seat forecast for 50,000 generated compounds (:mod:`bench.forecast`). Target < 1 s.
 9. ``metro``: nearest school by network on a 500k-node city (50,000 compounds, 1,000 schools), per stage, peak
    memory and the ratio to one bare Dijkstra (issue 14). Targets: < 8 s, < 2 GB.
+10. ``metro-app``: the same city written as a PBF and opened in the page in Chromium: seconds to its first map,
+   cold (file parsed) and warm (:mod:`bench.metro_app`). Target: < 15 s.
 
 ``python -m bench.run [section ...]`` runs only the named sections (assignment, zoning, load, optimal, edit,
-optimal-city, optimal-quality, forecast, metro); ``make bench`` runs all but optimal-city's previous pipeline on 20,000 x 300 (it never finishes).
+optimal-city, optimal-quality, forecast, metro, metro-app); ``make bench`` runs all but optimal-city's previous pipeline on 20,000 x 300 (it never finishes).
 
 Prints a table and writes it as Markdown to ``build/bench.md``.
 """
@@ -668,8 +670,14 @@ def metro_section() -> tuple[list[str], list[str]]:
                    f"(target < 8 MB: {'PASS' if ok_map else 'FAIL'})"]
 
 
+def _metro_app_section() -> tuple[list[str], list[str]]:
+    from bench.metro_app import metro_app_section
+
+    return metro_app_section()
+
+
 SECTIONS = ("assignment", "zoning", "load", "optimal", "edit", "optimal-city", "optimal-quality", "forecast",
-            "metro")
+            "metro", "metro-app")
 
 
 def main() -> None:
@@ -705,7 +713,7 @@ def main() -> None:
 
     for section, fn in (("optimal", optimal_section), ("edit", edit_section), ("optimal-city", optimal_city_section),
                         ("optimal-quality", optimal_quality_section), ("forecast", forecast_section),
-                        ("metro", metro_section)):
+                        ("metro", metro_section), ("metro-app", _metro_app_section)):
         if section in wanted:
             more, more_verdicts = fn()
             lines += more

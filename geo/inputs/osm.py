@@ -40,8 +40,9 @@ InsufficientResponseError: type[ValueError] = ox._errors.InsufficientResponseErr
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml")
 # 2: OSM files are checked (positions, duplicate nodes, clipped ways) before compiling; 3: walking networks
 # leave out roads whose sidewalks are mapped as separate ways (sidewalk*=separate), as osmnx 2.1 does;
-# 4: compiled from one pyosmium pass (geo.inputs.osm_pass), the same networks as osmnx's graph of the file.
-CACHE_VERSION = "5"
+# 4: compiled from one pyosmium pass (geo.inputs.osm_pass), the same networks as osmnx's graph of the file;
+# 5: with the file's water (for the basemap); 6: street names and classes as codes, uncompressed.
+CACHE_VERSION = "6"
 
 
 def _check_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
@@ -439,7 +440,7 @@ def _network_and_features(p: Path, mode: str, *, use_cache: bool = True, feature
         fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".npz")
         with os.fdopen(fd, "wb") as f:
             payload: dict[str, Any] = {**net.to_arrays(), "warnings": np.array(json.dumps(warns, ensure_ascii=False))}
-            np.savez_compressed(f, **payload)
+            np.savez(f, **payload)  # uncompressed: arrays of numbers and codes, quick to write and read
         os.replace(tmp, cached)
     return net, warns, schools, compounds
 

@@ -169,8 +169,8 @@ class Network:
             "edge_u": self.edge_u,
             "edge_v": self.edge_v,
             "edge_length": self.edge_length,
-            "edge_name": self.edge_name.astype(str),
-            "edge_highway": self.edge_highway.astype(str),
+            **_coded("edge_name", self.edge_name),
+            **_coded("edge_highway", self.edge_highway),
         }
 
     @classmethod
@@ -195,11 +195,27 @@ class Network:
             edge_u=np.asarray(a["edge_u"], dtype=np.int32),
             edge_v=np.asarray(a["edge_v"], dtype=np.int32),
             edge_length=np.asarray(a["edge_length"], dtype=float),
-            edge_name=np.asarray(a["edge_name"], dtype=object),
-            edge_highway=np.asarray(a["edge_highway"], dtype=object),
+            edge_name=_decoded("edge_name", a),
+            edge_highway=_decoded("edge_highway", a),
             straight_line=bool(a["straight_line"]) if "straight_line" in a else False,
             water=_water_from_wkb(a["water_wkb"], a["water_at"]) if "water_wkb" in a else None,
         )
+
+
+def _coded(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Text per edge as its distinct values and a code per edge (a city has a few thousand street names over a
+    million edges: small to write, and no fixed-width text array to build)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
+    return {f"{name}_values": np.asarray(uniques, dtype=str), f"{name}_codes": codes.astype(np.int32)}
+
+
+def _decoded(name: str, a) -> np.ndarray:
+    if f"{name}_codes" in a:
+        values = np.asarray(a[f"{name}_values"], dtype=object)
+        return values[np.asarray(a[f"{name}_codes"], dtype=np.int64)] if values.size else np.zeros(0, dtype=object)
+    return np.asarray(a[name], dtype=object)  # as written before the codes
 
 
 def _water_from_wkb(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
