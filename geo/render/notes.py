@@ -15,6 +15,7 @@ SUMMARY: Mapping[str, str | None] = {
     "warn.default_seats_cn": None,
     "warn.children_estimated": "warn.summary.children_estimated",
     "opt.fill_lowered": "warn.summary.fill_lowered",
+    "opt.fill_lowered_short": "warn.summary.fill_lowered_short",
     "opt.not_contiguous": "warn.summary.not_contiguous",
     "opt.empty_schools": "warn.summary.empty_schools",
 }

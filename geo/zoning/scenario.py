@@ -333,8 +333,14 @@ def _optimal(inputs: Inputs, schools: gpd.GeoDataFrame, scenario: Scenario, scho
             if trial.islands < out.islands:
                 out, used = trial, share
                 if trial.islands == 0:
-                    warnings.append(("opt.fill_lowered", {"fill": scenario.min_fill * used,
-                                                          "wanted": scenario.min_fill}))
+                    params = {"fill": scenario.min_fill * used, "wanted": scenario.min_fill}
+                    below = np.maximum(lower - np.bincount(trial.label, weights=g_children, minlength=lower.size),
+                                       0) if lower is not None else np.zeros(0)
+                    if (below > 0.5).any():  # the lowered fill is not met everywhere either: say by how much
+                        warnings.append(("opt.fill_lowered_short", params | {
+                            "schools": int((below > 0.5).sum()), "children": int(round(below.sum()))}))
+                    else:
+                        warnings.append(("opt.fill_lowered", params))
                     break
     label = out.label if group is None else out.label[group]
     stability = scenario.stability
