@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +45,33 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(cache_dir: str | Path, data_dir: str | Path, timeout_s: float = 60.0) -> Iterator[str]:
+    """The app served by ``streamlit run`` on a free local port with its own cache and data folders; yields its
+    URL once it answers, and stops it afterwards. Raises RuntimeError when it does not start in time."""
+    port = _free_port()
+    env = dict(os.environ, XUEQU_CACHE_DIR=str(cache_dir), XUEQU_DATA_DIR=str(data_dir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def _first_map(browser, url: str, pbf: Path) -> dict:
@@ -73,32 +102,14 @@ def metro_app_case() -> dict:
     from playwright.sync_api import sync_playwright
 
     pbf = metro_pbf()
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as data:
-        env = dict(os.environ, XUEQU_CACHE_DIR=cache, XUEQU_DATA_DIR=data)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(120):
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.5)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                cold = _first_map(browser, url, pbf)
-                browser.close()
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                warm = _first_map(browser, url, pbf)
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as data, \
+            running_app(cache, data) as url, sync_playwright() as p:
+        results = {}
+        for name in ("cold", "warm"):  # each in a browser of its own; the server keeps its caches
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            results[name] = _first_map(browser, url, pbf)
+            browser.close()
+    cold, warm = results["cold"], results["warm"]
     return {"cold": cold, "warm": warm}
 
 
