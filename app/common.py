@@ -7,6 +7,7 @@ import numbers
 import re
 import threading
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -161,8 +162,25 @@ def leaflet_assets() -> tuple[str, str]:
     return ensure_leaflet()
 
 
-_STREETS: weakref.WeakKeyDictionary[Inputs, StreetLayer] = weakref.WeakKeyDictionary()  # inputs hash by identity
+# The street layer of each loaded data set, made once, in a thread of its own: started as soon as the data set is
+# loaded (prefetch_basemap), it is drawn while the zoning runs (a 500k-node city's basemap takes seconds).
+_STREETS: weakref.WeakKeyDictionary[Inputs, Future[StreetLayer]] = weakref.WeakKeyDictionary()  # by identity
 _STREETS_LOCK = threading.Lock()
+_STREETS_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xuequ-basemap")
+
+
+def _street_future(inputs: Inputs) -> Future[StreetLayer]:
+    with _STREETS_LOCK:
+        future = _STREETS.get(inputs)
+        if future is None:
+            future = _STREETS[inputs] = _STREETS_POOL.submit(street_basemap, inputs.network, inputs.boundary)
+    return future
+
+
+def prefetch_basemap(inputs: Inputs) -> None:
+    """Start making the data set's street basemap now, if the sidebar draws it (:func:`basemap` collects it)."""
+    if st.session_state.get("basemap", "streets") == "streets":
+        _street_future(inputs)
 
 
 def basemap(inputs: Inputs) -> dict:
@@ -174,10 +192,14 @@ def basemap(inputs: Inputs) -> dict:
         return {"tiles": "OpenStreetMap", "streets": None}
     if choice != "streets":
         return {"tiles": None, "streets": None}
-    with _STREETS_LOCK:
-        layer = _STREETS.get(inputs)
-        if layer is None:
-            layer = _STREETS[inputs] = street_basemap(inputs.network, inputs.boundary)
+    future = _street_future(inputs)
+    try:
+        layer = future.result()
+    except Exception:
+        with _STREETS_LOCK:  # not kept: the next run tries again
+            if _STREETS.get(inputs) is future:
+                del _STREETS[inputs]
+        raise
     return {"tiles": None, "streets": layer}
 
 

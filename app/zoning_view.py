@@ -21,6 +21,7 @@ from app.common import (
     leaflet_assets,
     load_dataset,
     page_header,
+    prefetch_basemap,
     rerun_requested,
     result_key,
     show_error,
@@ -223,6 +224,7 @@ def render(lang: str, ds: Dataset | None) -> None:
     try:
         with st.status(T("app.loading_network"), expanded=False) as status:
             inputs = load_dataset(ds, digest)
+            prefetch_basemap(inputs)  # drawn in its own thread while the zoning runs
             status.update(label=T("app.computing"))
             nearest = zoning(inputs, digest, Scenario(level, nearest_method(inputs.network)))
             scenario = scenario_from_state(st.session_state, locked_pairs(nearest))
