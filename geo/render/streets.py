@@ -218,22 +218,18 @@ class StreetLayer(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             var packed = {{ this.data }};
-            var data = {type: 'FeatureCollection', features: packed.f.map(function (f) {
-                return {type: 'Feature', properties: {r: f[0], n: f[1]}, geometry: {type: 'MultiLineString',
-                    coordinates: f[2].map(function (a) {
-                        var out = [], x = 0, y = 0;
-                        for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([x / packed.s, y / packed.s]); }
-                        return out;
-                    })}};
-            })};
-            var W = {{ this.weights }}, C = {{ this.colours }};
-            var pane = map.createPane('xuequStreets');
-            pane.style.zIndex = 350; pane.style.pointerEvents = 'none';
-            var unpack = function (a) {
+            var unpack = function (a) {  // integer steps back to lon/lat (streets_packed)
                 var out = [], x = 0, y = 0;
                 for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([x / packed.s, y / packed.s]); }
                 return out;
             };
+            var data = {type: 'FeatureCollection', features: packed.f.map(function (f) {
+                return {type: 'Feature', properties: {r: f[0], n: f[1]},
+                        geometry: {type: 'MultiLineString', coordinates: f[2].map(unpack)}};
+            })};
+            var W = {{ this.weights }}, C = {{ this.colours }};
+            var pane = map.createPane('xuequStreets');
+            pane.style.zIndex = 350; pane.style.pointerEvents = 'none';
             var renderer = L.canvas({pane: 'xuequStreets'});
             if (packed.w) {  // water under the streets: areas filled, rivers and canals as lines
                 L.geoJSON({type: 'FeatureCollection', features: packed.w.map(function (w) {

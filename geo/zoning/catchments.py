@@ -275,7 +275,6 @@ def street_catchments(network: Network, node_label: np.ndarray, node_dist: np.nd
 
 
 INTERIOR_CELL_M = 250.0  # deep inside a catchment, one street node per this many metres square is enough
-BOUNDARY_HOPS = 0  # street nodes this many links from a boundary street are all kept
 THINNING_ROUNDS = 12  # nearest-site checks before every site left is kept (each round adds back the sites it finds)
 
 
@@ -323,17 +322,14 @@ def _needed_sites(network: Network, xy: np.ndarray, label: np.ndarray, n_street:
 
 
 def _boundary_nodes(network: Network, node_label: np.ndarray) -> np.ndarray:
-    """The street nodes always kept as sites: both ends of every street whose ends go to different schools and the
-    nodes ``BOUNDARY_HOPS`` links from them, every node of no school (or no position), and one node per
+    """The street nodes always kept as sites: both ends of every street whose ends go to different schools, every
+    node of no school (or no position), and one node per
     ``INTERIOR_CELL_M`` square and school (a coarse lattice deep inside each catchment)."""
     label = np.asarray(node_label, np.int64)
     u, v = network.edge_u.astype(np.int64), network.edge_v.astype(np.int64)
     keep = label < 0
     cut = label[u] != label[v]
     keep[u[cut]] = keep[v[cut]] = True
-    for _ in range(BOUNDARY_HOPS):  # and the nodes next to them: the streets along a boundary keep their shape
-        grow = keep[u] | keep[v]
-        keep[u[grow]] = keep[v[grow]] = True
     xy = network.xy
     fine = np.isfinite(xy).all(axis=1)
     keep |= ~fine
